@@ -1,0 +1,111 @@
+"""The Python API behind every CLI command: one function per command."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import formats
+from .catalog import Catalog
+from .errors import BluestoneError, ReturnError, SpecError, SpecProblem
+from .loader import load_spec
+from .spec import FormSpec, NoteField, TableField
+
+
+def list_specs(catalog: Catalog | None = None) -> list[dict[str, Any]]:
+    """Id, version, title and question count of every shipped spec."""
+    cat = catalog or Catalog.shipped()
+    out = []
+    for s in sorted(cat, key=lambda s: s.id):
+        n = sum(
+            len(f.columns) if isinstance(f, TableField) else 1
+            for f in s.fields()
+            if not isinstance(f, NoteField)
+        )
+        out.append({"id": s.id, "version": s.version, "title": s.title, "fields": n})
+    return out
+
+
+def check_specs(paths: Iterable[str | Path]) -> list[FormSpec]:
+    """Load every spec; raise one SpecError with the problems of all files together."""
+    specs: list[FormSpec] = []
+    problems: list[SpecProblem] = []
+    for p in paths:
+        try:
+            specs.append(load_spec(p))
+        except SpecError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise SpecError(problems)
+    return specs
+
+
+def spec_schema() -> dict[str, Any]:
+    """The JSON Schema of a spec file, generated from the models."""
+    schema = FormSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Bluestone form spec"
+    return schema
+
+
+def spec_schema_text() -> str:
+    return json.dumps(spec_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def resolve_specs(names: Iterable[str], catalog: Catalog | None = None) -> list[FormSpec]:
+    """Shipped spec ids or spec file paths -> specs."""
+    cat = catalog or Catalog.shipped()
+    out: list[FormSpec] = []
+    for name in names:
+        p = Path(name)
+        if p.suffix in (".yaml", ".yml") or p.exists():
+            out.append(load_spec(p))
+            continue
+        try:
+            out.append(cat.get(name))
+        except KeyError:
+            known = ", ".join(sorted({s.id for s in cat}))
+            raise BluestoneError(f"no shipped spec '{name}' and no such file; known: {known}") from None
+    return out
+
+
+def generate(names: Sequence[str], fmts: Sequence[str], out: Path) -> list[Path]:
+    """Make each spec's form in each format into `out`; returns the files written."""
+    specs = resolve_specs(names)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for spec in specs:
+        for fmt in fmts:
+            suffix = "-paper" if fmt == "paper" else ""
+            path = out / f"{spec.id}-v{spec.version}{suffix}{formats.EXTENSIONS[fmt]}"
+            mod = formats.module(fmt)
+            writer = mod.write_paper if fmt == "paper" else mod.write
+            written.append(writer(spec, path))
+    return written
+
+
+def catalog_with(spec_paths: Iterable[str | Path]) -> Catalog:
+    cat = Catalog(Catalog.shipped())
+    for s in Catalog.from_paths(spec_paths):
+        cat.add(s)
+    return cat
+
+
+def read_files(
+    files: Iterable[Path], spec_paths: Iterable[Path] = ()
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Read returns: every record as JSON data, and every problem as a line of text."""
+    cat = catalog_with(spec_paths)
+    records: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for f in files:
+        try:
+            result = formats.read(f, catalog=cat)
+        except ReturnError as exc:
+            problems.append(f"{exc.file}: {exc.message}")
+            continue
+        records.extend(r.as_json() for r in result.records)
+        problems.extend(str(i) for i in result.issues)
+    return records, problems

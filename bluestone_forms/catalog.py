@@ -1,0 +1,84 @@
+"""The forms a reader can recognise: every known (form id, version) and its spec.
+
+A return names its form and version inside the file; the catalog finds the spec or says
+plainly that the form or version is unknown, so such a return is reported, never skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import ReturnError, SpecError
+from .loader import load_spec
+from .resources import shipped_spec_files
+from .spec import FormSpec
+
+
+class Catalog:
+    def __init__(self, specs: Iterable[FormSpec] = ()) -> None:
+        self._specs: dict[tuple[str, str], FormSpec] = {}
+        for s in specs:
+            self.add(s)
+
+    def add(self, spec: FormSpec) -> None:
+        self._specs[(spec.id, spec.version)] = spec
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._specs.values())
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    @classmethod
+    def from_paths(cls, paths: Iterable[str | Path]) -> Catalog:
+        """Specs from files and folders (a folder: every *.yaml in it); all errors at once."""
+        specs: list[FormSpec] = []
+        problems = []
+        for p in paths:
+            path = Path(p)
+            files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+            for f in files:
+                try:
+                    specs.append(load_spec(f))
+                except SpecError as exc:
+                    problems.extend(exc.problems)
+        if problems:
+            raise SpecError(problems)
+        return cls(specs)
+
+    @classmethod
+    def shipped(cls) -> Catalog:
+        """The forms shipped with the toolkit (loaded once per process)."""
+        global _SHIPPED
+        if _SHIPPED is None:
+            _SHIPPED = cls.from_paths(shipped_spec_files())
+        return _SHIPPED
+
+    def get(self, form_id: str) -> FormSpec:
+        """The newest version of a form by id."""
+        versions = [s for (fid, _), s in self._specs.items() if fid == form_id]
+        if not versions:
+            raise KeyError(form_id)
+        return max(versions, key=lambda s: tuple(int(p) for p in s.version.split(".")))
+
+    def resolve(self, form_id: str | None, version: str | None, file: str) -> FormSpec:
+        """The spec a return names, or a ReturnError saying what is unknown."""
+        if not form_id:
+            raise ReturnError(file, "not a bluestone form: no form id found in the file")
+        known_ids = sorted({fid for fid, _ in self._specs})
+        if form_id not in known_ids:
+            raise ReturnError(
+                file, f"unknown form '{form_id}'; known forms: {', '.join(known_ids) or 'none'}"
+            )
+        spec = self._specs.get((form_id, version or ""))
+        if spec is None:
+            known = sorted(v for fid, v in self._specs if fid == form_id)
+            raise ReturnError(
+                file,
+                f"form '{form_id}' has no version '{version}'; known versions: {', '.join(known)}",
+            )
+        return spec
+
+
+_SHIPPED: Catalog | None = None

@@ -1,0 +1,82 @@
+"""The format modules. Each has the same functions:
+
+    write(spec, path, *, values=None, instance_id=None, **opts) -> Path
+    read(path, catalog=None) -> ReadResult
+    fill(template, values, out) -> Path      (fill a generated form as a user's client would)
+
+Tests and collation loop over `FORMATS`, so every property holds for every format.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import ModuleType
+
+from ..catalog import Catalog
+from ..errors import ReturnError
+from ..records import ReadResult
+
+# fillable formats that can be read back; "paper" is written only
+FORMATS: tuple[str, ...] = ("docx", "xlsx", "pdf")
+WRITERS: tuple[str, ...] = ("docx", "xlsx", "pdf", "paper")
+EXTENSIONS = {"docx": ".docx", "xlsx": ".xlsx", "pdf": ".pdf", "paper": ".pdf"}
+
+
+def module(name: str) -> ModuleType:
+    """The module of a format by name (paper is the PDF module's paper writer)."""
+    if name not in WRITERS:
+        raise ValueError(f"unknown format {name!r}; expected one of {', '.join(WRITERS)}")
+    return importlib.import_module(f".{'pdf' if name == 'paper' else name}", __name__)
+
+
+_REFUSED = {
+    ".doc": "a legacy Word 97-2003 .doc file; save it as .docx and send it again",
+    ".docm": "a macro-enabled Word file (.docm); save it as .docx without macros",
+    ".dotx": "a Word template; fill in the form itself (.docx)",
+    ".xls": "a legacy Excel 97-2003 .xls file; save it as .xlsx and send it again",
+    ".xlsm": "a macro-enabled Excel file (.xlsm); save it as .xlsx without macros",
+    ".xlsb": "a binary Excel file (.xlsb); save it as .xlsx",
+    ".odt": "an OpenDocument text file; save it as .docx",
+    ".ods": "an OpenDocument spreadsheet; save it as .xlsx",
+}
+
+
+def sniff(path: Path) -> str:
+    """Which reader a file needs, by its content first and its extension second."""
+    ext = path.suffix.lower()
+    if ext in _REFUSED:
+        raise ReturnError(str(path), f"cannot read {_REFUSED[ext]}")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise ReturnError(str(path), f"cannot read the file ({exc.strerror})") from None
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK"):
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = set(z.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise ReturnError(str(path), f"the file is damaged or truncated ({exc})") from None
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        raise ReturnError(str(path), "a zip file that is neither a Word nor an Excel document")
+    if ext in (".docx", ".xlsx"):
+        # let the reader explain (legacy binary, encrypted, truncated)
+        return ext[1:]
+    if ext == ".pdf":
+        raise ReturnError(str(path), "not a PDF file (it does not start with %PDF)")
+    raise ReturnError(str(path), "not a form return: expected a .docx, .xlsx or .pdf file")
+
+
+def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
+    """Read any return with the reader its content needs."""
+    p = Path(path)
+    result: ReadResult = module(sniff(p)).read(p, catalog=catalog)
+    return result

@@ -1,0 +1,172 @@
+"""Records: one completed form's values, and the bridge between values and slots.
+
+`flatten` turns a record's nested values into slot texts for a writer or filler; `assemble`
+turns the raw content a reader found per slot back into nested values, through the one codec,
+with an Issue for every slot that is missing or holds what its kind cannot be.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import values
+from .errors import Issue
+from .slots import Slot, slots
+from .spec import FormSpec, SelectManyField, SignoffField, TableField
+
+
+def new_instance_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class Record:
+    """The answers of one return of one form version.
+
+    values maps field id -> canonical value: scalars as the codec gives them; a select-many
+    field a list of codes in choice order; a table a list of row dicts (only rows with an
+    answer, in order); a sign-off {"name": ..., "date": ...} or None.
+    """
+
+    form_id: str
+    version: str
+    instance_id: str
+    values: dict[str, Any]
+    file: str | None = None
+    sha256: str | None = None
+    row: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "form_id": self.form_id,
+            "version": self.version,
+            "instance_id": self.instance_id,
+            "file": self.file,
+            "row": self.row,
+            "values": values.iso(self.values),
+        }
+
+
+@dataclass
+class ReadResult:
+    """What a reader found in one file: its records (a register holds many) and issues."""
+
+    file: str
+    format: str
+    records: list[Record]
+    issues: list[Issue]
+
+
+def empty_values(spec: FormSpec) -> dict[str, Any]:
+    """A record's values with nothing answered."""
+    out: dict[str, Any] = {}
+    for f in spec.answerable():
+        if isinstance(f, SelectManyField | TableField):
+            out[f.id] = []
+        else:
+            out[f.id] = None
+    return out
+
+
+def flatten(spec: FormSpec, vals: Mapping[str, Any]) -> dict[str, Any]:
+    """Nested values -> canonical value per slot key (tables fill rows from the top)."""
+    out: dict[str, Any] = {}
+    for s in slots(spec):
+        v = vals.get(s.field.id)
+        if isinstance(s.field, TableField):
+            rows = v or []
+            assert s.row is not None and s.part is not None
+            out[s.key] = rows[s.row - 1].get(s.part) if s.row <= len(rows) else None
+        elif isinstance(s.field, SignoffField):
+            out[s.key] = (v or {}).get(s.part)
+        elif isinstance(s.field, SelectManyField):
+            out[s.key] = s.part in (v or [])
+        else:
+            out[s.key] = v
+    return out
+
+
+def texts(spec: FormSpec, vals: Mapping[str, Any]) -> dict[str, str]:
+    """Nested values -> the text each slot shows, through the codec."""
+    by_key = {s.key: s for s in slots(spec)}
+    return {k: values.encode(by_key[k], v) for k, v in flatten(spec, vals).items()}
+
+
+def assemble(
+    spec: FormSpec,
+    raw: Mapping[str, Any],
+    where: Mapping[str, str] | None = None,
+    file: str | None = None,
+    row: int | None = None,
+) -> tuple[dict[str, Any], list[Issue]]:
+    """Raw content per slot key -> nested values and the issues met on the way.
+
+    A slot absent from `raw` is reported (a deleted control or cell), never guessed.
+    """
+    where = where or {}
+    issues: list[Issue] = []
+    decoded: dict[str, Any] = {}
+    for s in slots(spec):
+        if s.key not in raw:
+            issues.append(_issue(s, "the answer box for this question is missing", None, where,
+                                 file, row))
+            decoded[s.key] = False if s.kind == "flag" else None
+            continue
+        try:
+            decoded[s.key] = values.decode(s, raw[s.key])
+        except values.CodecError as exc:
+            issues.append(_issue(s, str(exc), raw[s.key], where, file, row))
+            decoded[s.key] = False if s.kind == "flag" else None
+    return nest(spec, decoded), issues
+
+
+def nest(spec: FormSpec, decoded: Mapping[str, Any]) -> dict[str, Any]:
+    """Canonical value per slot key -> nested record values."""
+    out = empty_values(spec)
+    for f in spec.answerable():
+        if isinstance(f, TableField):
+            rows: list[dict[str, Any]] = []
+            for r in range(1, f.max_rows + 1):
+                cells = {c.id: decoded.get(f"{f.id}.{r}.{c.id}") for c in f.columns}
+                if any(v is not None for v in cells.values()):
+                    rows.append(cells)
+            out[f.id] = rows
+        elif isinstance(f, SignoffField):
+            pair = {p: decoded.get(f"{f.id}.{p}") for p in ("name", "date")}
+            out[f.id] = pair if any(v is not None for v in pair.values()) else None
+        elif isinstance(f, SelectManyField):
+            out[f.id] = [c.code for c in spec.options(f) if decoded.get(f"{f.id}.{c.code}")]
+        else:
+            out[f.id] = decoded.get(f.id)
+    return out
+
+
+def _issue(
+    s: Slot,
+    message: str,
+    raw: Any,
+    where: Mapping[str, str],
+    file: str | None,
+    row: int | None,
+) -> Issue:
+    shown = None if raw is None else _show(raw)
+    return Issue(
+        field=s.key,
+        message=f"{s.label}: {message}",
+        value=shown,
+        where=where.get(s.key),
+        file=file,
+        row=row,
+    )
+
+
+def _show(raw: Any) -> str:
+    if isinstance(raw, dt.datetime):
+        return raw.isoformat(sep=" ")
+    text = str(raw)
+    return text if len(text) <= 200 else text[:200] + "…"

@@ -1,0 +1,131 @@
+"""A form's answer boxes: every place a person types, picks or ticks one atomic answer.
+
+Why: formats never walk the spec's nesting themselves. A field becomes one or more slots
+(a table one per row and column, a sign-off its name and date, a select-many one tick box per
+option), each with a stable key such as `actions.2.owner`. Writers draw one control, cell or
+PDF field per slot; readers return the raw content per key; `records` turns those back into
+nested values through the one codec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .spec import (
+    Answerable,
+    Choice,
+    Column,
+    DateField,
+    DecimalField,
+    FormSpec,
+    IntegerField,
+    LongTextField,
+    RatingField,
+    SelectManyField,
+    SignoffField,
+    TableField,
+    TextField,
+)
+
+KINDS = ("text", "long_text", "integer", "decimal", "date", "choice", "rating", "flag")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One atomic answer box.
+
+    `kind` is what the codec reads and writes: text, long_text, integer, decimal, date,
+    choice (a code), rating (an int), or flag (one tick box of a select-many field).
+    """
+
+    key: str
+    field: Answerable
+    kind: str
+    label: str
+    options: tuple[Choice, ...] = ()
+    column: Column | None = None
+    row: int | None = None
+    part: str | None = None
+
+    @property
+    def spec_field(self) -> Answerable | Column:
+        """The field or table column whose settings (hint, limits) apply to this slot."""
+        return self.column if self.column is not None else self.field
+
+
+def kind_of(spec: FormSpec, f: Answerable | Column) -> str:
+    if isinstance(f, TextField):
+        return "text"
+    if isinstance(f, LongTextField):
+        return "long_text"
+    if isinstance(f, IntegerField):
+        return "integer"
+    if isinstance(f, DecimalField):
+        return "decimal"
+    if isinstance(f, DateField):
+        return "date"
+    if isinstance(f, RatingField):
+        return "rating"
+    if isinstance(f, SelectManyField | TableField | SignoffField):
+        raise TypeError(f"{f.id} is not atomic")
+    return "choice"
+
+
+def field_slots(spec: FormSpec, f: Answerable) -> list[Slot]:
+    """The slots of one field, in reading order."""
+    if isinstance(f, TableField):
+        out: list[Slot] = []
+        for row in range(1, f.max_rows + 1):
+            for col in f.columns:
+                kind = kind_of(spec, col)
+                opts = spec.options(col) if kind in ("choice", "rating") else ()
+                out.append(
+                    Slot(
+                        key=f"{f.id}.{row}.{col.id}",
+                        field=f,
+                        kind=kind,
+                        label=f"{f.label}, row {row}: {col.label}",
+                        options=opts,
+                        column=col,
+                        row=row,
+                        part=col.id,
+                    )
+                )
+        return out
+    if isinstance(f, SignoffField):
+        return [
+            Slot(key=f"{f.id}.name", field=f, kind="text", label=f"{f.label}: name", part="name"),
+            Slot(key=f"{f.id}.date", field=f, kind="date", label=f"{f.label}: date", part="date"),
+        ]
+    if isinstance(f, SelectManyField):
+        return [
+            Slot(
+                key=f"{f.id}.{c.code}",
+                field=f,
+                kind="flag",
+                label=f"{f.label}: {c.label}",
+                options=(c,),
+                part=c.code,
+            )
+            for c in spec.options(f)
+        ]
+    kind = kind_of(spec, f)
+    opts = spec.options(f) if kind in ("choice", "rating") else ()
+    return [Slot(key=f.id, field=f, kind=kind, label=f.label, options=opts)]
+
+
+_CACHE: dict[int, tuple[FormSpec, tuple[Slot, ...]]] = {}
+
+
+def slots(spec: FormSpec) -> tuple[Slot, ...]:
+    """Every slot of a form, in form order (computed once per spec object)."""
+    hit = _CACHE.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    result = tuple(s for f in spec.answerable() for s in field_slots(spec, f))
+    _CACHE[id(spec)] = (spec, result)
+    return result
+
+
+def slot_map(spec: FormSpec) -> dict[str, Slot]:
+    return {s.key: s for s in slots(spec)}

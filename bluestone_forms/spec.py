@@ -1,0 +1,421 @@
+"""The one model of a form: pydantic classes a YAML spec is validated into.
+
+Every format, the validator and the collation read a form only through these classes. Models
+forbid unknown keys, so a typo in a spec is an error rather than a silently ignored setting.
+Cross-references (choice lists, scales, relevance, duplicate ids) are checked by
+`check_references`, which reports each problem with its path so the loader can name the line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from . import expr
+
+Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+
+Path = tuple[str | int, ...]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Choice(Model):
+    """One option of a choice list: a stable code stored in data, a label people read."""
+
+    code: Code
+    label: NonEmpty
+
+
+class ScalePoint(Model):
+    value: int
+    label: NonEmpty
+
+
+class Scale(Model):
+    """A rating scale: a stated point per value, each with its own label."""
+
+    title: NonEmpty
+    description: str | None = None
+    points: list[ScalePoint] = Field(min_length=2)
+
+
+class Source(Model):
+    """The seed document a form comes from, and its licence where one is stated."""
+
+    seed: NonEmpty
+    title: NonEmpty
+    authors: str | None = None
+    date: str | None = None
+    licence: str | None = None
+    attribution: str | None = None
+    url: str | None = None
+
+
+class Classification(Model):
+    """What kind of data a completed form holds, and which fields identify a person."""
+
+    special_category: bool = False
+    description: str | None = None
+    identifying_fields: list[Ident] = Field(default_factory=list)
+
+
+class _FieldBase(Model):
+    id: Ident
+    label: NonEmpty
+    hint: str | None = None
+    help: str | None = None
+    required: bool = False
+    message: str | None = Field(
+        default=None, description="Shown when a constraint of this field is not met."
+    )
+    relevant: str | None = Field(
+        default=None,
+        description="Ask only if this expression holds, e.g. \"welfare_raised == 'yes'\".",
+    )
+
+
+class TextField(_FieldBase):
+    type: Literal["text"]
+    min_length: int | None = Field(default=None, ge=0)
+    max_length: int | None = Field(default=None, ge=1)
+    pattern: str | None = None
+
+
+class LongTextField(_FieldBase):
+    type: Literal["long_text"]
+    min_length: int | None = Field(default=None, ge=0)
+    max_length: int | None = Field(default=None, ge=1)
+    lines: int = Field(default=4, ge=1, le=40, description="Writing lines on paper.")
+
+
+class IntegerField(_FieldBase):
+    type: Literal["integer"]
+    min: int | None = None
+    max: int | None = None
+
+
+class DecimalField(_FieldBase):
+    type: Literal["decimal"]
+    min: Decimal | None = None
+    max: Decimal | None = None
+    places: int | None = Field(default=None, ge=0, le=10)
+
+
+class DateField(_FieldBase):
+    type: Literal["date"]
+    min: dt.date | None = None
+    max: dt.date | None = None
+
+
+class YesNoField(_FieldBase):
+    type: Literal["yes_no"]
+
+
+class YesNoNAField(_FieldBase):
+    type: Literal["yes_no_na"]
+
+
+class SelectOneField(_FieldBase):
+    type: Literal["select_one"]
+    choices: Ident
+
+
+class SelectManyField(_FieldBase):
+    type: Literal["select_many"]
+    choices: Ident
+    min_selected: int | None = Field(default=None, ge=0)
+    max_selected: int | None = Field(default=None, ge=1)
+
+
+class RatingField(_FieldBase):
+    type: Literal["rating"]
+    scale: Ident
+
+
+ColumnField = Annotated[
+    TextField
+    | LongTextField
+    | IntegerField
+    | DecimalField
+    | DateField
+    | YesNoField
+    | YesNoNAField
+    | SelectOneField
+    | RatingField,
+    Field(discriminator="type"),
+]
+
+
+class TableField(_FieldBase):
+    """A repeating table: rows of the column fields, between min_rows and max_rows."""
+
+    type: Literal["table"]
+    columns: list[ColumnField] = Field(min_length=1)
+    min_rows: int = Field(default=0, ge=0)
+    max_rows: int = Field(ge=1, le=200)
+
+
+class SignoffField(_FieldBase):
+    """A name-and-date sign-off, e.g. by the supervisor."""
+
+    type: Literal["signoff"]
+    role: str | None = None
+
+
+class NoteField(Model):
+    """Printed text with no answer."""
+
+    type: Literal["note"]
+    id: Ident
+    text: NonEmpty
+    label: str | None = None
+
+
+AnyField = Annotated[
+    TextField
+    | LongTextField
+    | IntegerField
+    | DecimalField
+    | DateField
+    | YesNoField
+    | YesNoNAField
+    | SelectOneField
+    | SelectManyField
+    | RatingField
+    | TableField
+    | SignoffField
+    | NoteField,
+    Field(discriminator="type"),
+]
+
+FIELD_TYPES: tuple[str, ...] = (
+    "text",
+    "long_text",
+    "integer",
+    "decimal",
+    "date",
+    "yes_no",
+    "yes_no_na",
+    "select_one",
+    "select_many",
+    "rating",
+    "table",
+    "signoff",
+    "note",
+)
+COLUMN_TYPES: tuple[str, ...] = FIELD_TYPES[:8] + ("rating",)
+
+# A field of any kind that takes an answer (everything but a note).
+Answerable = (
+    TextField
+    | LongTextField
+    | IntegerField
+    | DecimalField
+    | DateField
+    | YesNoField
+    | YesNoNAField
+    | SelectOneField
+    | SelectManyField
+    | RatingField
+    | TableField
+    | SignoffField
+)
+Column = (
+    TextField
+    | LongTextField
+    | IntegerField
+    | DecimalField
+    | DateField
+    | YesNoField
+    | YesNoNAField
+    | SelectOneField
+    | RatingField
+)
+
+YES_NO: tuple[Choice, ...] = (Choice(code="yes", label="Yes"), Choice(code="no", label="No"))
+YES_NO_NA: tuple[Choice, ...] = (*YES_NO, Choice(code="na", label="Not applicable"))
+
+
+class Section(Model):
+    id: Ident
+    title: NonEmpty
+    intro: str | None = None
+    fields: list[AnyField] = Field(min_length=1)
+
+
+class FormSpec(Model):
+    """A whole form: identity, provenance, data classification, choice lists and sections."""
+
+    id: Ident
+    title: NonEmpty
+    version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")]
+    description: str | None = None
+    source: Source
+    protective_marking: Literal[
+        "OFFICIAL", "OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE PERSONAL"
+    ] = "OFFICIAL"
+    classification: Classification = Field(default_factory=Classification)
+    choice_lists: dict[Ident, list[Choice]] = Field(default_factory=dict)
+    scales: dict[Ident, Scale] = Field(default_factory=dict)
+    sections: list[Section] = Field(min_length=1)
+
+    def fields(self) -> Iterator[AnyField]:
+        """Every field in form order, notes included."""
+        for section in self.sections:
+            yield from section.fields
+
+    def answerable(self) -> Iterator[Answerable]:
+        """Every field that takes an answer, in form order."""
+        for f in self.fields():
+            if not isinstance(f, NoteField):
+                yield f
+
+    def field(self, field_id: str) -> Answerable:
+        for f in self.answerable():
+            if f.id == field_id:
+                return f
+        raise KeyError(field_id)
+
+    def options(self, f: Column | SelectManyField) -> tuple[Choice, ...]:
+        """The choices a field offers, in order (a rating's codes are its point values)."""
+        if isinstance(f, YesNoField):
+            return YES_NO
+        if isinstance(f, YesNoNAField):
+            return YES_NO_NA
+        if isinstance(f, SelectOneField | SelectManyField):
+            return tuple(self.choice_lists[f.choices])
+        if isinstance(f, RatingField):
+            return tuple(
+                Choice(code=str(p.value), label=p.label) for p in self.scales[f.scale].points
+            )
+        raise TypeError(f"{f.id} has no choices")
+
+    def relevance(self, f: Answerable) -> expr.Expr | None:
+        rule = getattr(f, "relevant", None)
+        return expr.parse(rule) if rule else None
+
+
+def check_references(spec: FormSpec) -> list[tuple[Path, str]]:
+    """Every cross-reference problem of a structurally valid spec, each with its path."""
+    problems: list[tuple[Path, str]] = []
+    seen: dict[str, Path] = {}
+    section_ids: set[str] = set()
+    for si, section in enumerate(spec.sections):
+        if section.id in section_ids:
+            problems.append((("sections", si, "id"), f"duplicate section id '{section.id}'"))
+        section_ids.add(section.id)
+        for fi, f in enumerate(section.fields):
+            here: Path = ("sections", si, "fields", fi)
+            if f.id in seen:
+                first = ".".join(str(p) for p in seen[f.id])
+                problems.append((here + ("id",), f"duplicate field id '{f.id}' (first at {first})"))
+            else:
+                seen[f.id] = here
+            problems.extend(_check_field(spec, f, here))
+            if isinstance(f, TableField):
+                col_ids: set[str] = set()
+                for ci, col in enumerate(f.columns):
+                    cpath = here + ("columns", ci)
+                    if col.id in col_ids:
+                        problems.append((cpath + ("id",), f"duplicate column id '{col.id}'"))
+                    col_ids.add(col.id)
+                    if col.relevant:
+                        problems.append((cpath + ("relevant",), "a table column cannot have a relevance rule"))
+                    problems.extend(_check_field(spec, col, cpath))
+                if f.min_rows > f.max_rows:
+                    problems.append((here + ("min_rows",), "min_rows is more than max_rows"))
+    for name, choices in spec.choice_lists.items():
+        codes = [c.code for c in choices]
+        for dup in sorted({c for c in codes if codes.count(c) > 1}):
+            problems.append((("choice_lists", name), f"duplicate choice code '{dup}'"))
+        if not choices:
+            problems.append((("choice_lists", name), "a choice list needs at least one choice"))
+    for name, scale in spec.scales.items():
+        values = [p.value for p in scale.points]
+        if len(set(values)) != len(values):
+            problems.append((("scales", name), "scale point values must be unique"))
+    problems.extend(_check_relevance(spec, seen))
+    answerable = {f.id for f in spec.answerable()}
+    for i, fid in enumerate(spec.classification.identifying_fields):
+        if fid not in answerable:
+            problems.append(
+                (("classification", "identifying_fields", i), f"no field with id '{fid}'")
+            )
+    return problems
+
+
+def _check_field(spec: FormSpec, f: AnyField | Column, here: Path) -> list[tuple[Path, str]]:
+    out: list[tuple[Path, str]] = []
+    if isinstance(f, SelectOneField | SelectManyField) and f.choices not in spec.choice_lists:
+        known = ", ".join(sorted(spec.choice_lists)) or "none defined"
+        out.append((here + ("choices",), f"unknown choice list '{f.choices}'; known: {known}"))
+    if isinstance(f, RatingField) and f.scale not in spec.scales:
+        known = ", ".join(sorted(spec.scales)) or "none defined"
+        out.append((here + ("scale",), f"unknown scale '{f.scale}'; known: {known}"))
+    lo, hi = getattr(f, "min", None), getattr(f, "max", None)
+    if lo is not None and hi is not None and lo > hi:
+        out.append((here + ("min",), f"min {lo} is more than max {hi}"))
+    lo, hi = getattr(f, "min_length", None), getattr(f, "max_length", None)
+    if lo is not None and hi is not None and lo > hi:
+        out.append((here + ("min_length",), "min_length is more than max_length"))
+    pattern = getattr(f, "pattern", None)
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            out.append((here + ("pattern",), f"not a valid regular expression: {exc}"))
+    return out
+
+
+def _check_relevance(spec: FormSpec, where: dict[str, Path]) -> list[tuple[Path, str]]:
+    out: list[tuple[Path, str]] = []
+    graph: dict[str, set[str]] = {}
+    kinds = {f.id: f for f in spec.answerable()}
+    for f in spec.answerable():
+        rule = getattr(f, "relevant", None)
+        if not rule:
+            continue
+        path = where[f.id] + ("relevant",)
+        try:
+            tree = expr.parse(rule)
+        except expr.ExprError as exc:
+            out.append((path, f"bad relevance rule {rule!r}: {exc}"))
+            continue
+        names = expr.names(tree)
+        for name in sorted(names):
+            if name not in kinds:
+                close = expr.suggest(name, list(kinds))
+                out.append((path, f"relevance names unknown field '{name}'{close}"))
+            elif isinstance(kinds[name], TableField | SignoffField):
+                out.append((path, f"relevance cannot test '{name}', a {kinds[name].type}"))
+        graph[f.id] = {n for n in names if n in kinds}
+    for start in graph:
+        cycle = _find_cycle(graph, start)
+        if cycle and cycle[0] == min(cycle[:-1]):
+            text = " -> ".join(cycle)
+            out.append((where[start] + ("relevant",), f"circular relevance: {text}"))
+    return out
+
+
+def _find_cycle(graph: dict[str, set[str]], start: str) -> list[str] | None:
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    visited: set[str] = set()
+    while stack:
+        node, trail = stack.pop()
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == start:
+                return [*trail, start]
+            if nxt not in visited:
+                visited.add(nxt)
+                stack.append((nxt, [*trail, nxt]))
+    return None
