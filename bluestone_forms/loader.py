@@ -102,7 +102,9 @@ def load_spec_text(text: str, file: str = "<spec>") -> FormSpec:
     data = builder.build(node, ())
     problems = [problem(line, path, msg) for path, line, msg in builder.problems]
     if not isinstance(data, dict):
-        problems.append(problem(1, (), "a spec must be a mapping of keys (id, title, …)"))
+        problems.append(
+            problem(node.start_mark.line + 1, (), "a spec must be a mapping of keys (id, title, …)")
+        )
         raise SpecError(problems)
     try:
         spec = FormSpec.model_validate(data)

@@ -317,7 +317,8 @@ def check_references(spec: FormSpec) -> list[tuple[Path, str]]:
         for fi, f in enumerate(section.fields):
             here: Path = ("sections", si, "fields", fi)
             if f.id in seen:
-                first = ".".join(str(p) for p in seen[f.id])
+                si0, fi0 = seen[f.id][1], seen[f.id][3]
+                first = f"sections[{si0}].fields[{fi0}]"
                 problems.append((here + ("id",), f"duplicate field id '{f.id}' (first at {first})"))
             else:
                 seen[f.id] = here

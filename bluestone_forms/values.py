@@ -76,6 +76,8 @@ def decode(slot: Slot, raw: Any) -> Any:
         return _decode_flag(raw)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
+    if isinstance(raw, float | Decimal) and not _finite(raw):
+        raise CodecError("a finite number", raw)
     if kind in ("text", "long_text"):
         text = _as_text(raw)
         if text is not None and len(text) > MAX_TEXT:
@@ -92,6 +94,10 @@ def decode(slot: Slot, raw: Any) -> Any:
     if kind == "rating":
         return _decode_rating(slot, raw)
     raise TypeError(f"unknown slot kind {kind!r}")
+
+
+def _finite(raw: float | Decimal) -> bool:
+    return raw.is_finite() if isinstance(raw, Decimal) else raw == raw and abs(raw) != float("inf")
 
 
 def _decode_flag(raw: Any) -> bool:
