@@ -67,7 +67,9 @@ def resolve_specs(names: Iterable[str], catalog: Catalog | None = None) -> list[
             out.append(cat.get(name))
         except KeyError:
             known = ", ".join(sorted({s.id for s in cat}))
-            raise BluestoneError(f"no shipped spec '{name}' and no such file; known: {known}") from None
+            raise BluestoneError(
+                f"no shipped spec '{name}' and no such file; known: {known}"
+            ) from None
     return out
 
 

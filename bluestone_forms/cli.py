@@ -76,8 +76,9 @@ def schema_cmd(output: Path | None) -> None:
     type=click.Choice(["docx", "xlsx", "pdf", "paper"]), show_default=True,
     help="Format(s) to make; repeat the option for several.",
 )
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=Path("output/forms"),
-              show_default=True, help="Folder to write the forms into.")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
+              default=Path("output/forms"), show_default=True,
+              help="Folder to write the forms into.")
 @_clean_errors
 def generate_cmd(specs: tuple[str, ...], formats: tuple[str, ...], out: Path) -> None:
     """Make fillable forms from SPECS (shipped spec ids such as rp1, or YAML files)."""

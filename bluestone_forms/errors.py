@@ -6,7 +6,7 @@ else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class BluestoneError(Exception):
@@ -61,7 +61,7 @@ class Issue:
     value: str | None = None
     where: str | None = None
     file: str | None = None
-    row: int | None = field(default=None)
+    row: int | None = None
 
     def __str__(self) -> str:
         parts = []

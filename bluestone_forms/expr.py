@@ -84,7 +84,8 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
             break
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise ExprError(f"unexpected {text[pos:].strip()[:1]!r} at column {pos + 1}")
+            skip = len(text[pos:]) - len(text[pos:].lstrip())
+            raise ExprError(f"unexpected {text[pos + skip]!r} at column {pos + skip + 1}")
         kind = m.lastgroup or ""
         value = m.group(kind)
         col = m.start(kind) + 1
@@ -109,7 +110,7 @@ class _Parser:
     def take(self, value: str | None = None) -> tuple[str, str, int]:
         tok = self.peek()
         if tok is None:
-            raise ExprError(f"rule ends early; expected {value or 'a value'}")
+            raise ExprError(f"rule ends early; expected {repr(value) if value else 'a value'}")
         if value is not None and tok[1] != value:
             raise ExprError(f"expected {value!r} at column {tok[2]}, found {tok[1]!r}")
         self.i += 1
@@ -149,11 +150,11 @@ class _Parser:
         if tok and tok[1] in ("==", "!=", "<", "<=", ">", ">=", "in"):
             self.take()
             return Compare(tok[1], left, self.value())
-        if tok and tok[1] == "not" and self.i + 1 < len(self.toks):
-            if self.toks[self.i + 1][1] == "in":
-                self.take()
-                self.take()
-                return Compare("not in", left, self.value())
+        nxt = self.toks[self.i + 1] if self.i + 1 < len(self.toks) else None
+        if tok and tok[1] == "not" and nxt and nxt[1] == "in":
+            self.take()
+            self.take()
+            return Compare("not in", left, self.value())
         return left
 
     def value(self) -> Expr:
@@ -263,7 +264,7 @@ def evaluate(tree: Expr, values: Mapping[str, Any]) -> bool:
         return any(evaluate(t, values) for t in tree.operands)
     left = _norm(_scalar(tree.left, values))
     right = _norm(_scalar(tree.right, values))
-    if left is None or right is None or left == [] and tree.op != "in":
+    if left is None or right is None or (left == [] and tree.op != "in"):
         return tree.op == "!=" and (left is None) != (right is None)
     if tree.op in ("in", "not in"):
         found = left in right if isinstance(right, list) else False
@@ -302,9 +303,10 @@ def describe(tree: Expr, label: Callable[[str], str], choice: Callable[[str, str
     if isinstance(tree, Not):
         return f"not ({describe(tree.operand, label, choice)})"
     if isinstance(tree, BoolOp):
+        parts = [describe(t, label, choice) for t in tree.operands]
         return f" {tree.op} ".join(
-            describe(t, label, choice) if not isinstance(t, BoolOp) else f"({describe(t, label, choice)})"
-            for t in tree.operands
+            f"({w})" if isinstance(t, BoolOp) else w
+            for t, w in zip(tree.operands, parts, strict=True)
         )
     if isinstance(tree, Compare):
         owner = field_of(tree.left)

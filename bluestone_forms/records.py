@@ -80,7 +80,8 @@ def flatten(spec: FormSpec, vals: Mapping[str, Any]) -> dict[str, Any]:
         v = vals.get(s.field.id)
         if isinstance(s.field, TableField):
             rows = v or []
-            assert s.row is not None and s.part is not None
+            assert s.row is not None
+            assert s.part is not None
             out[s.key] = rows[s.row - 1].get(s.part) if s.row <= len(rows) else None
         elif isinstance(s.field, SignoffField):
             out[s.key] = (v or {}).get(s.part)

@@ -213,7 +213,7 @@ FIELD_TYPES: tuple[str, ...] = (
     "signoff",
     "note",
 )
-COLUMN_TYPES: tuple[str, ...] = FIELD_TYPES[:8] + ("rating",)
+COLUMN_TYPES: tuple[str, ...] = (*FIELD_TYPES[:8], "rating")
 
 # A field of any kind that takes an answer (everything but a note).
 Answerable = (
@@ -319,22 +319,23 @@ def check_references(spec: FormSpec) -> list[tuple[Path, str]]:
             if f.id in seen:
                 si0, fi0 = seen[f.id][1], seen[f.id][3]
                 first = f"sections[{si0}].fields[{fi0}]"
-                problems.append((here + ("id",), f"duplicate field id '{f.id}' (first at {first})"))
+                problems.append(((*here, "id"), f"duplicate field id '{f.id}' (first at {first})"))
             else:
                 seen[f.id] = here
             problems.extend(_check_field(spec, f, here))
             if isinstance(f, TableField):
                 col_ids: set[str] = set()
                 for ci, col in enumerate(f.columns):
-                    cpath = here + ("columns", ci)
+                    cpath = (*here, "columns", ci)
                     if col.id in col_ids:
-                        problems.append((cpath + ("id",), f"duplicate column id '{col.id}'"))
+                        problems.append(((*cpath, "id"), f"duplicate column id '{col.id}'"))
                     col_ids.add(col.id)
                     if col.relevant:
-                        problems.append((cpath + ("relevant",), "a table column cannot have a relevance rule"))
+                        message = "a table column cannot have a relevance rule"
+                        problems.append(((*cpath, "relevant"), message))
                     problems.extend(_check_field(spec, col, cpath))
                 if f.min_rows > f.max_rows:
-                    problems.append((here + ("min_rows",), "min_rows is more than max_rows"))
+                    problems.append(((*here, "min_rows"), "min_rows is more than max_rows"))
     for name, choices in spec.choice_lists.items():
         codes = [c.code for c in choices]
         for dup in sorted({c for c in codes if codes.count(c) > 1}):
@@ -359,22 +360,22 @@ def _check_field(spec: FormSpec, f: AnyField | Column, here: Path) -> list[tuple
     out: list[tuple[Path, str]] = []
     if isinstance(f, SelectOneField | SelectManyField) and f.choices not in spec.choice_lists:
         known = ", ".join(sorted(spec.choice_lists)) or "none defined"
-        out.append((here + ("choices",), f"unknown choice list '{f.choices}'; known: {known}"))
+        out.append(((*here, "choices"), f"unknown choice list '{f.choices}'; known: {known}"))
     if isinstance(f, RatingField) and f.scale not in spec.scales:
         known = ", ".join(sorted(spec.scales)) or "none defined"
-        out.append((here + ("scale",), f"unknown scale '{f.scale}'; known: {known}"))
+        out.append(((*here, "scale"), f"unknown scale '{f.scale}'; known: {known}"))
     lo, hi = getattr(f, "min", None), getattr(f, "max", None)
     if lo is not None and hi is not None and lo > hi:
-        out.append((here + ("min",), f"min {lo} is more than max {hi}"))
+        out.append(((*here, "min"), f"min {lo} is more than max {hi}"))
     lo, hi = getattr(f, "min_length", None), getattr(f, "max_length", None)
     if lo is not None and hi is not None and lo > hi:
-        out.append((here + ("min_length",), "min_length is more than max_length"))
+        out.append(((*here, "min_length"), "min_length is more than max_length"))
     pattern = getattr(f, "pattern", None)
     if pattern is not None:
         try:
             re.compile(pattern)
         except re.error as exc:
-            out.append((here + ("pattern",), f"not a valid regular expression: {exc}"))
+            out.append(((*here, "pattern"), f"not a valid regular expression: {exc}"))
     return out
 
 

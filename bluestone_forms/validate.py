@@ -70,7 +70,7 @@ def validate(record: Record, spec: FormSpec) -> list[Issue]:
 def _holds(rule: expr.Expr, vals: dict[str, Any]) -> bool:
     try:
         return expr.evaluate(rule, vals)
-    except Exception:  # noqa: BLE001 - a rule over wrongly-typed values simply does not hold
+    except Exception:
         return False
 
 
@@ -145,7 +145,8 @@ def _check_table(spec: FormSpec, f: TableField, v: Any) -> list[tuple[str, str, 
                 if c.required:
                     out.append((path, f"row {i}: {c.label} is required", None))
                 continue
-            out.extend((path, f"row {i}: {c.label}: {m}", cell) for m in _check_atomic(spec, c, cell))
+            for m in _check_atomic(spec, c, cell):
+                out.append((path, f"row {i}: {c.label}: {m}", cell))
     return out
 
 

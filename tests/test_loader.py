@@ -85,11 +85,11 @@ def test_loader_accepts_quoted_yes_and_true_false() -> None:
 def test_loader_empty_and_unreadable_files(tmp_path: Path) -> None:
     empty = tmp_path / "empty.yaml"
     empty.write_text("", encoding="utf-8")
-    with pytest.raises(SpecError, match="empty.yaml: the file is empty"):
+    with pytest.raises(SpecError, match=r"empty\.yaml: the file is empty"):
         load_spec(empty)
     binary = tmp_path / "bin.yaml"
     binary.write_bytes(b"id: x\n\xff\xfe")
-    with pytest.raises(SpecError, match="bin.yaml:2: not UTF-8"):
+    with pytest.raises(SpecError, match=r"bin\.yaml:2: not UTF-8"):
         load_spec(binary)
     with pytest.raises(SpecError, match="cannot read"):
         load_spec(tmp_path / "missing.yaml")
