@@ -208,6 +208,19 @@ def names(tree: Expr) -> set[str]:
     return set()
 
 
+def walk(tree: Expr) -> list[Expr]:
+    """Every node of a rule, the rule itself first."""
+    out: list[Expr] = [tree]
+    if isinstance(tree, Not):
+        out += walk(tree.operand)
+    elif isinstance(tree, BoolOp):
+        for t in tree.operands:
+            out += walk(t)
+    elif isinstance(tree, Compare):
+        out += walk(tree.left) + walk(tree.right)
+    return out
+
+
 def suggest(word: str, candidates: list[str]) -> str:
     close = difflib.get_close_matches(word, candidates, n=1)
     return f"; did you mean '{close[0]}'?" if close else ""

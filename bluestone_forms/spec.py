@@ -20,7 +20,8 @@ from . import expr
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
-NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+FieldPath = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")]
 
 Path = tuple[str | int, ...]
 
@@ -66,7 +67,10 @@ class Classification(Model):
 
     special_category: bool = False
     description: str | None = None
-    identifying_fields: list[Ident] = Field(default_factory=list)
+    identifying_fields: list[FieldPath] = Field(
+        default_factory=list,
+        description="Fields that name a person; a table column as 'table.column'.",
+    )
 
 
 class _FieldBase(Model):
@@ -253,6 +257,26 @@ class Section(Model):
     fields: list[AnyField] = Field(min_length=1)
 
 
+class Alert(Model):
+    """Something collation must put first in the report, e.g. a live risk."""
+
+    title: NonEmpty
+    when: NonEmpty = Field(description="A rule in the relevance language.")
+    show: list[Ident] = Field(default_factory=list, description="Fields shown with the alert.")
+
+
+class Collation(Model):
+    """How collated returns of this form are summarised."""
+
+    force_field: Ident | None = Field(
+        default=None, description="The field naming the force, to group returns by force."
+    )
+    alerts: list[Alert] = Field(default_factory=list)
+    counts: list[Ident] = Field(
+        default_factory=list, description="Choice fields whose answers the report counts."
+    )
+
+
 class FormSpec(Model):
     """A whole form: identity, provenance, data classification, choice lists and sections."""
 
@@ -268,6 +292,7 @@ class FormSpec(Model):
     choice_lists: dict[Ident, list[Choice]] = Field(default_factory=dict)
     scales: dict[Ident, Scale] = Field(default_factory=dict)
     sections: list[Section] = Field(min_length=1)
+    collation: Collation = Field(default_factory=Collation)
 
     def fields(self) -> Iterator[AnyField]:
         """Every field in form order, notes included."""
@@ -349,11 +374,35 @@ def check_references(spec: FormSpec) -> list[tuple[Path, str]]:
     problems.extend(_check_relevance(spec, seen))
     answerable = {f.id for f in spec.answerable()}
     for i, fid in enumerate(spec.classification.identifying_fields):
-        if fid not in answerable:
+        head, _, col = fid.partition(".")
+        target = next((f for f in spec.answerable() if f.id == head), None)
+        if target is None or (
+            col and not (isinstance(target, TableField) and col in {c.id for c in target.columns})
+        ):
             problems.append(
-                (("classification", "identifying_fields", i), f"no field with id '{fid}'")
+                (("classification", "identifying_fields", i), f"no field or column '{fid}'")
             )
+    problems.extend(_check_collation(spec, answerable))
     return problems
+
+
+def _check_collation(spec: FormSpec, answerable: set[str]) -> list[tuple[Path, str]]:
+    out: list[tuple[Path, str]] = []
+    c = spec.collation
+    if c.force_field is not None and c.force_field not in answerable:
+        out.append((("collation", "force_field"), f"no field with id '{c.force_field}'"))
+    for i, fid in enumerate(c.counts):
+        if fid not in answerable:
+            out.append((("collation", "counts", i), f"no field with id '{fid}'"))
+    for i, alert in enumerate(c.alerts):
+        try:
+            names = expr.names(expr.parse(alert.when))
+        except expr.ExprError as exc:
+            out.append((("collation", "alerts", i, "when"), f"bad rule {alert.when!r}: {exc}"))
+            continue
+        for name in sorted((names | set(alert.show)) - answerable):
+            out.append((("collation", "alerts", i), f"no field with id '{name}'"))
+    return out
 
 
 def _check_field(spec: FormSpec, f: AnyField | Column, here: Path) -> list[tuple[Path, str]]:
@@ -367,6 +416,12 @@ def _check_field(spec: FormSpec, f: AnyField | Column, here: Path) -> list[tuple
     lo, hi = getattr(f, "min", None), getattr(f, "max", None)
     if lo is not None and hi is not None and lo > hi:
         out.append(((*here, "min"), f"min {lo} is more than max {hi}"))
+    lo, hi = getattr(f, "min_selected", None), getattr(f, "max_selected", None)
+    if lo is not None and hi is not None and lo > hi:
+        out.append((here + ("min_selected",), "min_selected is more than max_selected"))
+    if isinstance(f, SelectManyField) and lo is not None and f.choices in spec.choice_lists \
+            and lo > len(spec.choice_lists[f.choices]):
+        out.append((here + ("min_selected",), "min_selected is more than the number of choices"))
     lo, hi = getattr(f, "min_length", None), getattr(f, "max_length", None)
     if lo is not None and hi is not None and lo > hi:
         out.append(((*here, "min_length"), "min_length is more than max_length"))
@@ -394,6 +449,7 @@ def _check_relevance(spec: FormSpec, where: dict[str, Path]) -> list[tuple[Path,
             out.append((path, f"bad relevance rule {rule!r}: {exc}"))
             continue
         names = expr.names(tree)
+        out.extend((path, m) for m in _check_codes(spec, tree, kinds))
         for name in sorted(names):
             if name not in kinds:
                 close = expr.suggest(name, list(kinds))
@@ -406,6 +462,33 @@ def _check_relevance(spec: FormSpec, where: dict[str, Path]) -> list[tuple[Path,
         if cycle and cycle[0] == min(cycle[:-1]):
             text = " -> ".join(cycle)
             out.append((where[start] + ("relevant",), f"circular relevance: {text}"))
+    return out
+
+
+def _check_codes(spec: FormSpec, tree: expr.Expr, kinds: dict[str, Answerable]) -> list[str]:
+    """A rule comparing a choice field with a code it does not offer never holds: say so."""
+    out: list[str] = []
+    for node in expr.walk(tree):
+        if not isinstance(node, expr.Compare):
+            continue
+        pairs = [(node.left, node.right), (node.right, node.left)]
+        for side, other in pairs:
+            if not isinstance(side, expr.Name) or side.name not in kinds:
+                continue
+            f = kinds[side.name]
+            if isinstance(f, TableField | SignoffField):
+                continue
+            try:
+                codes = {c.code for c in spec.options(f)}  # type: ignore[arg-type]
+            except (TypeError, KeyError):
+                continue
+            literals = other.items if isinstance(other, expr.ListOf) else (other,)
+            for lit in literals:
+                if isinstance(lit, expr.Literal) and str(lit.value) not in codes:
+                    out.append(
+                        f"'{side.name}' has no choice with code {str(lit.value)!r}; "
+                        f"its codes are {', '.join(sorted(codes))}"
+                    )
     return out
 
 
