@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import formats
 from .catalog import Catalog
 from .errors import BluestoneError, ReturnError, SpecError, SpecProblem
 from .loader import load_spec
 from .spec import FormSpec, NoteField, TableField
+
+if TYPE_CHECKING:
+    from .collate import Summary as CollateSummary
+    from .export import Outputs
 
 
 def list_specs(catalog: Catalog | None = None) -> list[dict[str, Any]]:
@@ -111,3 +115,30 @@ def read_files(
         records.extend(r.as_json() for r in result.records)
         problems.extend(str(i) for i in result.issues)
     return records, problems
+
+
+def collate(
+    paths: Sequence[Path],
+    out: Path,
+    store_path: Path | None = None,
+    spec_paths: Sequence[Path] = (),
+    include_names: bool = False,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[CollateSummary, Outputs]:
+    """Collate returns into the store, then export the workbook, CSVs and report."""
+    from .collate import collate as run
+    from .export import export as write
+
+    store = store_path or out / "bluestone.sqlite"
+    summary = run(paths, store, workers=workers, extra_specs=spec_paths, progress=progress)
+    outputs = write(store, out, catalog_with(spec_paths), include_names=include_names)
+    return summary, outputs
+
+
+def export(store_path: Path, out: Path, spec_paths: Sequence[Path] = (),
+           include_names: bool = False) -> Outputs:
+    """Rebuild the outputs from the store alone."""
+    from .export import export as write
+
+    return write(store_path, out, catalog_with(spec_paths), include_names=include_names)

@@ -99,3 +99,99 @@ def read_cmd(files: tuple[Path, ...], spec_paths: tuple[Path, ...]) -> None:
         click.echo(line, err=True)
     if problems:
         sys.exit(1)
+
+
+class _Progress:
+    """A progress bar on a terminal; nothing when output is redirected."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            return
+        if self.task is None:
+            self.task = self.bar.add_task(self.what, total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@main.command("collate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
+              help="Folder for the store, workbook, CSVs and report.")
+@click.option("--store", "store_path", type=click.Path(path_type=Path),
+              help="The SQLite store [default: OUTPUT/bluestone.sqlite].")
+@click.option("--spec", "spec_paths", multiple=True, type=click.Path(path_type=Path),
+              help="Also recognise forms of these spec files or folders.")
+@click.option("--include-names", is_flag=True,
+              help="Keep names in special-category forms (PausePoint); default: pseudonyms.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Reader processes [default: cores].")
+@_clean_errors
+def collate_cmd(paths: tuple[Path, ...], out: Path, store_path: Path | None,
+                spec_paths: tuple[Path, ...], include_names: bool, workers: int | None) -> None:
+    """Read every return under PATHS (folders, zip archives) into one store, then write the
+    collated workbook, CSVs and summary report. Exit 1 when any file was rejected."""
+    with _Progress("Reading returns") as progress:
+        summary, outputs = api.collate(paths, out, store_path, spec_paths, include_names,
+                                       workers, progress)
+    click.echo(summary.line())
+    click.echo(f"workbook: {outputs.workbook}\nreport:   {outputs.report}\n"
+               f"csv:      {outputs.csv_dir}")
+    if summary.rejected:
+        sys.exit(1)
+
+
+@main.command("export")
+@click.option("--store", "store_path", type=click.Path(path_type=Path), required=True,
+              help="The SQLite store a collation made.")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
+              help="Folder for the workbook, CSVs and report.")
+@click.option("--spec", "spec_paths", multiple=True, type=click.Path(path_type=Path),
+              help="Spec files or folders of forms that are not shipped.")
+@click.option("--include-names", is_flag=True,
+              help="Keep names in special-category forms (PausePoint); default: pseudonyms.")
+@_clean_errors
+def export_cmd(store_path: Path, out: Path, spec_paths: tuple[Path, ...],
+               include_names: bool) -> None:
+    """Rebuild the workbook, CSVs and report from the store alone."""
+    outputs = api.export(store_path, out, spec_paths, include_names)
+    click.echo(f"workbook: {outputs.workbook}\nreport:   {outputs.report}\n"
+               f"csv:      {outputs.csv_dir}")
+
+
+@main.command("demo")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=Path("output"),
+              show_default=True, help="Folder for pack/, returns/ and collated/.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Reader processes [default: cores].")
+@_clean_errors
+def demo_cmd(out: Path, workers: int | None) -> None:
+    """The main job on the shipped specs: generate every form in every format, make sample
+    returns from several forces (a live risk, invalid answers, a duplicate, a zip, a corrupt
+    file), collate them and write the workbook and report. Exit 0 when all went as intended."""
+    from .demo import demo
+
+    with _Progress("Reading returns") as progress:
+        result = demo(out, workers=workers, progress=progress)
+    click.echo(f"pack:     {len(result.pack)} files in {out / 'pack'}")
+    click.echo(f"returns:  {len(result.returns)} files in {out / 'returns'}")
+    click.echo(result.summary.line())
+    click.echo(f"workbook: {result.outputs.workbook}\nreport:   {result.outputs.report}\n"
+               f"csv:      {result.outputs.csv_dir}")
+    if not result.as_intended:
+        click.echo(f"error: expected {result.expected_rejections} rejected file(s), got "
+                   f"{result.summary.rejected}", err=True)
+        sys.exit(1)

@@ -8,6 +8,7 @@ with an Issue for every slot that is missing or holds what its kind cannot be.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -171,3 +172,33 @@ def _show(raw: Any) -> str:
         return raw.isoformat(sep=" ")
     text = str(raw)
     return text if len(text) <= 200 else text[:200] + "…"
+
+
+def from_json(spec: FormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Values stored as JSON (`values.iso`) -> canonical values again (dates, decimals)."""
+    from .slots import kind_of
+
+    def atomic(kind: str, v: Any) -> Any:
+        if v is None:
+            return None
+        if kind == "date":
+            return dt.date.fromisoformat(v)
+        if kind == "decimal":
+            return Decimal(v)
+        return v
+
+    out = empty_values(spec)
+    for f in spec.answerable():
+        v = data.get(f.id)
+        if v is None:
+            continue
+        if isinstance(f, TableField):
+            kinds = {c.id: kind_of(spec, c) for c in f.columns}
+            out[f.id] = [{k: atomic(kinds.get(k, "text"), x) for k, x in row.items()} for row in v]
+        elif isinstance(f, SignoffField):
+            out[f.id] = {"name": v.get("name"), "date": atomic("date", v.get("date"))}
+        elif isinstance(f, SelectManyField):
+            out[f.id] = list(v)
+        else:
+            out[f.id] = atomic(kind_of(spec, f), v)
+    return out

@@ -1,0 +1,78 @@
+"""Writing values into spreadsheet cells and CSV fields so that nothing in them can run.
+
+Why: a collated workbook holds text typed by many people. Excel runs a cell as a formula when
+its text starts with = + - @ (or their full-width forms), and CSV importers do the same, also
+after a leading tab, carriage return or line feed (OWASP CSV injection; WSTG-INPV-21). In the
+workbook such text is stored as a plain string cell with Excel's quote-prefix flag, so it is
+shown, never run, and reads back as exactly the text the person typed. In CSV it gets a
+leading apostrophe, the OWASP recommendation (a reader of the CSV sees that apostrophe).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+DATE_FORMAT = "dd/mm/yyyy"
+
+
+def dangerous(text: str) -> bool:
+    """Whether a spreadsheet could treat this text as a formula or command."""
+    return text.startswith(TRIGGERS)
+
+
+def text_cell(ws: Any, value: Any, *, font: Font | None = None, fill: PatternFill | None = None,
+              align: Alignment | None = None) -> WriteOnlyCell:
+    cell = value_cell(ws, value)
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if align is not None:
+        cell.alignment = align
+    return cell
+
+
+def value_cell(ws: Any, value: Any) -> WriteOnlyCell:
+    """A write-only cell holding `value`: typed numbers and dates, text that never runs."""
+    if isinstance(value, Decimal):
+        value = int(value) if value == value.to_integral_value() else float(value)
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if dangerous(value):
+            cell.quotePrefix = True
+    elif isinstance(value, dt.date):
+        cell.number_format = DATE_FORMAT
+    return cell
+
+
+def csv_text(value: Any) -> str:
+    """A value as a CSV field: ISO dates, plain numbers, neutralised text."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    text = str(value)
+    return "'" + text if isinstance(value, str) and dangerous(text) else text
+
+
+def page_setup(ws: Any, marking: str) -> None:
+    """Landscape, fit to width, headings repeated, the protective marking on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:2"
+    ws.oddHeader.center.text = marking
+    ws.oddHeader.center.font = "Arial,Bold"
+    ws.oddFooter.center.text = marking
+    ws.oddFooter.right.text = "Page &P of &N"

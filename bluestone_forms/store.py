@@ -1,0 +1,236 @@
+"""The store: one embedded SQLite database, the single source of truth of a collation.
+
+Why SQLite with WAL and synchronous=FULL: each file is ingested in its own transaction, so a
+crash, Ctrl-C or SIGKILL leaves every file either fully in or not in at all (SQLite is durable
+across application crashes in any mode; FULL adds power-loss durability). The workbook, CSVs
+and report are rebuilt from the store alone, so they can always be made again.
+
+Outcomes of a file: read, read_with_issues, duplicate (same bytes as a file already in),
+superseded (an older copy of a corrected return), conflict (same instance id, different
+content, and the order cannot be told), rejected (with why).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+OUTCOMES = ("read", "read_with_issues", "duplicate", "superseded", "conflict", "rejected")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    reader TEXT,
+    read_at TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    message TEXT,
+    form_id TEXT,
+    version TEXT,
+    instance_id TEXT,
+    modified TEXT,
+    UNIQUE (path, sha256)
+);
+CREATE INDEX IF NOT EXISTS files_sha ON files (sha256);
+CREATE TABLE IF NOT EXISTS records (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files (id),
+    form_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    row INTEGER,
+    modified TEXT,
+    status TEXT NOT NULL,
+    values_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_instance ON records (instance_id, status);
+CREATE TABLE IF NOT EXISTS issues (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files (id),
+    row INTEGER,
+    field TEXT NOT NULL,
+    place TEXT,
+    value TEXT,
+    message TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT
+);
+"""
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    form_id: str
+    version: str
+    instance_id: str
+    row: int | None
+    status: str
+    values: dict[str, Any]
+    file: str
+    sha256: str
+    read_at: str
+    modified: str | None
+
+
+class Store:
+    """An open store; use as a context manager."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(_SCHEMA)
+        self._init_meta()
+
+    def _init_meta(self) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            self.db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('pseudonym_key', ?)", (secrets.token_hex(32),)
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def transaction(self) -> _Tx:
+        return _Tx(self.db)
+
+    # --- what is in already -------------------------------------------------------------
+    def seen(self, path: str, sha256: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM files WHERE path = ? AND sha256 = ?", (path, sha256)
+        ).fetchone()
+        return row is not None
+
+    def file_with_sha(self, sha256: str) -> str | None:
+        row = self.db.execute(
+            "SELECT path FROM files WHERE sha256 = ? AND outcome != 'duplicate' ORDER BY id",
+            (sha256,),
+        ).fetchone()
+        return None if row is None else str(row["path"])
+
+    def current(self, instance_id: str) -> list[sqlite3.Row]:
+        return self.db.execute(
+            "SELECT r.*, f.sha256 FROM records r JOIN files f ON f.id = r.file_id "
+            "WHERE r.instance_id = ? AND r.status IN ('current', 'conflict')",
+            (instance_id,),
+        ).fetchall()
+
+    # --- writing (callers wrap each file in one transaction) ----------------------------
+    def add_file(self, **cols: Any) -> int:
+        names = ", ".join(cols)
+        marks = ", ".join("?" for _ in cols)
+        cur = self.db.execute(f"INSERT INTO files ({names}) VALUES ({marks})", tuple(cols.values()))
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def set_outcome(self, file_id: int, outcome: str, message: str | None = None) -> None:
+        self.db.execute(
+            "UPDATE files SET outcome = ?, message = COALESCE(?, message) WHERE id = ?",
+            (outcome, message, file_id),
+        )
+
+    def add_record(self, file_id: int, rec: dict[str, Any], status: str) -> int:
+        cur = self.db.execute(
+            "INSERT INTO records (file_id, form_id, version, instance_id, row, modified, status,"
+            " values_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (file_id, rec["form_id"], rec["version"], rec["instance_id"], rec.get("row"),
+             rec.get("modified"), status, json.dumps(rec["values"], ensure_ascii=False,
+                                                     sort_keys=True)),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def set_status(self, record_id: int, status: str) -> None:
+        self.db.execute("UPDATE records SET status = ? WHERE id = ?", (status, record_id))
+
+    def add_issue(self, file_id: int, issue: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT INTO issues (file_id, row, field, place, value, message) VALUES (?,?,?,?,?,?)",
+            (file_id, issue.get("row"), issue["field"], issue.get("where"), issue.get("value"),
+             issue["message"]),
+        )
+
+    def audit(self, at: str, action: str, detail: str) -> None:
+        with self.transaction():
+            self.db.execute("INSERT INTO audit (at, action, detail) VALUES (?, ?, ?)",
+                            (at, action, detail))
+
+    # --- reading back, for exports --------------------------------------------------------
+    def records(self, statuses: tuple[str, ...] = ("current",)) -> Iterator[StoredRecord]:
+        marks = ", ".join("?" for _ in statuses)
+        rows = self.db.execute(
+            "SELECT r.*, f.path, f.sha256, f.read_at FROM records r JOIN files f "
+            f"ON f.id = r.file_id WHERE r.status IN ({marks}) "
+            "ORDER BY r.form_id, r.instance_id, r.row, r.id",
+            statuses,
+        )
+        for r in rows:
+            yield StoredRecord(
+                form_id=r["form_id"], version=r["version"], instance_id=r["instance_id"],
+                row=r["row"], status=r["status"], values=json.loads(r["values_json"]),
+                file=r["path"], sha256=r["sha256"], read_at=r["read_at"], modified=r["modified"],
+            )
+
+    def files(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM files ORDER BY id").fetchall()
+
+    def issues(self) -> list[sqlite3.Row]:
+        return self.db.execute(
+            "SELECT i.*, f.path, f.form_id, f.version FROM issues i JOIN files f "
+            "ON f.id = i.file_id WHERE f.outcome NOT IN ('superseded', 'duplicate') "
+            "ORDER BY f.path, i.row, i.id"
+        ).fetchall()
+
+    def pseudonym(self, name: str) -> str:
+        """A stable pseudonym for a person's name, keyed by this store's own secret."""
+        key = self.db.execute("SELECT value FROM meta WHERE key = 'pseudonym_key'").fetchone()
+        norm = " ".join(name.split()).casefold().encode("utf-8")
+        digest = hmac.new(bytes.fromhex(key["value"]), norm, hashlib.sha256).hexdigest()
+        return f"Person-{digest[:8].upper()}"
+
+    def integrity_ok(self) -> bool:
+        row = self.db.execute("PRAGMA integrity_check").fetchone()
+        return bool(row[0] == "ok")
+
+
+class _Tx:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            self.db.execute("COMMIT")
+        else:
+            self.db.execute("ROLLBACK")
