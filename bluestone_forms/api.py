@@ -77,9 +77,20 @@ def resolve_specs(names: Iterable[str], catalog: Catalog | None = None) -> list[
     return out
 
 
-def generate(names: Sequence[str], fmts: Sequence[str], out: Path) -> list[Path]:
-    """Make each spec's form in each format into `out`; returns the files written."""
+def generate(names: Sequence[str], fmts: Sequence[str], out: Path,
+             prefill: Path | None = None) -> list[Path]:
+    """Make each spec's form in each format into `out`; returns the files written.
+
+    With `prefill`, a mail merge: one form per CSV row in each format, and a register.
+    """
     specs = resolve_specs(names)
+    if prefill is not None:
+        from .merge import REGISTER, merge
+
+        if len(specs) != 1:
+            raise BluestoneError("a mail merge takes exactly one spec")
+        rows = merge(specs[0], prefill, list(fmts), out)
+        return [out / r["file"] for r in rows] + [out / REGISTER]
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for spec in specs:
@@ -125,13 +136,15 @@ def collate(
     include_names: bool = False,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    registers: Sequence[Path] = (),
 ) -> tuple[CollateSummary, Outputs]:
     """Collate returns into the store, then export the workbook, CSVs and report."""
     from .collate import collate as run
     from .export import export as write
 
     store = store_path or out / "bluestone.sqlite"
-    summary = run(paths, store, workers=workers, extra_specs=spec_paths, progress=progress)
+    summary = run(paths, store, workers=workers, extra_specs=spec_paths, registers=registers,
+                  progress=progress)
     outputs = write(store, out, catalog_with(spec_paths), include_names=include_names)
     return summary, outputs
 

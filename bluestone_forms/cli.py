@@ -79,10 +79,14 @@ def schema_cmd(output: Path | None) -> None:
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path),
               default=Path("output/forms"), show_default=True,
               help="Folder to write the forms into.")
+@click.option("--prefill", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Mail merge: one form per row of this CSV (columns = field ids; "
+                   "recipient columns start with 'recipient' or '_'), plus register.csv.")
 @_clean_errors
-def generate_cmd(specs: tuple[str, ...], formats: tuple[str, ...], out: Path) -> None:
+def generate_cmd(specs: tuple[str, ...], formats: tuple[str, ...], out: Path,
+                 prefill: Path | None) -> None:
     """Make fillable forms from SPECS (shipped spec ids such as rp1, or YAML files)."""
-    for path in api.generate(specs, formats, out):
+    for path in api.generate(specs, formats, out, prefill):
         click.echo(str(path))
 
 
@@ -140,14 +144,18 @@ class _Progress:
 @click.option("--include-names", is_flag=True,
               help="Keep names in special-category forms (PausePoint); default: pseudonyms.")
 @click.option("--workers", type=click.IntRange(1, 64), help="Reader processes [default: cores].")
+@click.option("--register", "registers", multiple=True,
+              type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="A register.csv from a mail merge, to report returns still outstanding.")
 @_clean_errors
 def collate_cmd(paths: tuple[Path, ...], out: Path, store_path: Path | None,
-                spec_paths: tuple[Path, ...], include_names: bool, workers: int | None) -> None:
+                spec_paths: tuple[Path, ...], include_names: bool, workers: int | None,
+                registers: tuple[Path, ...]) -> None:
     """Read every return under PATHS (folders, zip archives) into one store, then write the
     collated workbook, CSVs and summary report. Exit 1 when any file was rejected."""
     with _Progress("Reading returns") as progress:
         summary, outputs = api.collate(paths, out, store_path, spec_paths, include_names,
-                                       workers, progress)
+                                       workers, progress, registers)
     click.echo(summary.line())
     click.echo(f"workbook: {outputs.workbook}\nreport:   {outputs.report}\n"
                f"csv:      {outputs.csv_dir}")

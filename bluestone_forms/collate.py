@@ -298,9 +298,17 @@ def collate(
     *,
     workers: int | None = None,
     extra_specs: Iterable[Path] = (),
+    registers: Iterable[Path] = (),
     progress: Callable[[int, int], None] | None = None,
 ) -> Summary:
-    """Read every file under `paths` into the store at `store_path`."""
+    """Read every file under `paths` into the store at `store_path`.
+
+    `registers` are returns registers written by a mail merge: what was sent, so the report
+    can say what is still outstanding.
+    """
+    from .merge import read_register
+
+    sent = [row for r in registers for row in read_register(Path(r))]
     summary = Summary()
     extra = tuple(str(p) for p in extra_specs)
     _catalog(extra)  # fail early, in this process, on a broken extra spec
@@ -309,6 +317,8 @@ def collate(
     try:
         sources, bad = find_sources(list(paths), scratch)
         with Store(store_path) as store:
+            if sent:
+                store.add_register(sent)
             for name, why in bad:
                 ingest(store, {"path": name, "sha256": "", "size": 0, "error": why}, summary)
             summary.files = len(sources) + len(bad)

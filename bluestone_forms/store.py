@@ -64,6 +64,13 @@ CREATE TABLE IF NOT EXISTS issues (
     value TEXT,
     message TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS register (
+    instance_id TEXT PRIMARY KEY,
+    form_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    file TEXT NOT NULL,
+    sent_json TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -177,6 +184,33 @@ class Store:
             (file_id, issue.get("row"), issue["field"], issue.get("where"), issue.get("value"),
              issue["message"]),
         )
+
+    def add_register(self, rows: list[dict[str, str]]) -> int:
+        """Record what a mail merge sent; a row already in is left as it is."""
+        added = 0
+        with self.transaction():
+            for r in rows:
+                cur = self.db.execute(
+                    "INSERT OR IGNORE INTO register VALUES (?, ?, ?, ?, ?)",
+                    (r["instance_id"], r["form_id"], r["version"], r["file"],
+                     json.dumps(r, ensure_ascii=False, sort_keys=True)),
+                )
+                added += cur.rowcount
+        return added
+
+    def register_status(self) -> tuple[list[dict[str, Any]], list[StoredRecord]]:
+        """Register rows with whether each came back, and returns that were never sent."""
+        back = {r.instance_id for r in self.records(("current", "conflict", "superseded"))}
+        sent = []
+        forms = set()
+        for row in self.db.execute("SELECT * FROM register ORDER BY form_id, file"):
+            forms.add(row["form_id"])
+            sent.append({**json.loads(row["sent_json"]),
+                         "returned": row["instance_id"] in back})
+        ids = {r["instance_id"] for r in sent}
+        unexpected = [r for r in self.records(("current", "conflict"))
+                      if r.form_id in forms and r.instance_id not in ids]
+        return sent, unexpected
 
     def audit(self, at: str, action: str, detail: str) -> None:
         with self.transaction():

@@ -139,6 +139,7 @@ def summarise(store: Store, catalog: Catalog) -> Summary:
         if hm:
             out.heatmaps.append(hm)
         out.ratings.extend(_ratings(spec, rows))
+    out.tables.extend(_register(store))
     out.tables.append(_by_form_and_force(current))
     out.tables.extend(_checklists(current))
     out.tables.extend(_counts(current))
@@ -243,6 +244,23 @@ def _counts(current: dict[str, list[Any]]) -> list[Table]:
         table.note = "Counts only; no names are reported."
         out.append(table)
     return out
+
+
+def _register(store: Store) -> list[Table]:
+    """What a mail merge sent and has not come back, and what came back never sent."""
+    sent, unexpected = store.register_status()
+    if not sent:
+        return []
+    who = [k for k in sent[0] if k.startswith(("recipient", "_"))]
+    out = Table(f"Returns still outstanding ({sum(not r['returned'] for r in sent)} of "
+                f"{len(sent)} sent)", ["Form", "File sent", *who, "Instance id"],
+                [[r["form_id"], r["file"], *[r.get(k, "") for k in who], r["instance_id"]]
+                 for r in sent if not r["returned"]])
+    out.note = "From the returns register written by the mail merge."
+    never = Table(f"Returns that were never sent ({len(unexpected)})",
+                  ["Form", "File", "Instance id"],
+                  [[r.form_id, r.file, r.instance_id] for r in unexpected])
+    return [out, never]
 
 
 def _issues_by_field(store: Store) -> Table:

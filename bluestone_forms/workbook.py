@@ -176,7 +176,14 @@ def _meta_tables(store: Store) -> list[Table]:
         files.rows.append([f["path"], f["outcome"], f["message"], f["form_id"], f["version"],
                            f["instance_id"], f["reader"], f["size"], f["sha256"], f["read_at"],
                            f["modified"]])
-    return [issues, files]
+    sent, _ = store.register_status()
+    if not sent:
+        return [issues, files]
+    cols = list(dict.fromkeys(k for r in sent for k in r))
+    register = Table("Register", cols, cols)
+    register.rows = [[r.get(c) if c != "returned" else ("yes" if r[c] else "no") for c in cols]
+                     for r in sent]
+    return [issues, files, register]
 
 
 def _fields_table(specs: Iterable[FormSpec]) -> Table:

@@ -63,7 +63,8 @@ def test_validate_random_invalid_values_yield_issues_never_exceptions(spec: Form
     def check(junk: dict[str, Any]) -> None:
         issues = validate(Record(spec.id, spec.version, "i", junk), spec)
         for issue in issues:
-            assert issue.field and issue.message
+            assert issue.field
+            assert issue.message
 
     check()
 

@@ -53,6 +53,20 @@ def parse_xml(data: bytes, file: str, part: str) -> etree._Element:
     return root
 
 
+def normalise_time(text: str) -> str | None:
+    """An ISO 8601 / W3CDTF time as UTC 'YYYY-MM-DDTHH:MM:SSZ', or None if it is not one."""
+    import datetime as dt
+
+    raw = text.strip().replace("Z", "+00:00")
+    try:
+        when = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class Package:
     """An opened, pre-checked OOXML zip whose parts are read with bounded inflation."""
 
@@ -149,6 +163,21 @@ class Package:
 
     def xml(self, name: str) -> etree._Element:
         return parse_xml(self.read(name), self.file, name)
+
+    def modified(self) -> str | None:
+        """When the document was last saved, by its own core properties (UTC, ISO 8601).
+
+        Why: a corrected return carries the same instance id as the one it replaces; the
+        newer is told by the time the client wrote into the file, never by the file system.
+        """
+        if not self.has("docProps/core.xml"):
+            return None
+        try:
+            root = self.xml("docProps/core.xml")
+        except ReturnError:
+            return None
+        node = root.find("{http://purl.org/dc/terms/}modified")
+        return normalise_time(node.text) if node is not None and node.text else None
 
     def content_types(self) -> str:
         return self.read("[Content_Types].xml").decode("utf-8", "replace")

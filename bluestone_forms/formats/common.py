@@ -37,6 +37,7 @@ def finish(
     where: Mapping[str, str],
     file: str,
     row: int | None = None,
+    modified: str | None = None,
 ) -> tuple[Record, list[Issue]]:
     """Raw content per slot -> a validated Record and every issue, each naming the file."""
     vals, issues = assemble(spec, raw, where, file=file, row=row)
@@ -47,6 +48,7 @@ def finish(
         values=vals,
         file=file,
         row=row,
+        meta={"modified": modified} if modified else {},
     )
     if not identity.instance_id:
         issues.append(Issue(field="(form)", message="the form has no instance id", file=file))
