@@ -58,14 +58,20 @@ def spec_schema_text() -> str:
     return json.dumps(spec_schema(), indent=2, sort_keys=True) + "\n"
 
 
-def resolve_specs(names: Iterable[str], catalog: Catalog | None = None) -> list[FormSpec]:
-    """Shipped spec ids or spec file paths -> specs."""
+def resolve_specs(names: Iterable[str], catalog: Catalog | None = None,
+                  lang: str | None = None) -> list[FormSpec]:
+    """Shipped spec ids or spec file paths -> specs (printed in `lang` when given)."""
+    from .resources import specs_dir
+
     cat = catalog or Catalog.shipped()
     out: list[FormSpec] = []
     for name in names:
         p = Path(name)
         if p.suffix in (".yaml", ".yml") or p.exists():
-            out.append(load_spec(p))
+            out.append(load_spec(p, lang))
+            continue
+        if lang is not None and (specs_dir() / f"{name}.yaml").is_file():
+            out.append(load_spec(specs_dir() / f"{name}.yaml", lang))
             continue
         try:
             out.append(cat.get(name))
@@ -78,12 +84,12 @@ def resolve_specs(names: Iterable[str], catalog: Catalog | None = None) -> list[
 
 
 def generate(names: Sequence[str], fmts: Sequence[str], out: Path,
-             prefill: Path | None = None) -> list[Path]:
+             prefill: Path | None = None, lang: str | None = None) -> list[Path]:
     """Make each spec's form in each format into `out`; returns the files written.
 
     With `prefill`, a mail merge: one form per CSV row in each format, and a register.
     """
-    specs = resolve_specs(names)
+    specs = resolve_specs(names, lang=lang)
     if prefill is not None:
         from .merge import REGISTER, merge
 
@@ -95,7 +101,8 @@ def generate(names: Sequence[str], fmts: Sequence[str], out: Path,
     written: list[Path] = []
     for spec in specs:
         for fmt in fmts:
-            suffix = "-paper" if fmt == "paper" else ""
+            suffix = ("-paper" if fmt == "paper" else "") + (
+                f"-{spec.language}" if spec.language != spec.default_language else "")
             path = out / f"{spec.id}-v{spec.version}{suffix}{formats.EXTENSIONS[fmt]}"
             mod = formats.module(fmt)
             writer = mod.write_paper if fmt == "paper" else mod.write

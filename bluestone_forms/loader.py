@@ -78,8 +78,74 @@ def _source_line(text_lines: list[str], line: int | None) -> str | None:
     return None
 
 
-def load_spec_text(text: str, file: str = "<spec>") -> FormSpec:
-    """Parse a spec from text; raise SpecError with every problem found."""
+TEXT_KEYS = {"title", "label", "hint", "help", "intro", "text", "description", "role", "message"}
+LONG_TEXT_KEYS = {"help", "intro", "text", "description"}
+
+
+def _localise(data: dict[str, Any], lang: str | None) -> list[tuple[SpecPath, str]]:
+    """Replace every {en: …, cy: …} text by the text in `lang` ("cy", or "cy+en" for both).
+
+    Why in the loader: every format then prints plain strings, and any spec gets every
+    language for free. A choice's or scale point's texts in the other languages become its
+    aliases, so a return filled in any language reads back to the same codes.
+    """
+    problems: list[tuple[SpecPath, str]] = []
+    langs = data.get("languages", ["en"])
+    if not isinstance(langs, list) or not all(isinstance(x, str) for x in langs):
+        return problems  # the model reports the bad value itself
+    default = data.get("default_language", langs[0] if langs else "en")
+    wanted = lang or str(default)
+    parts = wanted.split("+")
+    for part in parts:
+        if part not in langs:
+            problems.append((("languages",), f"this spec has no '{part}' text; its languages "
+                                              f"are {', '.join(langs)}"))
+    if problems:
+        return problems
+
+    def combine(key: str, texts: dict[str, Any]) -> str:
+        joiner = "\n\n" if key in LONG_TEXT_KEYS else " / "
+        return joiner.join(str(texts[p]) for p in parts)
+
+    def walk(node: Any, path: SpecPath) -> None:
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, path + (i,))
+            return
+        if not isinstance(node, dict):
+            return
+        for key, value in list(node.items()):
+            if key in TEXT_KEYS and isinstance(value, dict):
+                missing = [x for x in langs if not isinstance(value.get(x), str)]
+                extra = [x for x in value if x not in langs]
+                if missing or extra:
+                    what = (f"no text for {', '.join(missing)}" if missing
+                            else f"'{extra[0]}' is not one of the spec's languages")
+                    problems.append((path + (key,), f"{what}; give one text per language "
+                                                     f"({', '.join(langs)})"))
+                    continue
+                node[key] = combine(key, value)
+                if key == "label" and ("code" in node or "value" in node):
+                    variants = [str(value[x]) for x in langs] + [
+                        " / ".join(str(value[x]) for x in combo)
+                        for combo in (langs, list(reversed(langs)))
+                    ]
+                    node["aliases"] = [*dict.fromkeys(v for v in variants if v != node[key]),
+                                       *node.get("aliases", [])]
+            else:
+                walk(value, path + (key,))
+
+    walk(data, ())
+    data["language"] = wanted
+    return problems
+
+
+def load_spec_text(text: str, file: str = "<spec>", lang: str | None = None) -> FormSpec:
+    """Parse a spec from text; raise SpecError with every problem found.
+
+    `lang` picks the language a multilingual spec is printed in ("cy"; "cy+en" for both);
+    by default its default language.
+    """
     text_lines = text.splitlines()
 
     def problem(line: int | None, path: SpecPath, message: str) -> SpecProblem:
@@ -106,6 +172,8 @@ def load_spec_text(text: str, file: str = "<spec>") -> FormSpec:
             problem(node.start_mark.line + 1, (), "a spec must be a mapping of keys (id, title, …)")
         )
         raise SpecError(problems)
+    for path, msg in _localise(data, lang):
+        problems.append(problem(_line_of(builder.lines, path), path, msg))
     try:
         spec = FormSpec.model_validate(data)
     except ValidationError as exc:
@@ -120,7 +188,7 @@ def load_spec_text(text: str, file: str = "<spec>") -> FormSpec:
     return spec
 
 
-def load_spec(path: str | Path) -> FormSpec:
+def load_spec(path: str | Path, lang: str | None = None) -> FormSpec:
     """Load one spec file; raise SpecError naming the file and line of every problem."""
     p = Path(path)
     try:
@@ -133,7 +201,7 @@ def load_spec(path: str | Path) -> FormSpec:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise SpecError([SpecProblem(str(path), line, "", "not UTF-8 text")]) from None
-    return load_spec_text(text, str(path))
+    return load_spec_text(text, str(path), lang)
 
 
 def _dedupe(problems: list[SpecProblem]) -> list[SpecProblem]:

@@ -35,11 +35,16 @@ class Choice(Model):
 
     code: Code
     label: NonEmpty
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="Other texts read back as this choice (e.g. its label in other languages).",
+    )
 
 
 class ScalePoint(Model):
     value: int
     label: NonEmpty
+    aliases: list[str] = Field(default_factory=list)
 
 
 class Scale(Model):
@@ -246,8 +251,28 @@ Column = (
     | RatingField
 )
 
-YES_NO: tuple[Choice, ...] = (Choice(code="yes", label="Yes"), Choice(code="no", label="No"))
-YES_NO_NA: tuple[Choice, ...] = (*YES_NO, Choice(code="na", label="Not applicable"))
+# The built-in answers of yes/no questions, in each language a spec may be printed in.
+ANSWER_WORDS: dict[str, dict[str, str]] = {
+    "en": {"yes": "Yes", "no": "No", "na": "Not applicable"},
+    "cy": {"yes": "Ie", "no": "Na", "na": "Amherthnasol"},
+}
+
+
+def _answers(codes: tuple[str, ...], language: str) -> tuple[Choice, ...]:
+    parts = [p for p in language.split("+") if p in ANSWER_WORDS] or ["en"]
+    out = []
+    for code in codes:
+        label = " / ".join(ANSWER_WORDS[p][code] for p in parts)
+        others = [w[code] for w in ANSWER_WORDS.values()] + [
+            " / ".join(w[code] for w in ANSWER_WORDS.values())
+        ]
+        out.append(Choice(code=code, label=label,
+                          aliases=[a for a in dict.fromkeys(others) if a != label]))
+    return tuple(out)
+
+
+YES_NO: tuple[Choice, ...] = _answers(("yes", "no"), "en")
+YES_NO_NA: tuple[Choice, ...] = _answers(("yes", "no", "na"), "en")
 
 
 class Section(Model):
@@ -284,6 +309,14 @@ class FormSpec(Model):
     title: NonEmpty
     version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")]
     description: str | None = None
+    languages: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]] = Field(
+        default_factory=lambda: ["en"],
+        description="Languages the spec's texts are given in; a text may be {en: …, cy: …}.",
+    )
+    default_language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")] = "en"
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(\+[a-z]{2})*$")] = Field(
+        default="en", description="Set by the loader: the language(s) this copy is printed in."
+    )
     source: Source
     protective_marking: Literal[
         "OFFICIAL", "OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE PERSONAL"
@@ -314,14 +347,16 @@ class FormSpec(Model):
     def options(self, f: Column | SelectManyField) -> tuple[Choice, ...]:
         """The choices a field offers, in order (a rating's codes are its point values)."""
         if isinstance(f, YesNoField):
-            return YES_NO
+            return YES_NO if self.language == "en" else _answers(("yes", "no"), self.language)
         if isinstance(f, YesNoNAField):
-            return YES_NO_NA
+            return YES_NO_NA if self.language == "en" else _answers(("yes", "no", "na"),
+                                                                     self.language)
         if isinstance(f, SelectOneField | SelectManyField):
             return tuple(self.choice_lists[f.choices])
         if isinstance(f, RatingField):
             return tuple(
-                Choice(code=str(p.value), label=p.label) for p in self.scales[f.scale].points
+                Choice(code=str(p.value), label=p.label, aliases=p.aliases)
+                for p in self.scales[f.scale].points
             )
         raise TypeError(f"{f.id} has no choices")
 

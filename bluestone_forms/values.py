@@ -170,11 +170,11 @@ def _decode_date(raw: Any) -> dt.date:
 def _decode_choice(slot: Slot, raw: Any) -> str:
     text = _as_text(raw) or ""
     for c in slot.options:
-        if text in (c.code, c.label):
+        if text in (c.code, c.label, *c.aliases):
             return c.code
     folded = _fold(text)
     for c in slot.options:
-        if folded in (_fold(c.code), _fold(c.label)):
+        if folded in (_fold(c.code), _fold(c.label), *(_fold(a) for a in c.aliases)):
             return c.code
     raise CodecError("one of " + ", ".join(repr(c.label) for c in slot.options), raw)
 
@@ -193,11 +193,12 @@ def _decode_rating(slot: Slot, raw: Any) -> int:
     if m and m[1].lstrip("+") in codes:
         value = m[1].lstrip("+")
         rest = text[m.end(1) :].strip(" -–—:.)\t")
-        if not rest or _fold(rest) == _fold(codes[value].label):
+        names = (codes[value].label, *codes[value].aliases)
+        if not rest or _fold(rest) in {_fold(n) for n in names}:
             return int(value)
     folded = _fold(text)
     for c in slot.options:
-        if folded == _fold(c.label):
+        if folded in {_fold(n) for n in (c.label, *c.aliases)}:
             return int(c.code)
     raise CodecError(expected, raw)
 
