@@ -205,3 +205,17 @@ def demo_cmd(out: Path, workers: int | None) -> None:
         click.echo(f"error: expected {result.expected_rejections} rejected file(s), got "
                    f"{result.summary.rejected}", err=True)
         sys.exit(1)
+
+
+@main.command("guide")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
+              default=Path("output/guide"), show_default=True,
+              help="Folder for the PDF and the Word document.")
+@_clean_errors
+def guide_cmd(out: Path) -> None:
+    """Print the Supervisors' Guide to Reflective Practice: a tagged A4 PDF and an editable
+    Word document, with the checklist points taken from the RP specs."""
+    from .guide import write_guide
+
+    for path in write_guide(out):
+        click.echo(str(path))

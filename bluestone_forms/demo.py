@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import formats
 from .catalog import Catalog
@@ -70,7 +71,7 @@ def make_returns(out: Path, templates: dict[tuple[str, str], Path], catalog: Cat
     forces = _force_codes(catalog)
     n = 0
 
-    def one(form: str, force: str, **fixed: object) -> Path:
+    def one(form: str, force: str, **fixed: Any) -> Path:
         nonlocal n
         spec = catalog.get(form)
         fmt = FILLABLE[n % len(FILLABLE)]

@@ -71,8 +71,8 @@ def atomic(spec: FormSpec, f: Answerable | Column, rng: random.Random) -> Any:
         return Decimal(f"{rng.uniform(lo, hi):.{f.places if f.places is not None else 1}f}")
     if isinstance(f, DateField):
         d = TODAY - dt.timedelta(days=rng.randint(0, 300))
-        lo, hi = f.min or d, f.max or d
-        return min(max(d, lo), hi)
+        first, last = f.min or d, f.max or d
+        return min(max(d, first), last)
     if isinstance(f, RatingField):
         return rng.choice([int(c.code) for c in spec.options(f)])
     options = [c.code for c in spec.options(f)]  # type: ignore[arg-type]

@@ -409,10 +409,11 @@ def check_references(spec: FormSpec) -> list[tuple[Path, str]]:
     problems.extend(_check_relevance(spec, seen))
     answerable = {f.id for f in spec.answerable()}
     for i, fid in enumerate(spec.classification.identifying_fields):
-        head, _, col = fid.partition(".")
+        head, _, column = fid.partition(".")
         target = next((f for f in spec.answerable() if f.id == head), None)
         if target is None or (
-            col and not (isinstance(target, TableField) and col in {c.id for c in target.columns})
+            column
+            and not (isinstance(target, TableField) and column in {c.id for c in target.columns})
         ):
             problems.append(
                 (("classification", "identifying_fields", i), f"no field or column '{fid}'")
@@ -514,7 +515,7 @@ def _check_codes(spec: FormSpec, tree: expr.Expr, kinds: dict[str, Answerable]) 
             if isinstance(f, TableField | SignoffField):
                 continue
             try:
-                codes = {c.code for c in spec.options(f)}  # type: ignore[arg-type]
+                codes = {c.code for c in spec.options(f)}
             except (TypeError, KeyError):
                 continue
             literals = other.items if isinstance(other, expr.ListOf) else (other,)

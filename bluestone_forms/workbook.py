@@ -193,7 +193,8 @@ def _fields_table(specs: Iterable[FormSpec]) -> Table:
         for f in spec.answerable():
             choices = ""
             if f.type in ("select_one", "select_many", "rating", "yes_no", "yes_no_na"):
-                choices = "; ".join(f"{c.code} = {c.label}" for c in spec.options(f))  # type: ignore[arg-type]
+                opts = spec.options(f)
+                choices = "; ".join(f"{c.code} = {c.label}" for c in opts)
             t.rows.append([spec.id, f.id, f.label, f.type, choices])
     return t
 
