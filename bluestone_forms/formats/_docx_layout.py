@@ -1,0 +1,279 @@
+"""Layout of the Word form with python-docx: styles, header and footer, title, sections,
+questions, hints and where each content control goes. Controls themselves, and every other
+piece of raw WordprocessingML, come from `_docx_build_xml`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Cm, Pt, RGBColor
+
+from .. import expr, values
+from ..slots import Slot, field_slots
+from ..spec import (
+    Answerable,
+    DecimalField,
+    FormSpec,
+    IntegerField,
+    LongTextField,
+    NoteField,
+    SelectManyField,
+    SignoffField,
+    TableField,
+    TextField,
+)
+from . import _docx_build_xml as B
+from .common import Identity
+
+# the Word control for each slot kind (long text: see docx.py for why rich text)
+KIND = {"text": "text", "integer": "text", "decimal": "text", "long_text": "richtext",
+        "date": "date", "choice": "dropdown", "rating": "dropdown", "flag": "checkbox"}
+GREY = RGBColor(0x40, 0x40, 0x40)
+INSTRUCTIONS = (
+    "Click each answer box (the grey text such as “Type your answer” or “Choose an item”) "
+    "and type or choose your answer; tick boxes are ticked with a click or the space bar. "
+    f"Write dates as {values.DATE_FORMAT_HINT} or pick them from the calendar. "
+    "Only the answer boxes can be changed. Questions marked (required) must be answered."
+)
+
+
+def build(document: Any, spec: FormSpec, ident: Identity) -> None:
+    """Lay the whole form out in a new python-docx document."""
+    _properties(document, spec, ident)
+    _styles(document)
+    _page(document, spec, ident)
+    _Layout(document, spec).build()
+
+
+def placeholder(s: Slot) -> str:
+    """What a control says before it is filled in (shorter inside a table)."""
+    f = s.spec_field
+    in_table = s.row is not None
+    if s.kind == "date":
+        return values.DATE_FORMAT_HINT if in_table else (
+            f"Pick or type a date ({values.DATE_FORMAT_HINT})")
+    if s.kind in ("choice", "rating"):
+        return "Choose an item"
+    if s.kind == "flag":
+        return ""
+    if isinstance(f, IntegerField | DecimalField):
+        what = "a whole number" if isinstance(f, IntegerField) else "a number"
+        if in_table:
+            return f"Type {what}"
+        if f.min is not None and f.max is not None:
+            return f"Type {what} from {f.min} to {f.max}"
+        if f.min is not None:
+            return f"Type {what} of at least {f.min}"
+        if f.max is not None:
+            return f"Type {what} up to {f.max}"
+        return f"Type {what}"
+    if in_table:
+        return "Type here"
+    limit = f.max_length if isinstance(f, TextField | LongTextField) else None
+    text = "Type your answer" + (" (several lines allowed)" if s.kind == "long_text" else "")
+    return text + (f", up to {limit} characters" if limit else "")
+
+
+def control(s: Slot) -> B.Control:
+    items = tuple(values.choice_texts(s)) if s.kind in ("choice", "rating") else ()
+    return B.Control(s.key, KIND[s.kind], s.label, placeholder(s), items)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _properties(document: Any, spec: FormSpec, ident: Identity) -> None:
+    core = document.core_properties
+    core.title = _clip(spec.title, 255)
+    core.subject = f"{spec.id} {spec.version}"
+    core.identifier = ident.instance_id
+    core.keywords = "bluestone form"
+    core.category = spec.protective_marking
+    core.author = "bluestone-forms"
+    core.comments = _clip(spec.description or "", 255)
+    core.last_modified_by = "bluestone-forms"
+    core.revision = 1
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    core.created = core.modified = now
+
+
+def _styles(document: Any) -> None:
+    styles = document.styles
+    normal = styles["Normal"]
+    normal.font.name = "Arial"
+    normal.font.size = Pt(11)
+    question = styles.add_style("Question", WD_STYLE_TYPE.PARAGRAPH)
+    question.base_style = normal
+    question.font.bold = True
+    question.paragraph_format.space_before = Pt(10)
+    question.paragraph_format.space_after = Pt(2)
+    question.paragraph_format.keep_with_next = True
+    hint = styles.add_style("Hint", WD_STYLE_TYPE.PARAGRAPH)
+    hint.base_style = normal
+    hint.font.italic = True
+    hint.font.size = Pt(9.5)
+    hint.font.color.rgb = GREY
+    hint.paragraph_format.space_after = Pt(2)
+    hint.paragraph_format.keep_with_next = True
+    answer = styles.add_style("Answer", WD_STYLE_TYPE.PARAGRAPH)
+    answer.base_style = normal
+    answer.paragraph_format.space_after = Pt(4)
+    answer.paragraph_format.left_indent = Cm(0.5)
+    plc = styles.add_style("Placeholder Text", WD_STYLE_TYPE.CHARACTER)
+    plc.font.color.rgb = RGBColor(0x70, 0x70, 0x70)
+    B.style_placeholder(plc)
+    B.set_language(document, "en-GB")
+
+
+def _page(document: Any, spec: FormSpec, ident: Identity) -> None:
+    """A4, 2 cm margins; the marking in header and footer; attribution and identity below."""
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(2))
+    _marking(section.header.paragraphs[0], spec)
+    footer = section.footer
+    _marking(footer.paragraphs[0], spec)
+    if spec.source.licence:
+        credit = spec.source.attribution or f"Adapted from {spec.source.title}."
+        licence = spec.source.licence
+        _small(footer.add_paragraph(),
+               credit if licence in credit else f"{credit} Licence: {licence}.")
+    line = footer.add_paragraph()
+    _small(line, f"{ident.footer()} · page ")
+    B.add_page_field(line, "PAGE", 15)
+    _small(line, " of ")
+    B.add_page_field(line, "NUMPAGES", 15)
+
+
+def _marking(paragraph: Any, spec: FormSpec) -> None:
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run(spec.protective_marking)
+    run.bold = True
+    run.font.size = Pt(11)
+
+
+def _small(paragraph: Any, text: str) -> None:
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.space_after = Pt(0)
+    run = paragraph.add_run(text)
+    run.font.size = Pt(7.5)
+    run.font.color.rgb = GREY
+
+
+class _Layout:
+    """Sections and fields, each question with its label, hints and controls."""
+
+    def __init__(self, document: Any, spec: FormSpec) -> None:
+        self.doc = document
+        self.spec = spec
+
+    def build(self) -> None:
+        spec = self.spec
+        self.doc.add_paragraph(spec.title, style="Title")
+        if spec.description:
+            self._text(spec.description, "Normal")
+        self._text(INSTRUCTIONS, "Hint")
+        for section in spec.sections:
+            self.doc.add_heading(section.title, level=1)
+            if section.intro:
+                self._text(section.intro, "Normal")
+            for f in section.fields:
+                if isinstance(f, NoteField):
+                    if f.label:
+                        self.doc.add_paragraph(f.label, style="Question")
+                    self._text(f.text, "Normal")
+                else:
+                    self._field(f)
+
+    def _text(self, text: str, style: str) -> None:
+        for block in re.split(r"\n\s*\n", text.strip()):
+            paragraph = self.doc.add_paragraph(style=style)
+            for i, line in enumerate(block.split("\n")):
+                run = paragraph.add_run(line.strip())
+                if i:
+                    run.add_break()
+
+    def _field(self, f: Answerable) -> None:
+        self.doc.add_paragraph(f.label + (" (required)" if f.required else ""),
+                               style="Question")
+        hints = [f.hint] if f.hint else []
+        rule = self.spec.relevance(f)
+        if rule is not None:
+            hints.append(f"Answer only if {self._describe(rule)}.")
+        if isinstance(f, SelectManyField):
+            hints.append(_tick_hint(f))
+        if isinstance(f, SignoffField) and f.role:
+            hints.append(f"To be signed by: {f.role}.")
+        for h in hints:
+            self._text(h, "Hint")
+        boxes = field_slots(self.spec, f)
+        if isinstance(f, TableField):
+            self._table(f, boxes)
+        elif isinstance(f, SignoffField):
+            for s, caption in zip(boxes, ("Name: ", "Date: "), strict=True):
+                B.append_control(self.doc.add_paragraph(caption, style="Answer"), control(s))
+        elif isinstance(f, SelectManyField):
+            for s in boxes:
+                paragraph = self.doc.add_paragraph(style="Answer")
+                B.append_control(paragraph, control(s))
+                paragraph.add_run(" " + s.options[0].label)
+        else:
+            B.append_control(self.doc.add_paragraph(style="Answer"), control(boxes[0]))
+
+    def _table(self, f: TableField, boxes: list[Slot]) -> None:
+        table = self.doc.add_table(rows=f.max_rows + 1, cols=len(f.columns))
+        table.style = self.doc.styles["Table Grid"]
+        B.repeat_header(table.rows[0])
+        for cell, col in zip(table.rows[0].cells, f.columns, strict=True):
+            head = cell.paragraphs[0]
+            head.add_run(col.label + (" (required)" if col.required else "")).bold = True
+            if col.hint:
+                cell.add_paragraph(col.hint, style="Hint")
+        index = {col.id: i for i, col in enumerate(f.columns)}
+        for s in boxes:
+            assert s.row is not None
+            assert s.part is not None
+            cell = table.rows[s.row].cells[index[s.part]]
+            B.append_control(cell.paragraphs[0], control(s))
+        for row in table.rows[1:]:
+            B.keep_row_whole(row)
+        self.doc.add_paragraph(style="Answer")
+
+    def _describe(self, rule: expr.Expr) -> str:
+        spec = self.spec
+
+        def label(fid: str) -> str:
+            try:
+                return spec.field(fid).label
+            except KeyError:
+                return fid
+
+        def choice(fid: str, code: str) -> str:
+            try:
+                f = spec.field(fid)
+                for c in spec.options(f):  # type: ignore[arg-type]
+                    if c.code == code:
+                        return c.label
+            except (KeyError, TypeError):
+                pass
+            return code
+
+        return expr.describe(rule, label, choice)
+
+
+def _tick_hint(f: SelectManyField) -> str:
+    lo, hi = f.min_selected, f.max_selected
+    if lo and hi:
+        return f"Tick between {lo} and {hi}." if lo != hi else f"Tick {lo}."
+    if lo:
+        return f"Tick at least {lo}."
+    if hi:
+        return f"Tick up to {hi}."
+    return "Tick all that apply."

@@ -1,0 +1,399 @@
+"""Raw WordprocessingML for the Word format: element names, the hidden bookmark of each slot,
+finding a return's controls and what they hold, and filling controls in. `_docx_build_xml`
+builds the form's markup with these names; `docx.py` speaks in spec terms only.
+
+Markup follows what Word itself writes (ECMA-376 Part 1 §17.5.2, [MS-DOCX] for w14): an inline
+`w:sdt` inside a paragraph, `w:sdtPr` children in schema order (rPr, alias, tag, id, lock,
+showingPlcHdr, then the type: w:text, w:date, w:dropDownList, w14:checkbox, or none for rich
+text), and values stored as Word stores them after a person fills a control: `w:t` text with
+`w:br` for each line break and `w:tab` for tabs, `w:date/@w:fullDate` plus the display text,
+the chosen item's display text (and `w:lastValue`) of a drop-down, `w14:checked` plus the ☒/☐
+glyph; `w:showingPlcHdr` goes once a control holds an answer and comes back when it is emptied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from lxml import etree
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
+DATE_FORMAT = "dd/MM/yyyy"
+CHECKED, UNCHECKED = "☒", "☐"
+BOOKMARK_PREFIX = "_bs_"
+PLACEHOLDER_STYLE = "PlaceholderText"
+
+
+def w(tag: str) -> str:
+    return f"{{{W}}}{tag}"
+
+
+def w14(tag: str) -> str:
+    return f"{{{W14}}}{tag}"
+
+
+SDT, SDT_PR, SDT_CONTENT = w("sdt"), w("sdtPr"), w("sdtContent")
+P, R, T, BR, CR, TAB = w("p"), w("r"), w("t"), w("br"), w("cr"), w("tab")
+NO_BREAK_HYPHEN, BR_TYPE = w("noBreakHyphen"), w("type")
+BM_START, BM_END, BM_NAME, W_ID = w("bookmarkStart"), w("bookmarkEnd"), w("name"), w("id")
+VAL, W14_VAL = w("val"), w14("val")
+ALIAS, TAG, SHOWING_PLACEHOLDER = w("alias"), w("tag"), w("showingPlcHdr")
+TEXT_TYPE, DATE, FULL_DATE = w("text"), w("date"), w("fullDate")
+DROPDOWN, COMBO, CHECKBOX = w("dropDownList"), w("comboBox"), w14("checkbox")
+CHECKED_STATE = w14("checked")
+TAG_PATH = f"{SDT_PR}/{TAG}"
+NESTED_SDT = f".//{SDT}"
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+# --------------------------------------------------------------------------- naming
+
+
+def bookmark_name(key: str) -> str:
+    """The hidden bookmark around a slot's control: `_bs_` + 40 bits of a hash of the key.
+
+    Word bookmark names are at most 40 letters, digits and underscores; a leading underscore
+    hides them from Word's Bookmark list. A hash keeps the name short for any key length.
+    """
+    return BOOKMARK_PREFIX + hashlib.blake2b(key.encode(), digest_size=5).hexdigest()
+
+
+def _number(key: str, salt: bytes) -> int:
+    digest = hashlib.blake2b(key.encode(), digest_size=4, person=salt).digest()
+    return int.from_bytes(digest, "big") & 0x3FFFFFFF or 1
+
+
+# --------------------------------------------------------------------------- small builders
+
+
+def _sub(parent: Any, tag: str, attrs: Mapping[str, str] | None = None) -> Any:
+    el = etree.SubElement(parent, tag)
+    for k, v in (attrs or {}).items():
+        el.set(k, v)
+    return el
+
+
+def _glyph_rpr(parent: Any) -> None:
+    rpr = _sub(parent, w("rPr"))
+    fonts = {w(a): "MS Gothic" for a in ("ascii", "eastAsia", "hAnsi")}
+    _sub(rpr, w("rFonts"), {**fonts, w("hint"): "eastAsia"})
+
+
+def _placeholder_run(parent: Any, text: str) -> None:
+    run = _sub(parent, R)
+    _sub(_sub(run, w("rPr")), w("rStyle"), {VAL: PLACEHOLDER_STYLE})
+    _text(run, text)
+
+
+def _text(run: Any, text: str) -> None:
+    t = _sub(run, T)
+    t.text = text
+    if text != text.strip():
+        t.set(_XML_SPACE, "preserve")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def replace_text(root: Any, old: str, new: str) -> bool:
+    """Replace text within single w:t elements (the footer's identity line); True if any."""
+    done = False
+    for t in root.iter(T):
+        if t.text and old in t.text:
+            t.text = t.text.replace(old, new)
+            done = True
+    return done
+
+
+def part_text(root: Any) -> str:
+    """All visible text of a part (a header or footer), paragraphs separated by newlines."""
+    return "\n".join(_text_of(p) for p in root.iter(P))
+
+
+@dataclass(slots=True)
+class Found:
+    """A control found in a return: its Word kind, displayed text and state."""
+
+    kind: str
+    text: str
+    placeholder: bool
+    checked: bool | None
+    full_date: str | None
+    title: str | None
+    element: Any
+
+
+def _text_of(scope: Any) -> str:
+    """The text a person sees in an element: runs' text, tabs, line breaks and, between
+    paragraphs, a newline. Deleted text (tracked changes) is w:delText and is skipped.
+
+    One unfiltered walk comparing tags is several times faster in lxml than a filtered one.
+    """
+    out: list[str] = []
+    for el in scope.iter():
+        tag = el.tag
+        if tag == T:
+            out.append(el.text or "")
+        elif tag in (BR, CR):
+            if el.get(BR_TYPE, "textWrapping") == "textWrapping":
+                out.append("\n")
+        elif tag == TAB:
+            if el.getparent().tag == R:  # not a tab stop in paragraph properties
+                out.append("\t")
+        elif tag == P:
+            if el is not scope and el.getprevious() is not None:
+                out.append("\n")
+        elif tag == NO_BREAK_HYPHEN:
+            out.append("-")
+    return "".join(out)
+
+
+_ALIAS, _SHOWING, _PLAIN, _DATE, _LIST, _BOX = range(6)
+_PROPS = {ALIAS: _ALIAS, SHOWING_PLACEHOLDER: _SHOWING, TEXT_TYPE: _PLAIN, DATE: _DATE,
+          DROPDOWN: _LIST, COMBO: _LIST, CHECKBOX: _BOX}
+_KINDS = {_PLAIN: "text", _DATE: "date", _LIST: "dropdown", _BOX: "checkbox"}
+
+
+def describe(sdt: Any, pr: Any = None) -> Found:
+    """What a control holds, reading its properties once (this runs for every answer box of
+    every return, so it does one pass over the properties and one over the content)."""
+    kind, title, placeholder, checked, full_date = "richtext", None, False, None, None
+    if pr is None:
+        pr = next((child for child in sdt if child.tag == SDT_PR), None)
+    for child in pr if pr is not None else ():
+        prop = _PROPS.get(child.tag)
+        if prop is None:
+            continue
+        if prop == _ALIAS:
+            title = child.get(VAL)
+        elif prop == _SHOWING:
+            placeholder = child.get(VAL, "1") not in ("0", "false", "off")
+        else:
+            kind = _KINDS[prop]
+            if prop == _DATE:
+                full_date = child.get(FULL_DATE)
+            elif prop == _BOX:
+                for state in child.iter(CHECKED_STATE):
+                    checked = state.get(W14_VAL, "1") in ("1", "true", "on")
+    content = pr.getnext() if pr is not None else (sdt[0] if len(sdt) else None)
+    while content is not None and content.tag != SDT_CONTENT:
+        content = content.getnext()
+    text = _text_of(content) if content is not None and checked is None else ""
+    return Found(kind, text, placeholder, checked, full_date, title, sdt)
+
+
+@lru_cache(maxsize=64)
+def _bookmarks(keys: tuple[str, ...]) -> dict[str, str]:
+    return {bookmark_name(k): k for k in keys}
+
+
+def find_controls(root: Any, keys: Sequence[str]) -> dict[str, Found]:
+    """Every control of the given slot keys, by its tag or else by its slot's bookmark.
+
+    Word keeps tags; LibreOffice 7.4 drops them but keeps bookmarks, moving the start inside
+    the control. So a bookmark names the control it sits in, or else the next control that
+    starts before the bookmark ends. Order alone is never used: a deleted control loses only
+    its own answer.
+    """
+    by_name = _bookmarks(tuple(keys))
+    wanted = set(by_name.values())
+    found: dict[str, Found] = {}
+    for tag_el in root.iter(TAG):
+        key = tag_el.get(VAL)
+        if key in wanted and key not in found:
+            pr = tag_el.getparent()
+            sdt = pr.getparent()
+            if sdt is not None and sdt.tag == SDT:
+                found[key] = describe(sdt, pr)
+    if len(found) < len(wanted):
+        found.update(_by_bookmark(root, by_name, set(found)))
+    return found
+
+
+Answer = str | bool | None
+
+
+def answers(root: Any, keys: Sequence[str]) -> dict[str, Answer]:
+    """The raw answer of every control found (as `find_controls` finds them): a tick box's
+    state, None for a control showing its placeholder, else the text it shows.
+
+    The fast path for reading returns: whole-document walks for one tag each are nearly free
+    in lxml, so placeholders and tick states are collected first and only text is walked per
+    control.
+    """
+    by_name = _bookmarks(tuple(keys))
+    wanted = set(by_name.values())
+    showing = {el.getparent() for el in root.iter(SHOWING_PLACEHOLDER)
+               if el.get(VAL, "1") not in ("0", "false", "off")}
+    ticks: dict[Any, bool] = {}
+    for el in root.iter(CHECKED_STATE):
+        box = el.getparent()
+        if box is not None and box.tag == CHECKBOX and box.getparent() is not None:
+            ticks[box.getparent()] = el.get(W14_VAL, "1") in ("1", "true", "on")
+    mixed = _mixed_contents(root)
+    out: dict[str, Answer] = {}
+    for tag_el in root.iter(TAG):
+        key = tag_el.get(VAL)
+        if key not in wanted or key in out:
+            continue
+        pr = tag_el.getparent()
+        sdt = pr.getparent()
+        if sdt is None or sdt.tag != SDT:
+            continue
+        if pr in ticks:
+            out[key] = ticks[pr]
+        elif pr in showing:
+            out[key] = None
+        else:
+            content = pr.getnext()
+            while content is not None and content.tag != SDT_CONTENT:
+                content = content.getnext()
+            if content is None:
+                out[key] = ""
+            elif content in mixed or (len(content) and content[0].tag != R):
+                out[key] = _text_of(content)
+            else:  # only runs of w:t text: let libxml2 join them
+                out[key] = etree.tostring(content, method="text", encoding="unicode",
+                                          with_tail=False)
+    if len(out) < len(wanted):
+        for key, f in _by_bookmark(root, by_name, set(out)).items():
+            out[key] = f.checked if f.checked is not None else None if f.placeholder else f.text
+    return out
+
+
+def _mixed_contents(root: Any) -> set[Any]:
+    """The control contents holding anything but plain w:t text: breaks, tabs, non-breaking
+    hyphens, or text that is not shown (deleted text, field codes)."""
+    mixed: set[Any] = set()
+    for tag in (BR, CR, TAB, NO_BREAK_HYPHEN, w("delText"), w("instrText"), w("delInstrText")):
+        for el in root.iter(tag):
+            parent = el.getparent()
+            while parent is not None and parent.tag not in _STOP:
+                if parent.tag == SDT_CONTENT:
+                    mixed.add(parent)
+                    break
+                parent = parent.getparent()
+    return mixed
+
+
+def _by_bookmark(root: Any, by_name: Mapping[str, str], skip: set[str]) -> dict[str, Found]:
+    found: dict[str, Found] = {}
+    pending: dict[str, str] = {}  # open bookmark id -> key, waiting for its control
+    for el in root.iter(SDT, BM_START, BM_END):
+        tag = el.tag
+        if tag == SDT:
+            if pending and el.find(NESTED_SDT) is None:
+                key = pending.pop(next(iter(pending)))
+                if key not in found:
+                    found[key] = describe(el)
+        elif tag == BM_START:
+            name = by_name.get(el.get(BM_NAME, ""))
+            if name is None or name in found or name in skip:
+                continue
+            holder = _enclosing_sdt(el)
+            if holder is not None:
+                found[name] = describe(holder)
+            else:
+                pending[el.get(W_ID, "")] = name
+        else:
+            pending.pop(el.get(W_ID, ""), None)
+    return found
+
+
+_STOP = frozenset((w("body"), w("tc"), w("hdr"), w("ftr")))
+
+
+def _enclosing_sdt(el: Any) -> Any:
+    parent = el.getparent()
+    while parent is not None and parent.tag not in _STOP:
+        if parent.tag == SDT:
+            return parent
+        parent = parent.getparent()
+    return None
+
+
+# --------------------------------------------------------------------------- filling
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What to put in one control: display text, tick state, ISO date, and the placeholder
+    to show again when the text is empty."""
+
+    text: str
+    checked: bool = False
+    full_date: str | None = None
+    placeholder: str = ""
+
+
+def set_control(sdt: Any, entry: Entry, kind: str | None = None) -> None:
+    """Store a value in a control the way Word stores what a person typed or picked."""
+    pr = sdt.find(SDT_PR)
+    if pr is None:
+        pr = etree.Element(SDT_PR)
+        sdt.insert(0, pr)
+    content = sdt.find(SDT_CONTENT)
+    if content is None:
+        content = _sub(sdt, SDT_CONTENT)
+    kind = kind or describe(sdt, pr).kind
+    block = content.find(P) is not None
+    for child in list(content):
+        content.remove(child)
+    holder = _sub(content, P) if block else content
+    for old in pr.findall(w("showingPlcHdr")):
+        pr.remove(old)
+    if kind == "checkbox":
+        state = pr.find(f"{w14('checkbox')}/{w14('checked')}")
+        if state is not None:
+            state.set(W14_VAL, "1" if entry.checked else "0")
+        run = _sub(holder, R)
+        _glyph_rpr(run)
+        _text(run, CHECKED if entry.checked else UNCHECKED)
+        return
+    date = pr.find(w("date"))
+    if date is not None:
+        if entry.full_date and entry.text:
+            date.set(w("fullDate"), entry.full_date)
+        elif w("fullDate") in date.attrib:
+            del date.attrib[w("fullDate")]
+    dropdown = pr.find(w("dropDownList"))
+    if dropdown is not None:
+        if entry.text:
+            dropdown.set(w("lastValue"), entry.text)
+        elif w("lastValue") in dropdown.attrib:
+            del dropdown.attrib[w("lastValue")]
+    if not entry.text:
+        # an emptied control shows its placeholder again, as in Word
+        anchor = pr.find(w("lock"))
+        mark = etree.Element(w("showingPlcHdr"))
+        if anchor is not None:
+            anchor.addnext(mark)
+        else:
+            pr.append(mark)
+        _placeholder_run(holder, entry.placeholder or " ")
+        return
+    run = _sub(holder, R)
+    rpr = pr.find(w("rPr"))
+    if rpr is not None:
+        run.append(etree.fromstring(etree.tostring(rpr)))
+    for i, line in enumerate(entry.text.split("\n")):
+        if i:
+            _sub(run, BR)
+        for j, piece in enumerate(line.split("\t")):
+            if j:
+                _sub(run, TAB)
+            if piece:
+                _text(run, piece)
+
+
+def fill_tree(root: Any, entries: Mapping[str, Entry]) -> list[str]:
+    """Fill the controls of the given keys; returns the keys whose control was not found."""
+    found = find_controls(root, tuple(entries))
+    for key, f in found.items():
+        set_control(f.element, entries[key], f.kind)
+    return [k for k in entries if k not in found]
