@@ -138,7 +138,7 @@ def merge(spec: FormSpec, csv_path: Path, fmts: list[str], out: Path) -> list[di
             ref = _slug(str(row.prefilled.get("crime_ref") or ""))
             stem = f"{spec.id}-{row.number - 1:04d}" + (f"-{ref}" if ref else "")
             target = out / f"{stem}{formats.EXTENSIONS[fmt]}"
-            mod.fill(template, row.values, target, instance_id=iid)
+            mod.fill(template, row.values, target, instance_id=iid, spec=spec)
             register.append({
                 "instance_id": iid, "form_id": spec.id, "version": spec.version,
                 "format": fmt, "file": target.name, "csv_row": str(row.number),

@@ -15,6 +15,7 @@ Used by the PDF form and the paper form; the report and the guide reuse it.
 from __future__ import annotations
 
 import mimetypes
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
@@ -22,8 +23,13 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import jinja2
-import weasyprint
-from weasyprint.urls import URLFetcherResponse
+
+with warnings.catch_warnings():
+    # WeasyPrint 70 warns at import when Debian's libharfbuzz-subset0 is absent; it then
+    # subsets fonts with fontTools instead, which gives the same PDF.
+    warnings.filterwarnings("ignore", message="HarfBuzz-Subset", category=DeprecationWarning)
+    import weasyprint
+    from weasyprint.urls import URLFetcherResponse
 
 from .resources import templates_dir
 
@@ -101,15 +107,27 @@ def html_document(html: str, fetcher: SealedFetcher | None = None) -> weasyprint
     )
 
 
+def _options(forms: bool, variant: str | None) -> dict[str, Any]:
+    options: dict[str, Any] = {"pdf_forms": forms}
+    if variant:
+        options["pdf_variant"] = variant
+    return options
+
+
 def layout(
     html: str, *, forms: bool = False, variant: str | None = None,
     fetcher: SealedFetcher | None = None,
 ) -> Any:
     """Lay out the pages (a weasyprint Document) without writing the PDF yet."""
-    options: dict[str, Any] = {"pdf_forms": forms}
-    if variant:
-        options["pdf_variant"] = variant
-    return html_document(html, fetcher).render(**options)
+    return html_document(html, fetcher).render(**_options(forms, variant))
+
+
+def save(
+    document: Any, target: str | Path | IO[bytes], *, forms: bool = False,
+    variant: str | None = None,
+) -> None:
+    """Write a laid-out document as PDF (give the same `forms` and `variant` as to layout)."""
+    document.write_pdf(target, **_options(forms, variant))
 
 
 def write_pdf(
@@ -118,7 +136,4 @@ def write_pdf(
 ) -> None:
     """Render HTML to a PDF: AcroForm fields from inputs when `forms`, a variant such as
     "pdf/ua-1" (tagged) when given."""
-    options: dict[str, Any] = {"pdf_forms": forms}
-    if variant:
-        options["pdf_variant"] = variant
-    html_document(html, fetcher).write_pdf(target, **options)
+    html_document(html, fetcher).write_pdf(target, **_options(forms, variant))

@@ -1,0 +1,258 @@
+"""What the PDF form and the paper form print: a spec turned into plain data for the templates.
+
+Why a view model: the templates only lay out; every decision (which box a slot gets, its
+accessible name, the "Answer if …" sentence, writing lines, question numbers) is made here in
+Python, from `slots.field_slots` and the codec, so the fillable and the paper form agree and
+the templates stay free of spec logic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from .. import expr, values
+from ..slots import Slot, field_slots
+from ..spec import (
+    FormSpec,
+    LongTextField,
+    NoteField,
+    RatingField,
+    SelectManyField,
+    SignoffField,
+    TableField,
+)
+from .common import Identity
+
+LINE_MM = 5.0  # height of one line of a multi-line field on the fillable form
+SHORT_KINDS = ("integer", "decimal", "date")
+
+
+@dataclass(frozen=True)
+class Control:
+    """One answer box (one slot) as printed."""
+
+    key: str
+    html_id: str
+    kind: str
+    label: str  # the accessible name: the slot's full label
+    short: str  # the text beside the box: an option, a column or "Name" / "Date"
+    options: tuple[str, ...] = ()
+    lines: int = 1
+
+    @property
+    def narrow(self) -> bool:
+        return self.kind in SHORT_KINDS
+
+    @property
+    def format_hint(self) -> str:
+        return values.DATE_FORMAT_HINT if self.kind == "date" else ""
+
+    @property
+    def height_mm(self) -> str:
+        return f"{self.lines * LINE_MM + 1.5:.1f}"
+
+    @property
+    def columns(self) -> int:
+        return tick_columns(len(self.options))
+
+    @property
+    def inline(self) -> bool:
+        """Few short options go on one line (Yes / No / Not applicable)."""
+        return len(self.options) <= 4 and sum(len(o) for o in self.options) <= 40
+
+
+@dataclass(frozen=True)
+class ColumnHead:
+    label: str
+    hint: str
+    format_hint: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str  # note | single | many | signoff | table
+    number: int | None
+    label: str
+    required: bool = False
+    hint: str = ""
+    help: tuple[str, ...] = ()
+    answer_if: str = ""
+    controls: tuple[Control, ...] = ()
+    columns: tuple[ColumnHead, ...] = ()
+    rows: tuple[tuple[Control, ...], ...] = ()
+    text: tuple[str, ...] = ()
+
+    @property
+    def tick_columns(self) -> int:
+        return tick_columns(len(self.controls)) if self.kind == "many" else 1
+
+
+@dataclass(frozen=True)
+class SectionView:
+    id: str
+    title: str
+    intro: tuple[str, ...]
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class PageView:
+    title: str
+    subtitle: str
+    description: str
+    marking: str
+    identity: str
+    attribution: str
+    body_class: str
+    stamp_identity: bool = False  # the identity line is drawn after rendering (_pdf_stamp)
+
+
+@dataclass(frozen=True)
+class FormView:
+    page: PageView
+    sections: tuple[SectionView, ...] = field(default=())
+
+
+def tick_columns(n: int) -> int:
+    """Columns of tick boxes on paper, so a long list (45 forces) stays short."""
+    return 1 if n <= 6 else 2 if n <= 16 else 3
+
+
+def paragraphs(text: str | None) -> tuple[str, ...]:
+    """Text as printed paragraphs: one per non-empty line."""
+    return tuple(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
+def html_id(key: str) -> str:
+    return "f-" + key
+
+
+def control(slot: Slot) -> Control:
+    f = slot.spec_field
+    lines = f.lines if isinstance(f, LongTextField) else 1
+    if slot.kind == "flag":
+        short = slot.options[0].label
+    elif slot.column is not None:
+        short = slot.column.label
+    elif slot.part is not None:
+        short = {"name": "Name", "date": "Date"}.get(slot.part, slot.part)
+    else:
+        short = slot.label
+    options = tuple(values.choice_texts(slot)) if slot.kind in ("choice", "rating") else ()
+    return Control(
+        key=slot.key,
+        html_id=html_id(slot.key),
+        kind=slot.kind,
+        label=slot.label,
+        short=short,
+        options=options,
+        lines=lines,
+    )
+
+
+def answer_if(spec: FormSpec, f: object) -> str:
+    """The relevance rule of a field in words: "Answer if “Welfare issue raised” is “Yes”"."""
+    rule = spec.relevance(f)  # type: ignore[arg-type]
+    if rule is None:
+        return ""
+
+    def label(fid: str) -> str:
+        try:
+            return spec.field(fid).label
+        except KeyError:
+            return fid
+
+    def choice(fid: str, code: str) -> str:
+        try:
+            target = spec.field(fid)
+            for c in spec.options(target):  # type: ignore[arg-type]
+                if c.code == code:
+                    return c.label
+        except (KeyError, TypeError):
+            pass
+        return code
+
+    return "Answer if " + expr.describe(rule, label, choice) + "."
+
+
+def _hint(spec: FormSpec, f: object) -> str:
+    hint = getattr(f, "hint", None) or ""
+    if isinstance(f, RatingField):
+        scale = spec.scales[f.scale]
+        extra = f"Scale: {scale.title}." + (f" {scale.description}" if scale.description else "")
+        hint = f"{hint} {extra}".strip()
+    return hint
+
+
+def build(spec: FormSpec, identity: Identity, body_class: str,
+          stamp_identity: bool = False) -> FormView:
+    """The whole form as data for `form.html.j2` or `paper.html.j2`."""
+    number = 0
+    sections: list[SectionView] = []
+    for section in spec.sections:
+        questions: list[Question] = []
+        for f in section.fields:
+            if isinstance(f, NoteField):
+                questions.append(
+                    Question(id=f.id, kind="note", number=None, label=f.label or "",
+                             text=paragraphs(f.text))
+                )
+                continue
+            number += 1
+            slots = field_slots(spec, f)
+            base = Question(
+                id=f.id, kind="single", number=number, label=f.label, required=f.required,
+                hint=_hint(spec, f), help=paragraphs(f.help), answer_if=answer_if(spec, f),
+            )
+            if isinstance(f, TableField):
+                width = len(f.columns)
+                cells = [control(s) for s in slots]
+                rows = tuple(tuple(cells[i : i + width]) for i in range(0, len(cells), width))
+                heads = tuple(
+                    ColumnHead(c.label, c.hint or "",
+                               values.DATE_FORMAT_HINT if c.type == "date" else "",
+                               cells[i].kind)
+                    for i, c in enumerate(f.columns)
+                )
+                questions.append(replace(base, kind="table", columns=heads, rows=rows))
+            else:
+                kind = (
+                    "many" if isinstance(f, SelectManyField)
+                    else "signoff" if isinstance(f, SignoffField)
+                    else "single"
+                )
+                questions.append(
+                    replace(base, kind=kind, controls=tuple(control(s) for s in slots))
+                )
+        sections.append(
+            SectionView(section.id, section.title, paragraphs(section.intro), tuple(questions))
+        )
+    page = PageView(
+        title=spec.title,
+        subtitle=f"Form {spec.id}, version {spec.version}",
+        description=spec.description or "",
+        marking=spec.protective_marking,
+        identity=identity.footer(),
+        attribution=attribution(spec),
+        body_class=body_class,
+        stamp_identity=stamp_identity,
+    )
+    return FormView(page=page, sections=tuple(sections))
+
+
+def attribution(spec: FormSpec) -> str:
+    """The licence attribution printed in every footer, when the source states a licence."""
+    src = spec.source
+    if not src.licence:
+        return ""
+    text = src.attribution or ", ".join(
+        p for p in (src.title, src.authors, src.date) if p
+    )
+    text = " ".join(text.split())
+    if src.licence not in text:
+        text = f"{text}. Licence: {src.licence}."
+    if src.url:
+        text = f"{text} {src.url}"
+    return text

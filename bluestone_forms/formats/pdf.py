@@ -1,0 +1,216 @@
+"""The PDF format: a fillable PDF form (AcroForm), the paper form, reading back and filling.
+
+    write(spec, path, *, values=None, instance_id=None)  the fillable form (WeasyPrint)
+    write_paper(spec, path, *, instance_id=None)         the paper form, tagged (PDF/UA-1)
+    read(path, catalog=None) -> ReadResult               a filled form's answers (pikepdf)
+    fill(template, values, out, *, instance_id=None, spec=None, catalog=None)
+                                                         fill a generated form (pikepdf, ms)
+
+Every answer box is an AcroForm field whose fully qualified name is its slot key (see
+`_pdf_fields` for the name mapping and field kinds). The form id, version and instance id are
+in the document info under `bluestone:form-id`, `bluestone:version`, `bluestone:instance-id`
+and in the XMP metadata under the same names (namespace `urn:bluestone-forms:identity:1.0/`),
+and printed small on every page with the protective marking and "Page x of y" (the identity
+line of the fillable form is drawn by `_pdf_stamp`, so a filled copy can take a new id).
+
+Why render once and fill with pikepdf: WeasyPrint takes most of a second per form, setting
+/V on a rendered template takes milliseconds, so `write(values=...)` renders the blank form and
+fills it the same way `fill` does, and tests and mail merges fill copies of one template.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+
+from .. import render
+from ..catalog import Catalog
+from ..errors import BluestoneError, Issue, ReturnError
+from ..records import ReadResult, new_instance_id, texts
+from ..slots import slot_map, slots
+from ..spec import FormSpec
+from ..values import DATE_FORMAT_HINT
+from . import _pdf_fields as fields
+from . import _pdf_layout as layout
+from . import _pdf_stamp as stamp
+from ._pdf_open import active_content, open_return, repaired
+from .common import Identity, finish
+
+FORMAT = "pdf"
+PAPER_VARIANT = "pdf/ua-1"
+FORM_VARIANT = "pdf/ua-1"  # WeasyPrint 70 tags form fields too (a /Form element per widget)
+
+
+def _identity(spec: FormSpec, instance_id: str | None) -> Identity:
+    return Identity(spec.id, spec.version, instance_id or new_instance_id())
+
+
+def form_html(spec: FormSpec, identity: Identity) -> str:
+    """The HTML of the fillable form (autoescaped; one input per slot, named by its key)."""
+    view = layout.build(spec, identity, "fillable", stamp_identity=True)
+    return render.render_html("form.html.j2", page=view.page, sections=view.sections)
+
+
+def paper_html(spec: FormSpec, identity: Identity) -> str:
+    """The HTML of the paper form."""
+    view = layout.build(spec, identity, "paper")
+    return render.render_html("paper.html.j2", page=view.page, sections=view.sections)
+
+
+def _labels(spec: FormSpec) -> dict[str, str]:
+    return {
+        s.key: f"{s.label} ({DATE_FORMAT_HINT})" if s.kind == "date" else s.label
+        for s in slots(spec)
+    }
+
+
+def write(
+    spec: FormSpec,
+    path: str | Path,
+    *,
+    values: Mapping[str, Any] | None = None,
+    instance_id: str | None = None,
+    **opts: Any,
+) -> Path:
+    """The fillable PDF form (prefilled with nested `values` when given); returns the path.
+
+    Tagged (PDF/UA-1, each field a /Form structure element with its label as /TU) unless
+    `tagged=False`; `fetcher` may pass a `render.SealedFetcher` to inspect what was fetched.
+    """
+    identity = _identity(spec, instance_id)
+    buf = io.BytesIO()
+    variant = FORM_VARIANT if opts.get("tagged", True) else None
+    document = render.layout(form_html(spec, identity), forms=True, variant=variant,
+                             fetcher=opts.get("fetcher"))
+    anchors = [page.anchors.get(stamp.ANCHOR) for page in document.pages]
+    render.save(document, buf, forms=True, variant=variant)
+    buf.seek(0)
+    out = Path(path)
+    with pikepdf.open(buf) as pdf:
+        fields.restructure(pdf, _labels(spec))
+        fields.write_identity(pdf, identity, spec.title)
+        stamp.place(pdf, anchors, identity.footer())
+        if values is not None:
+            fields.fill_fields(pdf, slot_map(spec), texts(spec, values), str(out))
+        fields.save(pdf, out)
+    return out
+
+
+def paper_document(spec: FormSpec, identity: Identity) -> Any:
+    """The laid-out paper form (a weasyprint Document: its pages and boxes)."""
+    return render.layout(paper_html(spec, identity), variant=PAPER_VARIANT)
+
+
+def save_paper(document: Any, spec: FormSpec, identity: Identity, path: str | Path) -> Path:
+    """Write a laid-out paper form as tagged PDF with its identity metadata."""
+    buf = io.BytesIO()
+    render.save(document, buf, variant=PAPER_VARIANT)
+    buf.seek(0)
+    out = Path(path)
+    with pikepdf.open(buf) as pdf:
+        fields.write_identity(pdf, identity, spec.title)
+        fields.save(pdf, out)
+    return out
+
+
+def write_paper(
+    spec: FormSpec, path: str | Path, *, instance_id: str | None = None, **opts: Any
+) -> Path:
+    """The paper form for pen and print, tagged (PDF/UA-1); returns the path."""
+    identity = _identity(spec, instance_id)
+    return save_paper(paper_document(spec, identity), spec, identity, path)
+
+
+def fill(
+    template: str | Path,
+    values: Mapping[str, Any],
+    out: str | Path,
+    *,
+    instance_id: str | None = None,
+    spec: FormSpec | None = None,
+    catalog: Catalog | None = None,
+    need_appearances: bool | None = None,
+) -> Path:
+    """Fill a generated form with nested values as a client stores them.
+
+    Text fields get the codec's text, checkboxes their own on-state in /V and /AS, drop-downs
+    the exact option text; appearance streams are drawn so printing shows the values. The
+    form keeps its identity, or takes `instance_id` (a mail merge gives each copy its own):
+    then the metadata and the identity line printed on every page change together. The spec
+    is the one the form names, from `catalog` (default: the shipped forms) unless given.
+    """
+    template, out = Path(template), Path(out)
+    try:
+        pdf = pikepdf.open(template)
+    except (pikepdf.PdfError, OSError) as exc:
+        raise ReturnError(str(template), f"cannot open the form to fill ({exc})") from None
+    with pdf:
+        identity = fields.read_identity(pdf)
+        if spec is None:
+            spec = (catalog or Catalog.shipped()).resolve(
+                identity.form_id, identity.version, str(template)
+            )
+        elif (spec.id, spec.version) != (identity.form_id, identity.version):
+            raise ReturnError(str(template), f"the form is {identity.form_id} "
+                                             f"v{identity.version}, not {spec.id} v{spec.version}")
+        fields.fill_fields(pdf, slot_map(spec), texts(spec, values), str(template),
+                           need_appearances)
+        if instance_id is not None and instance_id != identity.instance_id:
+            identity = Identity(identity.form_id, identity.version, instance_id)
+            fields.write_identity(pdf, identity)
+            stamp.restamp(pdf, identity.footer())
+        fields.save(pdf, out)
+    return out
+
+
+def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
+    """A filled PDF form's answers, through the codec and validation.
+
+    Raises ReturnError for a file that is not a readable form of a known version
+    (encrypted, truncated, damaged, another PDF); problems with values are Issues.
+    """
+    path = Path(path)
+    file = str(path)
+    pdf = open_return(path)
+    try:
+        with pdf:
+            return _read(pdf, file, catalog or Catalog.shipped())
+    except BluestoneError:
+        raise
+    except Exception as exc:
+        raise ReturnError(file, f"the PDF cannot be read as a form ({type(exc).__name__}: "
+                                f"{' '.join(str(exc).split())[:160]})") from None
+
+
+def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
+    identity = fields.read_identity(pdf)
+    spec = catalog.resolve(identity.form_id, identity.version, file)
+    pages = {page.obj.objgen: n for n, page in enumerate(pdf.pages, start=1)}
+    known = slot_map(spec)
+    raw: dict[str, Any] = {}
+    where: dict[str, str] = {}
+    for found in fields.walk(pdf, file):
+        if found.name not in known or found.name in raw:
+            continue
+        raw[found.name] = fields.raw_value(found)
+        widgets = found.widgets() if "/Kids" in found.node else [found.node]
+        page = widgets[0].get("/P") if widgets else None
+        number = pages.get(page.objgen) if isinstance(page, pikepdf.Dictionary) else None
+        where[found.name] = (f"page {number}, " if number else "") + f"PDF field '{found.name}'"
+    record, issues = finish(spec, identity, raw, where, file)
+    record.meta["format"] = FORMAT
+    extra: list[Issue] = []
+    active = active_content(pdf)
+    if active:
+        extra.append(Issue("(form)", "the PDF holds active content, ignored and never run: "
+                                     + "; ".join(active[:10]), file=file))
+    damage = repaired(pdf)
+    if damage:
+        extra.append(Issue("(form)", f"the PDF was damaged and repaired on reading "
+                                     f"({len(damage)} problem(s), e.g. {damage[0][:120]}); "
+                                     f"check the answers", file=file))
+    return ReadResult(file=file, format=FORMAT, records=[record], issues=[*extra, *issues])
