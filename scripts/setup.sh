@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   libreoffice-writer-nogui libreoffice-calc-nogui python3-uno
   poppler-utils pdftk-java qpdf
-  libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation2
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -50,6 +50,7 @@ def template(folder: Path, spec: FormSpec, fmt: str) -> Path:
 
 def fill(folder: Path, spec: FormSpec, fmt: str, vals: dict[str, Any], out: Path) -> str:
     iid = new_instance_id()
+    out.parent.mkdir(parents=True, exist_ok=True)
     formats.module(fmt).fill(template(folder, spec, fmt), vals, out, instance_id=iid)
     return iid
 
@@ -140,12 +141,12 @@ def test_collate_workbook_holds_exactly_the_values_put_in(
     first = collate([work / "in"], store, workers=1)
     assert first.rejected == 0
     assert first.records == len(batch)
-    outputs = export(store, work / "out")
+    outputs = export(store, work / "out", include_names=True)
     check_workbook(outputs.workbook, made)
     again = collate([work / "in"], store, workers=1)
     assert again.unchanged == len(batch)
     assert again.records == 0
-    check_workbook(export(store, work / "out").workbook, made)
+    check_workbook(export(store, work / "out", include_names=True).workbook, made)
 
 
 def _make_returns(folder: Path, tdir: Path, n: int, seed: int = 1) -> list[Path]:
@@ -276,3 +277,32 @@ def _count(path: Path) -> list[Any]:
             db.close()
     except sqlite3.Error:
         return []
+
+
+def test_collate_pseudonymises_special_category_names_unless_asked(
+    tmp_path: Path, template_dir: Path
+) -> None:
+    spec = CATALOG.get("pausepoint")
+    import random
+
+    from bluestone_forms.samples import sample_values
+
+    vals = sample_values(spec, random.Random(5), officer_name="DC Rhian Morgan",
+                         supervisor_name="DS Ali Shah")
+    fill(template_dir, spec, "docx", vals, tmp_path / "in" / "pp.docx")
+    store = tmp_path / "out" / "s.sqlite"
+    collate([tmp_path / "in"], store, workers=1)
+    hidden = export(store, tmp_path / "out")
+    texts = [str(c) for row in load_workbook(hidden.workbook)["pausepoint"].iter_rows(
+        values_only=True) for c in row]
+    assert not any("Rhian Morgan" in t or "Ali Shah" in t for t in texts)
+    pseudonyms = [t for t in texts if t.startswith("Person-")]
+    assert len(pseudonyms) >= 2
+    csv_text = (hidden.csv_dir / "pausepoint.csv").read_text(encoding="utf-8")
+    assert "Rhian Morgan" not in csv_text
+    again = export(store, tmp_path / "out2")
+    assert [str(c) for row in load_workbook(again.workbook)["pausepoint"].iter_rows(
+        values_only=True) for c in row if str(c).startswith("Person-")] == pseudonyms
+    named = export(store, tmp_path / "out3", include_names=True)
+    assert "DC Rhian Morgan" in [c for row in load_workbook(named.workbook)["pausepoint"]
+                                 .iter_rows(values_only=True) for c in row]
