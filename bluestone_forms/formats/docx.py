@@ -207,6 +207,7 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
         ident, main = _open(pkg)
         spec = _spec_for(ident, file, catalog)
         root = pkg.xml(main)
+        modified = pkg.modified()
     keys, boxes, where = _boxes(spec)
     try:
         raw: dict[str, Any] = X.answers(root, keys)
@@ -218,7 +219,7 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
         got = raw.get(key)
         if isinstance(got, str) and got.strip() == empty:
             raw[key] = None
-    record, issues = finish(spec, ident, raw, where, file)
+    record, issues = finish(spec, ident, raw, where, file, modified=modified)
     return ReadResult(file=file, format=FORMAT, records=[record], issues=issues)
 
 

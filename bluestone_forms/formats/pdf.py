@@ -21,6 +21,7 @@ fills it the same way `fill` does, and tests and mail merges fill copies of one 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from ..values import DATE_FORMAT_HINT
 from . import _pdf_fields as fields
 from . import _pdf_layout as layout
 from . import _pdf_stamp as stamp
+from ._package import normalise_time
 from ._pdf_open import active_content, open_return, repaired
 from .common import Identity, finish
 
@@ -186,6 +188,22 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
                                 f"{' '.join(str(exc).split())[:160]})") from None
 
 
+def _modified(pdf: pikepdf.Pdf) -> str | None:
+    """When a client last saved the PDF: /ModDate of the document info, as UTC ISO 8601."""
+    try:
+        raw = str(pdf.docinfo.get("/ModDate", "")) if pdf.trailer.get("/Info") else ""
+    except (pikepdf.PdfError, ValueError, TypeError):
+        return None
+    m = re.match(r"D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Z+-])?(\d{2})?'?(\d{2})?",
+                 raw)
+    if not m:
+        return None
+    y, mo, d, h, mi, s = (m[1], m[2] or "01", m[3] or "01", m[4] or "00", m[5] or "00",
+                          m[6] or "00")
+    zone = "+00:00" if m[7] in (None, "Z") else f"{m[7]}{m[8] or '00'}:{m[9] or '00'}"
+    return normalise_time(f"{y}-{mo}-{d}T{h}:{mi}:{s}{zone}")
+
+
 def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
     identity = fields.read_identity(pdf)
     spec = catalog.resolve(identity.form_id, identity.version, file)
@@ -201,7 +219,7 @@ def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
         page = widgets[0].get("/P") if widgets else None
         number = pages.get(page.objgen) if isinstance(page, pikepdf.Dictionary) else None
         where[found.name] = (f"page {number}, " if number else "") + f"PDF field '{found.name}'"
-    record, issues = finish(spec, identity, raw, where, file)
+    record, issues = finish(spec, identity, raw, where, file, modified=_modified(pdf))
     record.meta["format"] = FORMAT
     extra: list[Issue] = []
     active = active_content(pdf)
