@@ -1,0 +1,319 @@
+"""What the Excel writer, filler and reader agree on: sheet names, markers, names, cell values.
+
+Why one module: the writer (openpyxl), the filler (XML substitution) and the reader (lxml on the
+parts) never share code paths otherwise, so every convention that must match lives here.
+
+Finding an answer's cell. Each input cell is found by two hidden markers that move with it
+whatever a person or a program does to the sheet: in the form layout, column A holds a *row
+tag* on every row that has inputs (the slot key, or `table.N` for row N of a table) and the
+hidden row whose column A reads `bluestone:tags` holds a *column tag* (`#1`, `#2`, ...) above
+every input column. In the register layout the hidden row whose column A reads
+`bluestone:keys` holds the slot key above each column. Inserting, deleting or moving rows and
+columns moves the markers with the cells, so reading never depends on a stale address; the
+defined names (which Excel and LibreOffice also move) are the fallback.
+
+Defined names: every input (a form cell, or a register column's data range) is named
+`bs_` + its slot key, dots kept, e.g. `bs_crime_ref`, `bs_actions.2.owner`. Excel and
+LibreOffice allow letters, digits, `_` and `.` in names; the `bs_` prefix means no name can look
+like a cell reference (`abc1`, `r1c1`) or a built-in name (`print_area`), and it groups the
+form's names together in Excel's Name Manager. Slot keys are unique and lowercase, so the
+names are too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .. import values
+from ..slots import Slot, slots
+from ..spec import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    LongTextField,
+    SelectManyField,
+    TextField,
+)
+
+FORM_SHEET = "Form"
+REGISTER_SHEET = "Register"
+LISTS_SHEET = "Lists"
+META_SHEET = "bluestone"
+TAG_MARK = "bluestone:tags"
+KEYS_MARK = "bluestone:keys"
+LAYOUT = "bluestone:layout"
+SHEET = "bluestone:sheet"
+MAP_HEADING = "slot key"
+NAME_PREFIX = "bs_"
+LAYOUTS = ("form", "register")
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+EPOCH_1904 = dt.datetime(1904, 1, 1)
+FIRST_SERIAL_DATE = dt.date(1900, 3, 1)  # before this Excel's 1900 leap-year bug shifts serials
+MAX_SERIAL = 2958465  # 31/12/9999
+MAX_CELL_TEXT = 32767
+# Excel keeps 15 significant digits; larger whole numbers are not stored exactly.
+MAX_WHOLE = 999_999_999_999_999
+DATE_FORMAT = "dd/mm/yyyy"
+TEXT_FORMAT = "@"
+
+
+def defined_name(key: str) -> str:
+    """The workbook name of a slot's input cell (or register column)."""
+    return NAME_PREFIX + key
+
+
+def row_tag(slot: Slot) -> str:
+    """The column-A marker of the row holding a slot's input in the form layout."""
+    if slot.row is not None:
+        return f"{slot.field.id}.{slot.row}"
+    return slot.key
+
+
+def col_tag(index: int) -> str:
+    """The tag-row marker above the form layout's input column `index` (1 = column C)."""
+    return f"#{index}"
+
+
+def column_index(slot: Slot) -> int:
+    """Which input column of the form layout holds the slot (a table column's position)."""
+    if slot.column is None:
+        return 1
+    columns = getattr(slot.field, "columns", [])
+    for i, col in enumerate(columns, start=1):
+        if col.id == slot.column.id:
+            return i
+    raise ValueError(f"{slot.key}: column not in its table")
+
+
+def cell_value(slot: Slot, value: Any) -> str | int | Decimal | dt.date | None:
+    """A canonical value as the native cell value Excel would store for it.
+
+    Numbers stay numbers, dates become date cells, text, choices and ratings the text the
+    drop-down offers, a ticked flag "Yes". A date before 1 March 1900 is kept as typed text,
+    as Excel does (it has no date cells before 1900).
+    """
+    if value is None:
+        return None
+    kind = slot.kind
+    if kind == "flag":
+        return "Yes" if value else None
+    if kind in ("text", "long_text"):
+        text = str(value)
+        return text or None
+    if kind == "integer":
+        return int(value)
+    if kind == "decimal":
+        return Decimal(value)
+    if kind == "date":
+        if isinstance(value, dt.date) and value >= FIRST_SERIAL_DATE:
+            return value
+        return values.encode(slot, value)
+    return values.encode(slot, value)
+
+
+def serial(day: dt.date) -> int:
+    """Excel's serial number of a date on or after 1 March 1900 (1900 date system)."""
+    return (day - EXCEL_EPOCH).days
+
+
+def from_serial(number: float, date1904: bool) -> dt.datetime | None:
+    """The date and time of an Excel serial number, or None when it is no real date."""
+    try:
+        whole = int(number // 1)
+        micro = round((number - whole) * 86_400_000_000)
+        if date1904:
+            base = EPOCH_1904
+        elif whole >= 61:
+            base = dt.datetime(1899, 12, 30)
+        elif 1 <= whole < 60:
+            base = dt.datetime(1899, 12, 31)  # serial 1 is 1 January 1900
+        else:
+            return None  # 0 and 60 (Excel's phantom 29 February 1900) are no dates
+        if whole < 0 or whole > MAX_SERIAL:
+            return None
+        return base + dt.timedelta(days=whole, microseconds=micro)
+    except (OverflowError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An Excel data validation for one slot: what it allows and what it says."""
+
+    type: str
+    operator: str | None
+    formula1: str | None
+    formula2: str | None
+    items: tuple[str, ...]
+    prompt_title: str
+    prompt: str
+    error_title: str
+    error: str
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split()) if limit <= 32 else text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _between(lo: Any, hi: Any, show: Any = str) -> str:
+    if lo is not None and hi is not None:
+        return f" from {show(lo)} to {show(hi)}"
+    if lo is not None:
+        return f" of at least {show(lo)}"
+    if hi is not None:
+        return f" of at most {show(hi)}"
+    return ""
+
+
+def _uk(day: dt.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def rule(slot: Slot) -> Rule:
+    """The data validation, input message and error alert of a slot's input cells."""
+    f = slot.spec_field
+    kind = slot.kind
+    hint = (getattr(f, "hint", None) or "").strip()
+    custom = getattr(f, "message", None)
+    title = slot.column.label if slot.column is not None else slot.label
+    operator: str | None = "between"
+    f1: str | None = None
+    f2: str | None = None
+    items: tuple[str, ...] = ()
+    if kind in ("text", "long_text"):
+        lo = f.min_length if isinstance(f, TextField | LongTextField) else None
+        hi = f.max_length if isinstance(f, TextField | LongTextField) else None
+        vtype, f1, f2 = "textLength", str(lo or 0), str(min(hi or MAX_CELL_TEXT, MAX_CELL_TEXT))
+        what = "text" + _between(lo, hi, lambda n: f"{n} characters")
+        default = "Type your answer" + (f" ({what[5:].strip()})" if lo or hi else ".")
+    elif kind == "integer":
+        assert isinstance(f, IntegerField)
+        lo_i = f.min if f.min is not None else -MAX_WHOLE
+        hi_i = f.max if f.max is not None else MAX_WHOLE
+        vtype, f1, f2 = "whole", str(lo_i), str(hi_i)
+        what = "a whole number" + _between(f.min, f.max)
+        default = what[0].upper() + what[1:] + "."
+    elif kind == "decimal":
+        assert isinstance(f, DecimalField)
+        lo_d = f.min if f.min is not None else Decimal(-MAX_WHOLE)
+        hi_d = f.max if f.max is not None else Decimal(MAX_WHOLE)
+        vtype, f1, f2 = "decimal", format(lo_d, "f"), format(hi_d, "f")
+        what = "a number" + _between(f.min, f.max)
+        if f.places is not None:
+            what += f" with at most {f.places} decimal places"
+        default = what[0].upper() + what[1:] + "."
+    elif kind == "date":
+        lo_t = getattr(f, "min", None) if isinstance(f, DateField) else None
+        hi_t = getattr(f, "max", None) if isinstance(f, DateField) else None
+        lo_s = serial(max(lo_t, FIRST_SERIAL_DATE)) if lo_t else serial(FIRST_SERIAL_DATE)
+        hi_s = serial(hi_t) if hi_t else MAX_SERIAL
+        vtype, f1, f2 = "date", str(lo_s), str(hi_s)
+        what = f"a date ({values.DATE_FORMAT_HINT})" + _between(lo_t, hi_t, _uk)
+        default = f"A date as {values.DATE_FORMAT_HINT}" + _between(lo_t, hi_t, _uk) + "."
+    elif kind == "flag":
+        vtype, operator, items = "list", None, ("Yes",)
+        what = '"Yes" to tick this option, or nothing'
+        default = "Choose Yes to tick this option; leave it blank if not."
+        many = slot.field
+        if isinstance(many, SelectManyField):
+            if many.min_selected:
+                default += f" Tick at least {many.min_selected}."
+            if many.max_selected:
+                default += f" Tick at most {many.max_selected}."
+    else:
+        vtype, operator, items = "list", None, tuple(values.choice_texts(slot))
+        what = "one of the answers in the drop-down list: " + "; ".join(items)
+        default = "Choose an answer from the drop-down list."
+    prompt = hint or default
+    error = (custom + " " if custom else "") + f"Expected {what}."
+    return Rule(
+        type=vtype,
+        operator=operator,
+        formula1=f1,
+        formula2=f2,
+        items=items,
+        prompt_title=_clip(title, 32),
+        prompt=_clip(prompt, 255),
+        error_title=_clip(f"Not accepted: {title}", 32),
+        error=_clip(error, 255),
+    )
+
+
+def number_format(slot: Slot) -> str:
+    if slot.kind == "date":
+        return DATE_FORMAT
+    if slot.kind in ("integer", "decimal"):
+        return "General"
+    return TEXT_FORMAT
+
+
+_XSTRING_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def escape_xstring(text: str) -> str:
+    """Text as OOXML stores it: characters XML cannot hold as `_xHHHH_`, a literal one escaped."""
+    text = _XSTRING_ESCAPE.sub(lambda m: "_x005F" + m.group(0), text)
+    return _XML_ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+
+
+def unescape_xstring(text: str) -> str:
+    """The text of an OOXML string with its `_xHHHH_` escapes undone."""
+    if "_x" not in text:
+        return text
+    return _XSTRING_ESCAPE.sub(lambda m: chr(int(m.group(0)[2:6], 16)), text)
+
+
+def attribution(spec_source: Any) -> str | None:
+    """The licence attribution a form must print, or None when its source states no licence."""
+    if not spec_source.licence:
+        return None
+    if spec_source.attribution:
+        text = str(spec_source.attribution).strip()
+        if spec_source.licence not in text:
+            text += f" Licensed under {spec_source.licence}."
+        return text
+    by = f" by {spec_source.authors}" if spec_source.authors else ""
+    when = f" ({spec_source.date})" if spec_source.date else ""
+    url = f" {spec_source.url}" if spec_source.url else ""
+    licence = spec_source.licence
+    return f"Adapted from “{spec_source.title}”{by}{when}, licensed under {licence}.{url}"
+
+
+def row_id(instance_id: str, n: int) -> str:
+    """The return id of register row `n` (1-based): a UUID derived from the workbook's id.
+
+    Written into column A of every register row when the workbook is made, so a row keeps its
+    id however rows are later moved; derived (not random) so the same workbook always yields
+    the same ids.
+    """
+    try:
+        space = uuid.UUID(instance_id)
+    except ValueError:
+        space = uuid.uuid5(uuid.NAMESPACE_URL, f"bluestone:{instance_id}")
+    return str(uuid.uuid5(space, str(n)))
+
+
+def stray_row_id(instance_id: str, sheet_row: int) -> str:
+    """The id of a register row that has answers but lost its written id (an inserted row)."""
+    return row_id(instance_id, -sheet_row)
+
+
+_TAGS: dict[int, tuple[Any, tuple[tuple[Slot, str, str], ...]]] = {}
+
+
+def slot_tags(spec: Any) -> tuple[tuple[Slot, str, str], ...]:
+    """Every slot of a spec with its row tag and column tag (worked out once per spec)."""
+    hit = _TAGS.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    out = tuple((s, row_tag(s), col_tag(column_index(s))) for s in slots(spec))
+    _TAGS[id(spec)] = (spec, out)
+    return out

@@ -1,0 +1,586 @@
+"""Reading an .xlsx from its parts with lxml: sheets, shared strings, styles, defined names.
+
+Why not openpyxl or calamine: an openpyxl load costs 16-18x parsing the parts, and calamine
+allocates a dense grid from a sheet's declared extent and panics with a BaseException. The
+parts are read through `_package.Package` (bounded inflation, no DTDs, no entities) and only
+what a form needs is looked at. A cell is handed back as its native value: text (shared or
+inline, `_xHHHH_` escapes undone), int / Decimal / float from the stored number text,
+datetime when the cell's number format is a date format, bool; a formula or an error value is
+reported, never evaluated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
+
+from lxml import etree
+
+from ..errors import ReturnError
+from . import _xlsx_layout as L
+from ._package import Package, parse_xml
+
+MAIN_NS = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
+REL_NS = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships",
+)
+PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+MACRO_TYPES = ("macroEnabled", "ms-excel.sheet.binary", "ms-excel.addin")
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+_FMT_NOISE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
+_DATE_TOKEN = re.compile(r"[dmyhs]", re.I)
+DATE_BUILTINS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
+MAX_ROW = 1_048_576
+HEAD_BYTES = 64 * 1024
+MAX_COL = 16_384
+
+
+def split_ref(ref: str) -> tuple[int, int] | None:
+    """"C12" -> (12, 3); None when it is not a cell reference on the sheet."""
+    letters = ref.rstrip("0123456789")
+    col = _COLUMN_OF.get(letters)
+    digits = ref[len(letters):]
+    if col is not None and digits.isascii() and digits.isdigit() and digits[0] != "0" \
+            and len(digits) <= 7:
+        row = int(digits)
+        return (row, col) if row <= MAX_ROW else None
+    m = _REF.match(ref)
+    if not m:
+        return None
+    col = 0
+    for ch in m[1].upper():
+        col = col * 26 + ord(ch) - 64
+    row = int(m[2])
+    if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
+        return None
+    return row, col
+
+
+def _letters(col: int) -> str:
+    out = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+_LETTERS = [_letters(i) for i in range(703)]
+_COLUMN_OF = {letters: i for i, letters in enumerate(_LETTERS) if i}
+
+
+def col_letter(col: int) -> str:
+    return _LETTERS[col] if col < len(_LETTERS) else _letters(col)
+
+
+@dataclass
+class Cell:
+    """One cell: its native value, and a formula or error value when it holds one."""
+
+    row: int
+    col: int
+    value: Any
+    formula: str | None = None
+    error: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{col_letter(self.col)}{self.row}"
+
+    def text(self) -> str | None:
+        """The cell as plain text (markers and metadata are always text)."""
+        v = self.value
+        if v is None or self.formula is not None or self.error is not None:
+            return None
+        if isinstance(v, str):
+            return v
+        if isinstance(v, bool):
+            return str(v).upper()
+        if isinstance(v, dt.datetime):
+            return v.isoformat()
+        return str(v)
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    name: str
+    part: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What workbook.xml and its relationships say: sheets, names, where the parts are."""
+
+    ns: str
+    sheets: tuple[SheetInfo, ...]
+    names: dict[str, str]
+    date1904: bool
+    sst_part: str | None
+    styles_part: str | None
+
+
+_FACTS: dict[tuple[Any, ...], Facts] = {}
+_DATES: dict[bytes, list[bool]] = {}
+_CACHE_SIZE = 64
+
+
+def _stamp(pkg: Package, name: str) -> tuple[str, int, int, int] | None:
+    """A part's name, CRC-32 and sizes from the zip directory: what the workbook facts are
+    kept by, so the parts every return of one form shares are not inflated again. (zipfile
+    checks the CRC whenever a part is read, and the values themselves are always read.)"""
+    try:
+        info = pkg.zip.getinfo(name)
+    except KeyError:
+        return None
+    return name, info.CRC, info.file_size, info.compress_size
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    """Keep a parse result by the exact bytes it came from (same bytes, same result)."""
+    if len(cache) >= _CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
+class Book:
+    """An opened workbook: its sheets, names and the parts cells need to be read.
+
+    What the small parts that every return of one form shares byte for byte say (the
+    relationships and workbook.xml, kept by their zip directory entries; the date styles of
+    styles.xml, kept by its bytes) is worked out once for many returns.
+    """
+
+    def __init__(self, pkg: Package) -> None:
+        self.pkg = pkg
+        self.file = pkg.file
+        types = pkg.read("[Content_Types].xml")
+        if any(t.encode() in types for t in MACRO_TYPES):
+            raise ReturnError(self.file, "the workbook is macro-enabled or binary (.xlsm, "
+                              ".xlsb); save it as an Excel Workbook (.xlsx) and send it again")
+        key = tuple(_stamp(pkg, n) for n in ("_rels/.rels", "xl/workbook.xml",
+                                              "xl/_rels/workbook.xml.rels"))
+        facts = _FACTS.get(key) if all(key) else None
+        if facts is None:
+            root_rels = pkg.read("_rels/.rels")
+            wb_part = self._main_part(root_rels)
+            folder, name = wb_part.rsplit("/", 1) if "/" in wb_part else ("", wb_part)
+            rels_part = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+            facts = self._facts(wb_part, pkg.read(wb_part), rels_part, pkg.read(rels_part))
+            if all(key) and wb_part == "xl/workbook.xml":
+                _remember(_FACTS, key, facts)
+        self.ns = facts.ns
+        self.sheets = facts.sheets
+        self.names = facts.names
+        self.date1904 = facts.date1904
+        self._sst_part = facts.sst_part
+        self._styles_part = facts.styles_part
+        self._v, self._f, self._is = self.ns + "v", self.ns + "f", self.ns + "is"
+        self._t, self._r = self.ns + "t", self.ns + "r"
+        self._sst: list[etree._Element] | None = None
+        self._sst_text: dict[int, str] = {}
+        self._dates: list[bool] | None = None
+
+    def _main_part(self, data: bytes) -> str:
+        root = parse_xml(data, self.file, "_rels/.rels")
+        for rel in root.iter(PKG_REL):
+            if (rel.get("Type") or "").endswith("/officeDocument"):
+                return (rel.get("Target") or "").lstrip("/")
+        raise ReturnError(self.file, "the package names no main workbook part")
+
+    def _facts(self, wb_part: str, wb_xml: bytes, rels_part: str, wb_rels: bytes) -> Facts:
+        root = parse_xml(wb_xml, self.file, wb_part)
+        ns = etree.QName(root).namespace
+        if ns not in MAIN_NS:
+            raise ReturnError(self.file, f"{wb_part} is not a SpreadsheetML workbook")
+        m = "{" + ns + "}"
+        rel_ns = "{" + REL_NS[MAIN_NS.index(ns)] + "}"
+        base = wb_part.rsplit("/", 1)[0] + "/" if "/" in wb_part else ""
+        rels: dict[str, tuple[str, str]] = {}
+        for rel in parse_xml(wb_rels, self.file, rels_part).iter(PKG_REL):
+            target = rel.get("Target") or ""
+            if rel.get("TargetMode") == "External":
+                continue
+            path = target.lstrip("/") if target.startswith("/") else _join(base, target)
+            rels[rel.get("Id") or ""] = (path, rel.get("Type") or "")
+        sheets = []
+        for el in root.iter(m + "sheet"):
+            target = rels.get(el.get(rel_ns + "id") or "")
+            if target is not None:
+                sheets.append(SheetInfo(el.get("name") or "", target[0],
+                                        el.get("state") or "visible"))
+        pr = root.find(m + "workbookPr")
+        names: dict[str, str] = {}
+        for el in root.iter(m + "definedName"):
+            if el.get("localSheetId") is None and el.get("name"):
+                names[(el.get("name") or "").casefold()] = (el.text or "").strip()
+        by_type = {kind.rsplit("/", 1)[-1]: part for part, kind in rels.values()}
+        return Facts(
+            ns=m,
+            sheets=tuple(sheets),
+            names=names,
+            date1904=pr is not None and (pr.get("date1904") or "").lower() in ("1", "true"),
+            sst_part=by_type.get("sharedStrings"),
+            styles_part=by_type.get("styles"),
+        )
+
+    def sheet(self, name: str) -> SheetInfo | None:
+        for s in self.sheets:
+            if s.name == name:
+                return s
+        return None
+
+    def shared_string(self, index: str | None, ref: str) -> str:
+        """Shared string number `index` (the text of a cell's <v>); only those asked for are
+        turned into text."""
+        if self._sst is None:
+            self._sst = []
+            if self._sst_part and self.pkg.has(self._sst_part):
+                root = self.pkg.xml(self._sst_part)
+                self._sst = list(root.iterchildren(self.ns + "si"))
+        text = (index or "").strip()
+        if not (text.isascii() and text.isdigit()) or int(text) >= len(self._sst):
+            raise ReturnError(self.file, f"cell {ref} refers to a shared string that does not "
+                              "exist")
+        n = int(text)
+        hit = self._sst_text.get(n)
+        if hit is None:
+            hit = self._sst_text[n] = _string(self._sst[n], self._t, self._r)
+        return hit
+
+    def date_styles(self) -> list[bool]:
+        """Per cell style (xf) index: does its number format show a date or time?"""
+        if self._dates is None:
+            self._dates = []
+            if self._styles_part and self.pkg.has(self._styles_part):
+                data = self.pkg.read(self._styles_part)
+                hit = _DATES.get(data)
+                if hit is None:
+                    hit = self._parse_dates(parse_xml(data, self.file, self._styles_part))
+                    _remember(_DATES, data, hit)
+                self._dates = hit
+        return self._dates
+
+    def _parse_dates(self, root: etree._Element) -> list[bool]:
+        custom: dict[str, bool] = {}
+        for fmt in root.iter(self.ns + "numFmt"):
+            code = _FMT_NOISE.sub("", fmt.get("formatCode") or "")
+            custom[fmt.get("numFmtId") or ""] = bool(_DATE_TOKEN.search(code))
+        out: list[bool] = []
+        xfs = root.find(self.ns + "cellXfs")
+        for xf in xfs if xfs is not None else ():
+            fid = xf.get("numFmtId") or "0"
+            if fid in custom:
+                out.append(custom[fid])
+            else:
+                out.append(fid.isdigit() and int(fid) in DATE_BUILTINS)
+        return out
+
+    def sheet_cells(self, info: SheetInfo) -> Sheet:
+        """A sheet whose cells are converted only when asked for."""
+        return Sheet(self, info, self.pkg.xml(info.part))
+
+    def quick_text(self, c: etree._Element, r: int, col: int) -> str | None:
+        """A cell element's text (markers, tags, metadata)."""
+        cell = self.convert(_entry(c, self.ns), r, col)
+        return cell.text() if cell is not None else None
+
+    def entry_text(self, entry: Entry, r: int, col: int) -> str | None:
+        """A cell's text, fast for a plain shared or inline string."""
+        c, val, f = entry
+        if f is None and val is not None:
+            if val.tag == self._is:
+                if len(val) == 1 and val[0].tag == self._t:
+                    return L.unescape_xstring(val[0].text or "")
+            elif c.get("t") == "s":
+                return self.shared_string(val.text, f"{col_letter(col)}{r}")
+        cell = self.convert(entry, r, col)
+        return cell.text() if cell is not None else None
+
+    def convert(self, entry: Entry, r: int, col: int) -> Cell | None:
+        """One cell (element, value or inline-string element, formula) as a Cell, or None
+        when it holds nothing."""
+        c, val, f = entry
+        t = c.get("t") or "n"
+        node = val if val is not None and val.tag == self._is else None
+        raw = val.text if val is not None and node is None else None
+        if f is None and node is None and raw is None:
+            return None
+        cell = Cell(r, col, None, None if f is None else (f.text or ""))
+        if t == "s":
+            cell.value = self.shared_string(raw, cell.ref)
+        elif t == "inlineStr":
+            cell.value = _string(node, self._t, self._r) if node is not None else None
+        elif t == "str":
+            cell.value = L.unescape_xstring(raw) if raw is not None else None
+        elif t == "b":
+            cell.value = (raw or "").strip() in ("1", "true")
+        elif t == "e":
+            cell.error = raw or "#VALUE!"
+        elif t == "d":
+            cell.value = raw
+        elif raw is not None:
+            s = c.get("s")
+            style = int(s) if s and s.isdigit() else 0
+            dates = self.date_styles()
+            cell.value = _number(raw, style < len(dates) and dates[style], self.date1904,
+                                 self.file, cell.ref)
+        return cell
+
+    def leading_rows(self, info: SheetInfo, until: str, limit: int = 40
+                     ) -> list[tuple[str | None, str | None]]:
+        """The texts of columns A and B of a sheet's first rows, up to the row whose A is
+        `until`, inflating and parsing no further than that (the metadata sheet's slot map is
+        never read). The part is read from the package's checked zip in small chunks and at
+        most HEAD_BYTES of it, so no inflation limit can be reached."""
+        parser = etree.XMLPullParser(events=("end",), tag=self.ns + "row", resolve_entities=False,
+                                     no_network=True, load_dtd=False, huge_tree=False)
+        out: list[tuple[str | None, str | None]] = []
+        seen = b""
+        try:
+            with self.pkg.zip.open(info.part) as fh:
+                while len(seen) < HEAD_BYTES:
+                    chunk = fh.read(2048)
+                    if not chunk:
+                        break
+                    seen += chunk
+                    if b"<!DOCTYPE" in seen or b"<!ENTITY" in seen:
+                        raise ReturnError(self.file, f"{info.part} declares a DTD or entities, "
+                                          "which Office files never do")
+                    parser.feed(chunk)
+                    for _, row in parser.read_events():
+                        out.append(self._two_texts(row, len(out) + 1))
+                        if out[-1][0] == until or len(out) >= limit:
+                            return out
+        except ReturnError:
+            raise
+        except (etree.XMLSyntaxError, zipfile.BadZipFile, OSError, EOFError, ValueError,
+                zlib.error) as exc:
+            raise ReturnError(self.file, f"{info.part} is damaged ({exc})") from None
+        return out
+
+    def _two_texts(self, row: etree._Element, default: int) -> tuple[str | None, str | None]:
+        r_attr = row.get("r")
+        r = int(r_attr) if r_attr and r_attr.isdigit() else default
+        texts: dict[int, str | None] = {}
+        for i, el in enumerate(row.iterchildren(self.ns + "c"), start=1):
+            ref = el.get("r")
+            pos = split_ref(ref) if ref else (r, i)
+            if pos is not None and pos[1] in (1, 2):
+                texts[pos[1]] = self.quick_text(el, r, pos[1])
+        return texts.get(1), texts.get(2)
+
+    def custom_properties(self) -> dict[str, str]:
+        part = "docProps/custom.xml"
+        if not self.pkg.has(part):
+            return {}
+        out: dict[str, str] = {}
+        for prop in self.pkg.xml(part).iter("{" + CUSTOM_NS + "}property"):
+            name = prop.get("name")
+            if name and len(prop):
+                out[name] = (prop[0].text or "").strip()
+        return out
+
+
+Entry = tuple[etree._Element, etree._Element | None, etree._Element | None]
+
+
+def _entry(c: etree._Element, ns: str) -> Entry:
+    """A cell element with its value (<v> or <is>) and formula (<f>) children."""
+    val = f = None
+    for child in c:
+        tag = child.tag
+        if tag == ns + "v" or tag == ns + "is":
+            val = child
+        elif tag == ns + "f":
+            f = child
+    return c, val, f
+
+
+class Sheet:
+    """One parsed worksheet; a cell becomes a `Cell` only when it is asked for.
+
+    Why this shape: a form sheet is mostly labels and empty styled input cells, and converting
+    every cell costs more than parsing the XML. One pass, in which lxml walks the tree in C and
+    hands back only values, inline strings and formulas, indexes the cells that hold anything
+    by reference; only the cells a reader asks for are converted. Cells without an `r`
+    attribute (allowed, written by a few tools) are placed after the previous cell by a
+    slower walk.
+    """
+
+    def __init__(self, book: Book, info: SheetInfo, root: etree._Element) -> None:
+        self.book = book
+        self.info = info
+        self._done: dict[str, Cell | None] = {}
+        self._rows: dict[int, list[int]] | None = None
+        self.filled: dict[str, Entry] = {}
+        ns = book.ns
+        c_tag, f_tag = ns + "c", ns + "f"
+        filled: dict[str, list[Any]] = {}
+        for el in root.iter(ns + "v", ns + "f", ns + "is"):
+            c = el.getparent()
+            if c is None or c.tag != c_tag:
+                continue
+            ref = c.get("r")
+            if ref is None:  # placed by position: walk the whole sheet instead
+                self.filled = self._walk(root)
+                return
+            entry = filled.get(ref)
+            if entry is None:
+                entry = filled[ref] = [c, None, None]
+            elif entry[0] is not c:
+                raise ReturnError(book.file, f"{info.part} has the cell {ref} twice")
+            entry[2 if el.tag == f_tag else 1] = el
+        self.filled = {k: (v[0], v[1], v[2]) for k, v in filled.items()}
+
+    def _walk(self, root: etree._Element) -> dict[str, Entry]:
+        """Every filled cell by reference, placing cells and rows that carry no reference."""
+        ns = self.book.ns
+        out: dict[str, Entry] = {}
+        data = root.find(ns + "sheetData")
+        r = 0
+        for row in data.iterchildren(ns + "row") if data is not None else ():
+            r_attr = row.get("r")
+            r = int(r_attr) if r_attr and r_attr.isdigit() else r + 1
+            col = 0
+            for el in row.iterchildren(ns + "c"):
+                ref = el.get("r")
+                pos = split_ref(ref) if ref else (r, col + 1)
+                if pos is None:
+                    raise ReturnError(self.book.file,
+                                      f"{self.info.part} has a bad cell reference {ref!r}")
+                r, col = pos
+                entry = _entry(el, ns)
+                if entry[1] is not None or entry[2] is not None:
+                    key = f"{col_letter(col)}{r}"
+                    if key in out:
+                        raise ReturnError(self.book.file, f"{self.info.part} has the cell "
+                                          f"{key} twice")
+                    out[key] = entry
+        return out
+
+    @property
+    def rows(self) -> dict[int, list[int]]:
+        """Row number -> the columns of its filled cells (references checked here)."""
+        if self._rows is None:
+            rows: dict[int, list[int]] = {}
+            for ref in self.filled:
+                pos = split_ref(ref)
+                if pos is None:
+                    raise ReturnError(self.book.file,
+                                      f"{self.info.part} has a bad cell reference {ref!r}")
+                rows.setdefault(pos[0], []).append(pos[1])
+            self._rows = {r: sorted(cols) for r, cols in sorted(rows.items())}
+        return self._rows
+
+    def columns(self, r: int) -> list[int]:
+        """The columns of row r's filled cells."""
+        if self._rows is not None:
+            return self._rows.get(r, [])
+        digits = str(r)
+        cols = []
+        for ref in self.filled:
+            if ref.endswith(digits) and ref[: -len(digits)].isalpha():
+                pos = split_ref(ref)
+                if pos is not None and pos[0] == r:
+                    cols.append(pos[1])
+        return sorted(cols)
+
+    def column_a(self) -> dict[int, str]:
+        """The text in column A of every row that has some (where the tags are)."""
+        out: dict[int, str] = {}
+        text_of = self.book.entry_text
+        for ref, entry in self.filled.items():
+            if ref[0] == "A" and ref[1:].isdigit():
+                r = int(ref[1:])
+                text = text_of(entry, r, 1)
+                if text:
+                    out[r] = text
+        return dict(sorted(out.items()))
+
+    def cell(self, r: int, c: int) -> Cell | None:
+        ref = f"{col_letter(c)}{r}"
+        if ref in self._done:
+            return self._done[ref]
+        entry = self.filled.get(ref)
+        cell = None if entry is None else self.book.convert(entry, r, c)
+        self._done[ref] = cell
+        return cell
+
+    def text(self, r: int, c: int) -> str | None:
+        entry = self.filled.get(f"{col_letter(c)}{r}")
+        return None if entry is None else self.book.entry_text(entry, r, c)
+
+
+def _join(base: str, target: str) -> str:
+    parts = (base + target).split("/")
+    out: list[str] = []
+    for p in parts:
+        if p == "..":
+            if out:
+                out.pop()
+        elif p not in ("", "."):
+            out.append(p)
+    return "/".join(out)
+
+
+def _string(node: etree._Element, t_tag: str, r_tag: str) -> str:
+    """The text of a shared or inline string: its <t>, or its runs' <t> (phonetics skipped)."""
+    parts: list[str] = []
+    for child in node:
+        if child.tag == t_tag:
+            parts.append(child.text or "")
+        elif child.tag == r_tag:
+            for t in child:
+                if t.tag == t_tag:
+                    parts.append(t.text or "")
+    return L.unescape_xstring("".join(parts))
+
+
+def _number(raw: str, is_date: bool, date1904: bool, file: str, ref: str) -> Any:
+    """A stored number as the value a person typed: Excel keeps 15 significant digits.
+
+    Why round: Excel (and openpyxl, and LibreOffice) may write the double nearest to a typed
+    71.82 as "71.819999999999993" or "71.81999999999999"; what the person typed, and what every
+    spreadsheet shows, is 71.82. Whole numbers come back as int, others as Decimal.
+    """
+    try:
+        exact = Decimal(raw.strip())
+    except InvalidOperation:
+        exact = Decimal("NaN")
+    if not exact.is_finite():
+        raise ReturnError(file, f"cell {ref} holds a damaged number {raw!r}")
+    if is_date:
+        when = L.from_serial(float(exact), date1904)
+        return when if when is not None else float(exact)
+    if exact == exact.to_integral_value() and abs(exact) <= L.MAX_WHOLE:
+        return int(exact)
+    if exact.is_zero():
+        return 0
+    shown = exact.quantize(Decimal(1).scaleb(exact.adjusted() - 14), rounding=ROUND_HALF_EVEN)
+    text = format(shown, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return int(text) if "." not in text else Decimal(text)
+
+
+def parse_name_ref(text: str) -> tuple[str, int, int] | None:
+    """"Form!$C$12" or "'My sheet'!$C$12" -> (sheet, row, col); None for anything else."""
+    if "!" not in text:
+        return None
+    sheet, _, ref = text.rpartition("!")
+    if sheet.startswith("'") and sheet.endswith("'") and len(sheet) >= 2:
+        sheet = sheet[1:-1].replace("''", "'")
+    pos = split_ref(ref)
+    if pos is None:
+        return None
+    return sheet, pos[0], pos[1]
