@@ -24,12 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bluestone_forms import formats  # noqa: E402
-from bluestone_forms.catalog import Catalog  # noqa: E402
-from bluestone_forms.collate import collate  # noqa: E402
-from bluestone_forms.export import export  # noqa: E402
-from bluestone_forms.records import new_instance_id  # noqa: E402
-from bluestone_forms.samples import sample_values  # noqa: E402
+from bluestone_forms import formats
+from bluestone_forms.catalog import Catalog
+from bluestone_forms.collate import collate
+from bluestone_forms.export import export
+from bluestone_forms.records import new_instance_id
+from bluestone_forms.samples import sample_values
 
 
 def _make(args: tuple[str, str, str, int, str]) -> None:

@@ -84,7 +84,8 @@ def resolve_specs(names: Iterable[str], catalog: Catalog | None = None,
 
 
 def generate(names: Sequence[str], fmts: Sequence[str], out: Path,
-             prefill: Path | None = None, lang: str | None = None) -> list[Path]:
+             prefill: Path | None = None, lang: str | None = None,
+             layout: str = "form") -> list[Path]:
     """Make each spec's form in each format into `out`; returns the files written.
 
     With `prefill`, a mail merge: one form per CSV row in each format, and a register.
@@ -105,8 +106,13 @@ def generate(names: Sequence[str], fmts: Sequence[str], out: Path,
                 f"-{spec.language}" if spec.language != spec.default_language else "")
             path = out / f"{spec.id}-v{spec.version}{suffix}{formats.EXTENSIONS[fmt]}"
             mod = formats.module(fmt)
-            writer = mod.write_paper if fmt == "paper" else mod.write
-            written.append(writer(spec, path))
+            if fmt == "paper":
+                written.append(mod.write_paper(spec, path))
+            elif fmt == "xlsx" and layout != "form":
+                written.append(mod.write(spec, path.with_stem(f"{path.stem}-{layout}"),
+                                         layout=layout))
+            else:
+                written.append(mod.write(spec, path))
     return written
 
 

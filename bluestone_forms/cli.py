@@ -82,13 +82,16 @@ def schema_cmd(output: Path | None) -> None:
 @click.option("--prefill", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Mail merge: one form per row of this CSV (columns = field ids; "
                    "recipient columns start with 'recipient' or '_'), plus register.csv.")
+@click.option("--layout", type=click.Choice(["form", "register"]), default="form",
+              show_default=True,
+              help="Excel only: a form per workbook, or a register with one row per return.")
 @click.option("--lang", help="Language of a multilingual spec: 'cy' for Welsh, 'cy+en' or "
                             "'en+cy' for both (bilingual). Default: the spec's own default.")
 @_clean_errors
 def generate_cmd(specs: tuple[str, ...], formats: tuple[str, ...], out: Path,
-                 prefill: Path | None, lang: str | None) -> None:
+                 prefill: Path | None, lang: str | None, layout: str) -> None:
     """Make fillable forms from SPECS (shipped spec ids such as rp1, or YAML files)."""
-    for path in api.generate(specs, formats, out, prefill, lang):
+    for path in api.generate(specs, formats, out, prefill, lang, layout):
         click.echo(str(path))
 
 

@@ -110,7 +110,7 @@ def _localise(data: dict[str, Any], lang: str | None) -> list[tuple[SpecPath, st
     def walk(node: Any, path: SpecPath) -> None:
         if isinstance(node, list):
             for i, item in enumerate(node):
-                walk(item, path + (i,))
+                walk(item, (*path, i))
             return
         if not isinstance(node, dict):
             return
@@ -121,7 +121,7 @@ def _localise(data: dict[str, Any], lang: str | None) -> list[tuple[SpecPath, st
                 if missing or extra:
                     what = (f"no text for {', '.join(missing)}" if missing
                             else f"'{extra[0]}' is not one of the spec's languages")
-                    problems.append((path + (key,), f"{what}; give one text per language "
+                    problems.append(((*path, key), f"{what}; give one text per language "
                                                      f"({', '.join(langs)})"))
                     continue
                 node[key] = combine(key, value)
@@ -133,7 +133,7 @@ def _localise(data: dict[str, Any], lang: str | None) -> list[tuple[SpecPath, st
                     node["aliases"] = [*dict.fromkeys(v for v in variants if v != node[key]),
                                        *node.get("aliases", [])]
             else:
-                walk(value, path + (key,))
+                walk(value, (*path, key))
 
     walk(data, ())
     data["language"] = wanted

@@ -8,10 +8,10 @@ with an Issue for every slot that is missing or holds what its kind cannot be.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from . import values

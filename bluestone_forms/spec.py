@@ -263,9 +263,8 @@ def _answers(codes: tuple[str, ...], language: str) -> tuple[Choice, ...]:
     out = []
     for code in codes:
         label = " / ".join(ANSWER_WORDS[p][code] for p in parts)
-        others = [w[code] for w in ANSWER_WORDS.values()] + [
-            " / ".join(w[code] for w in ANSWER_WORDS.values())
-        ]
+        words = [w[code] for w in ANSWER_WORDS.values()]
+        others = words + [f"{a} / {b}" for a in words for b in words if a != b]
         out.append(Choice(code=code, label=label,
                           aliases=[a for a in dict.fromkeys(others) if a != label]))
     return tuple(out)
@@ -454,10 +453,10 @@ def _check_field(spec: FormSpec, f: AnyField | Column, here: Path) -> list[tuple
         out.append(((*here, "min"), f"min {lo} is more than max {hi}"))
     lo, hi = getattr(f, "min_selected", None), getattr(f, "max_selected", None)
     if lo is not None and hi is not None and lo > hi:
-        out.append((here + ("min_selected",), "min_selected is more than max_selected"))
+        out.append(((*here, "min_selected"), "min_selected is more than max_selected"))
     if isinstance(f, SelectManyField) and lo is not None and f.choices in spec.choice_lists \
             and lo > len(spec.choice_lists[f.choices]):
-        out.append((here + ("min_selected",), "min_selected is more than the number of choices"))
+        out.append(((*here, "min_selected"), "min_selected is more than the number of choices"))
     lo, hi = getattr(f, "min_length", None), getattr(f, "max_length", None)
     if lo is not None and hi is not None and lo > hi:
         out.append(((*here, "min_length"), "min_length is more than max_length"))

@@ -25,8 +25,9 @@ class _Writer:
         self.row = 0
 
     def line(self, values: list[Any], *, font: Font | None = None,
-             fill: PatternFill | None = None) -> int:
-        self.ws.append([cells.text_cell(self.ws, v, font=font, fill=fill, align=WRAP)
+             fill: PatternFill | None = None, wrap: bool = True) -> int:
+        align = WRAP if wrap else None
+        self.ws.append([cells.text_cell(self.ws, v, font=font, fill=fill, align=align)
                         for v in values])
         self.row += 1
         return self.row
@@ -74,7 +75,7 @@ def write_summary(ws: Any, s: Summary) -> None:
             )
         w.line(["Columns:"], font=HEAD)
         for i, label in enumerate(hm.columns, start=1):
-            w.line([i, label])
+            w.line([i, label], wrap=False)
     for table in s.ratings:
         _table(w, table, chart_col=2, y_title="Mean rating")
     for table in s.tables:
