@@ -41,6 +41,7 @@ from bluestone_forms.catalog import Catalog  # noqa: E402
 from bluestone_forms.formats import _xlsx_read as R  # noqa: E402
 from bluestone_forms.formats import xlsx  # noqa: E402
 from bluestone_forms.formats._package import Package  # noqa: E402
+from bluestone_forms.formats._xlsx_sheet import sheet_cells  # noqa: E402
 from bluestone_forms.formats.common import finish  # noqa: E402
 from bluestone_forms.spec import FormSpec  # noqa: E402
 
@@ -96,7 +97,7 @@ def finish_inputs(path: Path, catalog: Catalog) -> tuple[Any, ...]:
     with Package(path, "xlsx") as pkg:
         opened = R.open_book(pkg)
         spec = catalog.resolve(opened.identity.form_id, opened.identity.version, str(path))
-        cells = opened.book.sheet_cells(opened.sheet)
+        cells = sheet_cells(opened.book, opened.sheet)
         if opened.layout == "register":
             key_row, col_of, _ = R.locate_register(opened.book, cells)
             row = min(r for r in cells.rows if r > key_row and len(cells.columns(r)) > 1)

@@ -5,25 +5,41 @@ its text starts with = + - @ (or their full-width forms), and CSV importers do t
 after a leading tab, carriage return or line feed (OWASP CSV injection; WSTG-INPV-21). In the
 workbook such text is stored as a plain string cell with Excel's quote-prefix flag, so it is
 shown, never run, and reads back as exactly the text the person typed. In CSV it gets a
-leading apostrophe, the OWASP recommendation (a reader of the CSV sees that apostrophe).
+leading apostrophe, the OWASP recommendation (a reader of the CSV sees that apostrophe). A
+trigger behind leading spaces or an opening brace (`{=...}`, Excel's array-formula notation)
+counts too, and so does NUL (ASVS 1.2.10). The csv module quotes any field holding a
+separator or quote and doubles embedded quotes, so a value cannot open a new cell.
+
+Control characters other than tab, CR and LF cannot be stored in an .xlsx at all (XML 1.0
+forbids them; openpyxl raises), yet a PDF field or an `_x0001_` escape in a returned workbook
+can carry them: in the workbook each is shown as its visible Unicode "control picture"
+(U+2400 + code, e.g. ␁), so exporting never fails on a hostile value. The CSV keeps them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
-TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠", "\0")
 DATE_FORMAT = "dd/mm/yyyy"
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def dangerous(text: str) -> bool:
     """Whether a spreadsheet could treat this text as a formula or command."""
-    return text.startswith(TRIGGERS)
+    return text.startswith(TRIGGERS) or text.lstrip(" \u00a0\u3000{").startswith(TRIGGERS)
+
+
+def storable(text: str) -> str:
+    """Text an .xlsx can hold: control characters become their visible control pictures."""
+    return _ILLEGAL.sub(lambda m: chr(0x2400 + ord(m.group(0))), text) if _ILLEGAL.search(
+        text) else text
 
 
 def text_cell(ws: Any, value: Any, *, font: Font | None = None, fill: PatternFill | None = None,
@@ -42,6 +58,8 @@ def value_cell(ws: Any, value: Any) -> WriteOnlyCell:
     """A write-only cell holding `value`: typed numbers and dates, text that never runs."""
     if isinstance(value, Decimal):
         value = int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, str):
+        value = storable(value)
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str):
         cell.data_type = "s"

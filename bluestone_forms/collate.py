@@ -1,38 +1,40 @@
 """Collation: many returns in, one store; a bad file never stops the batch.
 
-Files are found (folders recursively, zip archives of returns too), read in parallel worker
-processes (each with a memory ceiling), and ingested in a fixed order, one transaction per
-file, so an interrupted run followed by a re-run gives exactly the uninterrupted result.
-Nothing is dropped: every file ends with an outcome line in the store.
+Files are found (folders recursively, zip archives of returns too), read in worker processes
+(each file alone in its worker, under a memory cap and a wall-clock budget), and ingested in a
+fixed order, one transaction per file, so an interrupted run followed by a re-run gives exactly
+the uninterrupted result. Nothing is dropped: every file ends with an outcome line in the store.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import datetime as dt
-import hashlib
 import os
-import resource
 import shutil
+import sqlite3
 import sys
 import tempfile
 import zipfile
+import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import formats
-from .catalog import Catalog
-from .errors import BluestoneError, ReturnError
-from .store import Store
+from ._collate_read import MEMORY_BUDGET as MEMORY_BUDGET
+from ._collate_read import READ_TIMEOUT, Source, catalog_for, read_all
+from ._collate_read import TEST_HOOK as TEST_HOOK
+from ._collate_read import read_one as read_one
+from .errors import BluestoneError
+from .store import Store, store_failure
 
-MEMORY_LIMIT = 1536 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 5000
 MAX_MEMBER_BYTES = 100 * 1024 * 1024
 MAX_ARCHIVE_BYTES = 2 * 1024 * 1024 * 1024
-WINDOW = 64
+MAX_MEMBER_RATIO = 100  # returns are compressed already; 100:1 is a bomb (Apache POI's cap)
+RATIO_GRACE = 1024 * 1024
+MAX_MESSAGE = 2000
 
 
 @dataclass
@@ -56,15 +58,9 @@ class Summary:
         )
 
 
-@dataclass(frozen=True)
-class Source:
-    """One file to ingest: where a person finds it, and where it is on disk now."""
-
-    name: str
-    disk: Path
-
-
-def find_sources(paths: Iterable[Path], scratch: Path) -> tuple[list[Source], list[tuple[str, str]]]:
+def find_sources(
+    paths: Iterable[Path], scratch: Path
+) -> tuple[list[Source], list[tuple[str, str]]]:
     """Every file under the paths (zip members extracted to scratch), in a stable order.
 
     Returns the sources and the archives that could not be opened (name, why).
@@ -105,128 +101,65 @@ def _extract(archive: Path, scratch: Path) -> list[Source]:
         for n, info in enumerate(infos):
             name = f"{archive}!/{info.filename}"
             disk = target / f"{n:05d}{Path(info.filename).suffix.lower()[:8]}"
-            try:
-                with z.open(info) as src, disk.open("wb") as dst:
-                    got = 0
-                    while chunk := src.read(1 << 16):
-                        got += len(chunk)
-                        total += len(chunk)
-                        if got > MAX_MEMBER_BYTES or total > MAX_ARCHIVE_BYTES:
-                            raise BluestoneError(f"{info.filename} inflates beyond the limit")
-                        dst.write(chunk)
-            except BluestoneError:
-                disk.write_bytes(b"")
-                out.append(Source(name, disk.with_suffix(".too-large")))
+            why = _copy_member(z, info, disk, total)
+            if isinstance(why, int):
+                total = why
+                out.append(Source(name, disk))
                 continue
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
-                    RuntimeError) as exc:
-                disk.write_bytes(b"")
-                out.append(Source(name + f" [damaged: {exc}]", disk.with_suffix(".damaged")))
-                continue
-            out.append(Source(name, disk))
+            disk.unlink(missing_ok=True)
+            if why == "too-large":
+                out.append(Source(name, _placeholder(disk, ".too-large")))
+            else:
+                out.append(Source(name + f" [damaged: {why}]", _placeholder(disk, ".damaged")))
     return out
 
 
-def _limit_memory() -> None:
+def _placeholder(disk: Path, suffix: str) -> Path:
+    """An empty file standing for a member that could not be unpacked (its line says why)."""
+    path = disk.with_suffix(suffix)
+    path.write_bytes(b"")
+    return path
+
+
+def _copy_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, disk: Path, total: int) -> int | str:
+    """Inflate one archive member to disk, counting what actually inflates (never the header).
+
+    Returns the archive's new running total, "too-large", or why the member is damaged. A
+    failure to write (a full disk) is the collation's problem, not the member's: it raises.
+    """
+    got = 0
     try:
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        cap = MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(MEMORY_LIMIT, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    except (ValueError, OSError):  # pragma: no cover - platform without the limit
-        pass
-
-
-def read_one(name: str, disk: str, extra_specs: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Read one return into a compact, picklable result (runs in a worker process)."""
-    path = Path(disk)
-    result: dict[str, Any] = {"path": name, "sha256": "", "size": 0, "reader": None}
-    try:
-        data = path.read_bytes()
-        result["sha256"] = hashlib.sha256(data).hexdigest()
-        result["size"] = len(data)
-        if path.suffix in (".too-large", ".damaged"):
-            raise ReturnError(name, "could not be taken out of its archive "
-                              + ("(too large)" if path.suffix == ".too-large" else "(damaged)"))
-        if Path(name).name.startswith("~$"):
-            raise ReturnError(name, "an Office lock file, not a return")
-        catalog = _catalog(extra_specs)
-        reader = formats.sniff(path)
-        result["reader"] = reader
-        read = formats.module(reader).read(path, catalog=catalog)
-    except ReturnError as exc:
-        result["error"] = exc.message
-        return result
-    except MemoryError:
-        result["error"] = "the file needs more memory than a return may use"
-        return result
-    except Exception as exc:  # noqa: BLE001 - a reader bug must cost one file, not the batch
-        result["error"] = f"the reader failed on this file ({type(exc).__name__}: {exc})"
-        return result
-    result["records"] = [
-        {**r.as_json(), "modified": r.meta.get("modified")} for r in read.records
-    ]
-    result["issues"] = [
-        {"field": i.field, "message": i.message, "value": i.value, "where": i.where, "row": i.row}
-        for i in read.issues
-    ]
-    return result
-
-
-_CATALOGS: dict[tuple[str, ...], Catalog] = {}
-
-
-def _catalog(extra: tuple[str, ...]) -> Catalog:
-    if extra not in _CATALOGS:
-        cat = Catalog(Catalog.shipped())
-        for s in Catalog.from_paths(extra):
-            cat.add(s)
-        _CATALOGS[extra] = cat
-    return _CATALOGS[extra]
-
-
-def _read_all(
-    sources: list[Source], workers: int, extra: tuple[str, ...]
-) -> Iterator[dict[str, Any]]:
-    """Results in the order of `sources`; a crashed worker costs only its own file."""
-    if workers <= 1 or len(sources) < 4:
-        for s in sources:
-            yield read_one(s.name, str(s.disk), extra)
-        return
-    pending = list(sources)
-    while pending:
-        with cf.ProcessPoolExecutor(workers, initializer=_limit_memory) as pool:
-            futures: list[tuple[Source, cf.Future[dict[str, Any]]]] = []
-            broken = False
-            while pending or futures:
-                while pending and len(futures) < WINDOW and not broken:
-                    s = pending.pop(0)
-                    futures.append((s, pool.submit(read_one, s.name, str(s.disk), extra)))
-                if not futures:
-                    break
-                s, fut = futures[0]
-                try:
-                    res = fut.result()
-                except cf.process.BrokenProcessPool:
-                    broken = True
-                    # retry every unfinished file alone, to find the one that crashes
-                    pending = [x for x, _ in futures] + pending
-                    break
-                futures.pop(0)
-                yield res
-        if broken:
-            s = pending.pop(0)
-            yield _isolated(s, extra)
-
-
-def _isolated(s: Source, extra: tuple[str, ...]) -> dict[str, Any]:
-    with cf.ProcessPoolExecutor(1, initializer=_limit_memory) as pool:
+        dst = disk.open("wb")
+    except OSError as exc:
+        raise _unpack_failed(info, exc) from None
+    with dst:
         try:
-            return pool.submit(read_one, s.name, str(s.disk), extra).result()
-        except cf.process.BrokenProcessPool:
-            data = s.disk.read_bytes() if s.disk.exists() else b""
-            return {"path": s.name, "sha256": hashlib.sha256(data).hexdigest(),
-                    "size": len(data), "reader": None,
-                    "error": "the reader crashed on this file (it stopped the process)"}
+            src = z.open(info)
+        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError,
+                OSError) as exc:
+            return str(exc)
+        with src:
+            while True:
+                try:
+                    chunk = src.read(1 << 16)
+                except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError,
+                        RuntimeError, OSError, zlib.error) as exc:
+                    return str(exc)
+                if not chunk:
+                    return total + got
+                got += len(chunk)
+                if (got > MAX_MEMBER_BYTES or total + got > MAX_ARCHIVE_BYTES
+                        or (got > RATIO_GRACE and got > MAX_MEMBER_RATIO * info.compress_size)):
+                    return "too-large"
+                try:
+                    dst.write(chunk)
+                except OSError as exc:
+                    raise _unpack_failed(info, exc) from None
+
+
+def _unpack_failed(info: zipfile.ZipInfo, exc: OSError) -> BluestoneError:
+    return BluestoneError(f"cannot unpack {info.filename} into the temporary folder "
+                          f"({exc.strerror or exc}); free some disk space and run again")
 
 
 def ingest(store: Store, res: dict[str, Any], summary: Summary) -> None:
@@ -240,7 +173,7 @@ def ingest(store: Store, res: dict[str, Any], summary: Summary) -> None:
         base = {"path": path, "sha256": sha, "size": res["size"], "reader": res.get("reader"),
                 "read_at": now}
         if "error" in res:
-            store.add_file(**base, outcome="rejected", message=res["error"])
+            store.add_file(**base, outcome="rejected", message=_clip(res["error"]))
             summary.outcomes["rejected"] += 1
             return
         first = store.file_with_sha(sha)
@@ -268,8 +201,20 @@ def ingest(store: Store, res: dict[str, Any], summary: Summary) -> None:
         summary.records += len(recs)
 
 
+def _clip(message: str) -> str:
+    """A message short enough for a cell (a hostile file may put megabytes into one)."""
+    text = " ".join(str(message).split())
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "…"
+
+
 def _place(store: Store, rec: dict[str, Any]) -> str:
-    """Status of a record whose instance id may already be in the store."""
+    """Status of a record whose instance id may already be in the store.
+
+    A record without an instance id (its reader reported that) cannot be matched to any
+    other, so it stands on its own.
+    """
+    if not rec["instance_id"]:
+        return "current"
     existing = store.current(rec["instance_id"])
     if not existing:
         return "current"
@@ -300,19 +245,24 @@ def collate(
     extra_specs: Iterable[Path] = (),
     registers: Iterable[Path] = (),
     progress: Callable[[int, int], None] | None = None,
+    read_timeout: float | None = None,
 ) -> Summary:
     """Read every file under `paths` into the store at `store_path`.
 
     `registers` are returns registers written by a mail merge: what was sent, so the report
-    can say what is still outstanding.
+    can say what is still outstanding. `read_timeout` is the wall-clock budget of one file in
+    seconds (default: BLUESTONE_READ_TIMEOUT from the environment, else 30); a file that takes
+    longer is rejected and the batch goes on. A store that cannot be written (a full disk, a
+    read-only folder) stops the run with a BluestoneError; every file ingested before stays.
     """
     from .merge import read_register
 
     sent = [row for r in registers for row in read_register(Path(r))]
     summary = Summary()
     extra = tuple(str(p) for p in extra_specs)
-    _catalog(extra)  # fail early, in this process, on a broken extra spec
+    catalog_for(extra)  # fail early, in this process, on a broken extra spec
     n_workers = workers if workers is not None else max(1, os.cpu_count() or 1)
+    timeout = read_timeout if read_timeout is not None else _env_timeout()
     scratch = Path(tempfile.mkdtemp(prefix="bluestone-"))
     try:
         sources, bad = find_sources(list(paths), scratch)
@@ -322,15 +272,28 @@ def collate(
             for name, why in bad:
                 ingest(store, {"path": name, "sha256": "", "size": 0, "error": why}, summary)
             summary.files = len(sources) + len(bad)
-            for done, res in enumerate(_read_all(sources, n_workers, extra), start=1):
+            results = read_all(sources, n_workers, extra, timeout)
+            for done, res in enumerate(results, start=1):
                 ingest(store, res, summary)
                 if progress:
                     progress(done, len(sources))
             store.audit(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "collate",
                         summary.line())
+    except sqlite3.Error as exc:
+        raise store_failure(store_path, exc) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return summary
+
+
+def _env_timeout() -> float:
+    raw = os.environ.get("BLUESTONE_READ_TIMEOUT", "")
+    try:
+        value = float(raw) if raw else READ_TIMEOUT
+    except ValueError:
+        raise BluestoneError(f"BLUESTONE_READ_TIMEOUT={raw!r} is not a number of seconds") \
+            from None
+    return value if value > 0 else READ_TIMEOUT
 
 
 def is_terminal() -> bool:

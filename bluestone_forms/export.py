@@ -1,27 +1,36 @@
 """Writing a collation's outputs from the store alone: the workbook, CSVs and the report.
 
 Every output is written under a temporary name beside its final one and then renamed over it,
-so a crash or Ctrl-C part-way leaves the previous outputs whole and readable.
+so a crash, SIGKILL or Ctrl-C part-way leaves the previous outputs whole and readable. The CSV
+folder is swapped with two renames; if a run dies between them, the next export puts the
+previous folder back first (`recover`), and it removes what dead runs left behind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
+import re
 import shutil
+import sqlite3
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import Catalog
 from .errors import BluestoneError
 from .report import write_report
-from .store import Store
+from .store import Store, store_failure
 from .summary import summarise
 from .workbook import build_tables, write_csvs, write_workbook
 
 WORKBOOK = "bluestone-collated.xlsx"
 REPORT = "bluestone-report.pdf"
 CSV_DIR = "csv"
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)$")
 
 
 @dataclass(frozen=True)
@@ -46,36 +55,109 @@ def export(store_path: Path, out_dir: Path, catalog: Catalog | None = None, *,
     except OSError as exc:
         raise BluestoneError(f"{out_dir}: cannot make the output folder ({exc.strerror})") from None
     outputs = Outputs(out_dir / WORKBOOK, out_dir / REPORT, out_dir / CSV_DIR)
-    try:
-        with Store(store_path) as store:
-            summary = summarise(store, cat)
-            tables, specs = build_tables(store, cat, include_names)
-            tmp_book, tmp_report, tmp_csv = (_tmp(p) for p in outputs.__dict__.values())
-            write_workbook(tmp_book, summary, tables, specs, store)
-            write_report(summary, tmp_report)
-            write_csvs(tmp_csv, tables, store)
-            os.replace(tmp_book, outputs.workbook)
-            os.replace(tmp_report, outputs.report)
-            _swap_folder(tmp_csv, outputs.csv_dir)
-            store.audit(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "export",
-                        f"{out_dir} names={'included' if include_names else 'pseudonymised'}")
-    except OSError as exc:
-        for p in outputs.__dict__.values():
-            t = _tmp(p)
-            if t.is_dir():
-                shutil.rmtree(t, ignore_errors=True)
-            elif t.exists():
-                t.unlink()
+    failure: BaseException | None = None
+    with _quiet_unraisable():
+        try:
+            _write(store_path, out_dir, outputs, cat, include_names)
+        except (OSError, sqlite3.Error) as exc:
+            failure = exc.with_traceback(None)  # keep the error, not the frames it ran in
+            failure.__context__ = failure.__cause__ = None
+            _clean(outputs)
+        except BaseException:
+            _clean(outputs)
+            raise
+        # the failed writers are freed here, with the traceback that held them
+        gc.collect()
+    if isinstance(failure, sqlite3.Error):
+        raise store_failure(store_path, failure) from None
+    if isinstance(failure, OSError):
         raise BluestoneError(
-            f"{out_dir}: could not write the outputs ({exc.strerror or exc}); "
+            f"{out_dir}: could not write the outputs ({failure.strerror or failure}); "
             "the previous outputs are unchanged"
         ) from None
     return outputs
 
 
+def _write(store_path: Path, out_dir: Path, outputs: Outputs, cat: Catalog,
+           include_names: bool) -> None:
+    recover(out_dir)
+    with Store(store_path) as store:
+        summary = summarise(store, cat)
+        tables, specs = build_tables(store, cat, include_names)
+        tmp_book, tmp_report, tmp_csv = (_tmp(p) for p in outputs.__dict__.values())
+        write_workbook(tmp_book, summary, tables, specs, store)
+        write_report(summary, tmp_report)
+        write_csvs(tmp_csv, tables, store)
+        tmp_book.replace(outputs.workbook)
+        tmp_report.replace(outputs.report)
+        _swap_folder(tmp_csv, outputs.csv_dir)
+        store.audit(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "export",
+                    f"{out_dir} names={'included' if include_names else 'pseudonymised'}")
+
+
+@contextmanager
+def _quiet_unraisable() -> Iterator[None]:
+    """Silence what a failed write leaves to the garbage collector.
+
+    Why: when saving fails part-way (a full disk, a read-only folder), openpyxl's write-only
+    sheets are left with open generators that raise from their finalisers when collected;
+    the failure itself is reported as a clear BluestoneError instead.
+    """
+    old = sys.unraisablehook
+    sys.unraisablehook = lambda _: None
+    try:
+        yield
+    finally:
+        sys.unraisablehook = old
+
+
+def _clean(outputs: Outputs) -> None:
+    for p in outputs.__dict__.values():
+        t = _tmp(p)
+        if t.is_dir():
+            shutil.rmtree(t, ignore_errors=True)
+        elif t.exists():
+            t.unlink(missing_ok=True)
+
+
+def recover(out_dir: Path) -> None:
+    """Undo what an export killed part-way left behind: put back a CSV folder that was moved
+    aside and not replaced, and remove temporary files of runs that are no longer alive."""
+    if not out_dir.is_dir():
+        return
+    for p in sorted(out_dir.iterdir()):
+        m = _LEFTOVER.match(p.name)
+        if not m or m["name"] not in (WORKBOOK, REPORT, CSV_DIR) or _alive(int(m["pid"])):
+            continue
+        final = out_dir / m["name"]
+        if m["kind"] == "old" and not final.exists():
+            p.replace(final)
+        elif p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _swap_folder(new: Path, final: Path) -> None:
     old = final.with_name(f".{final.name}.old-{os.getpid()}")
     if final.exists():
-        os.replace(final, old)
-    os.replace(new, final)
+        final.replace(old)
+    try:
+        new.replace(final)
+    except OSError:
+        if old.exists() and not final.exists():
+            old.replace(final)
+        raise
     shutil.rmtree(old, ignore_errors=True)

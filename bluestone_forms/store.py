@@ -18,9 +18,12 @@ import json
 import secrets
 import sqlite3
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .errors import BluestoneError
 
 SCHEMA_VERSION = 1
 OUTCOMES = ("read", "read_with_issues", "duplicate", "superseded", "conflict", "rejected")
@@ -80,6 +83,34 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 
 
+class StoreError(BluestoneError):
+    """The store cannot be opened or written (a full disk, a read-only folder, not a store)."""
+
+
+def store_failure(path: Path, exc: BaseException) -> StoreError:
+    """A plain message for an SQLite or OS error on the store at `path`.
+
+    Why say what is kept: each file goes in with its own transaction, so when a write fails
+    the store holds exactly the files ingested before, intact; a re-run carries on from there.
+    """
+    text = str(exc) or type(exc).__name__
+    low = text.lower()
+    if "full" in low or "no space" in low or "too large" in low:
+        why = "the disk is full"
+    elif "readonly" in low or "read-only" in low or "permission" in low:
+        why = "the store or its folder is read-only"
+    elif "unable to open" in low:
+        why = "the store cannot be opened or created there (is the folder writable?)"
+    elif "not a database" in low or "malformed" in low:
+        why = "the file is not a bluestone store, or it is damaged"
+    else:
+        why = "the store could not be written"
+    return StoreError(
+        f"{path}: {why} ({text}). Every file collated before this is kept and the store is "
+        "intact; fix the cause and run again (files already in are skipped)"
+    )
+
+
 @dataclass(frozen=True)
 class StoredRecord:
     form_id: str
@@ -99,14 +130,21 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(_SCHEMA)
-        self._init_meta()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        except (sqlite3.Error, OSError) as exc:
+            raise store_failure(path, exc) from None
+        try:
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.executescript(_SCHEMA)
+            self._init_meta()
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise store_failure(path, exc) from None
 
     def _init_meta(self) -> None:
         with self.transaction():
@@ -265,6 +303,17 @@ class _Tx:
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         if exc_type is None:
-            self.db.execute("COMMIT")
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.Error:
+                self._rollback()
+                raise
         else:
-            self.db.execute("ROLLBACK")
+            # SQLite may already have rolled back (e.g. on a full disk); a failed ROLLBACK
+            # must not hide the error that caused it
+            self._rollback()
+
+    def _rollback(self) -> None:
+        if self.db.in_transaction:
+            with suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")

@@ -321,9 +321,12 @@ def test_xlsx_form_identifies_itself_and_prints_well(tmp_path: Path) -> None:
     assert ws.print_title_rows == "$2:$3"
     assert ws.page_setup.fitToWidth == 1
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    footer = ws.oddFooter.left.text
-    assert footer == "Form xlsx_edge v1.2 · instance i-1"
-    assert ws.oddFooter.center.text == ws.oddHeader.center.text == "OFFICIAL-SENSITIVE"
+    assert ws.oddFooter.left.text == "Form xlsx_edge v1.2 · instance i-1"
+    assert ws.oddHeader.center.text == "OFFICIAL-SENSITIVE"
+    with zipfile.ZipFile(path) as z:  # openpyxl parses only a section's last font run
+        footer = re.search(rb"<oddFooter>(.*?)</oddFooter>", z.read("xl/worksheets/sheet1.xml"))
+    assert footer is not None
+    assert b"&amp;ROFFICIAL-SENSITIVE" in footer[1].replace(b'&amp;"Calibri,Bold"&amp;10', b"")
     assert "CC BY-NC-SA 4.0" in ws.oddHeader.left.text
     assert "L&&D guidance" in ws.oddHeader.left.text  # & escaped for Excel's header codes
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
@@ -769,6 +772,21 @@ def test_xlsx_damaged_parts_are_return_errors(tmp_path: Path, part: str, body: b
         xlsx.read(bad, catalog=catalog_of(EXCEL_SPEC))
 
 
+def test_xlsx_dtds_in_the_metadata_sheet_or_content_types_are_refused(tmp_path: Path) -> None:
+    good = filled_form(tmp_path)
+    dtd = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a SYSTEM "file:///etc/hostname">]>'
+    with zipfile.ZipFile(good) as z:
+        meta = z.read("xl/worksheets/sheet3.xml")
+        types = z.read("[Content_Types].xml")
+    wide = (dtd + meta.split(b"?>", 1)[-1]).replace(b'"1.0"?>', b'"1.0" encoding="UTF-16"?>')
+    cases = {"xl/worksheets/sheet3.xml": wide.decode().encode("utf-16"),
+             "[Content_Types].xml": dtd + types.split(b"?>", 1)[-1]}
+    for part, body in cases.items():
+        bad = edit_zip(good, tmp_path / "dtd.xlsx", {part: body})
+        with pytest.raises(ReturnError, match="DTD"):
+            xlsx.read(bad, catalog=catalog_of(EXCEL_SPEC))
+
+
 def test_xlsx_bad_shared_string_index_is_a_return_error(tmp_path: Path) -> None:
     path = filled_form(tmp_path)
     ref = ref_of(path, "crime_ref")
@@ -902,4 +920,5 @@ def test_xlsx_cells_without_references_are_placed_by_position(tmp_path: Path) ->
     assert xml.count(b"<c>") + xml.count(b"<c ") > xml.count(b'<c r="')  # most lost their r
     bare = edit_zip(path, tmp_path / "bare.xlsx", {"xl/worksheets/sheet1.xml": xml})
     got, issues = read_values(bare, EXCEL_SPEC)
-    assert got == [SAMPLE] and issues == []
+    assert got == [SAMPLE]
+    assert issues == []

@@ -42,37 +42,52 @@ _REFUSED = {
 }
 
 
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def sniff(path: Path) -> str:
     """Which reader a file needs, by its content first and its extension second."""
     ext = path.suffix.lower()
+    file = str(path)
     if ext in _REFUSED:
-        raise ReturnError(str(path), f"cannot read {_REFUSED[ext]}")
+        raise ReturnError(file, f"cannot read {_REFUSED[ext]}")
     try:
         with path.open("rb") as fh:
-            head = fh.read(8)
+            head = fh.read(1024)
     except OSError as exc:
-        raise ReturnError(str(path), f"cannot read the file ({exc.strerror})") from None
+        raise ReturnError(file, f"cannot read the file ({exc.strerror})") from None
+    if not head:
+        raise ReturnError(file, "not a form return: the file is empty (0 bytes); send it again")
     if head.startswith(b"%PDF"):
         return "pdf"
     if head.startswith(b"PK"):
-        import zipfile
+        from ._package import open_zip
 
-        try:
-            with zipfile.ZipFile(path) as z:
-                names = set(z.namelist())
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise ReturnError(str(path), f"the file is damaged or truncated ({exc})") from None
+        with open_zip(path, file, max_entries=5000) as z:
+            names = set(z.namelist())
         if "word/document.xml" in names:
             return "docx"
         if "xl/workbook.xml" in names:
             return "xlsx"
-        raise ReturnError(str(path), "a zip file that is neither a Word nor an Excel document")
+        if ext == ".zip":
+            raise ReturnError(file, "an archive inside an archive, which is not unpacked; "
+                              "unpack it and collate its files")
+        raise ReturnError(file, "a zip file that is neither a Word nor an Excel document")
+    if head.startswith(_OLE_MAGIC):
+        raise ReturnError(file, "a legacy binary (97-2003) or password-protected Office file; "
+                          "remove any password and save it as .docx or .xlsx")
+    lead = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lead.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        raise ReturnError(file, "a web page (HTML), not a form return; it may be an error page "
+                          "saved in place of the attachment")
+    if lead.startswith(b"{\\rtf"):
+        raise ReturnError(file, "a Rich Text (.rtf) file; save the form as .docx")
     if ext in (".docx", ".xlsx"):
         # let the reader explain (legacy binary, encrypted, truncated)
         return ext[1:]
     if ext == ".pdf":
-        raise ReturnError(str(path), "not a PDF file (it does not start with %PDF)")
-    raise ReturnError(str(path), "not a form return: expected a .docx, .xlsx or .pdf file")
+        raise ReturnError(file, "not a PDF file (it does not start with %PDF)")
+    raise ReturnError(file, "not a form return: expected a .docx, .xlsx or .pdf file")
 
 
 def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:

@@ -9,7 +9,9 @@ entities, DTDs and the network off (ECMA-376 Part 2 forbids DTDs outright).
 
 from __future__ import annotations
 
+import re
 import zipfile
+import zlib
 from pathlib import Path
 
 from lxml import etree
@@ -22,6 +24,7 @@ MAX_TOTAL_BYTES = 200 * 1024 * 1024
 MAX_RATIO = 100
 RATIO_GRACE_BYTES = 100 * 1024
 MAX_FILE_BYTES = 100 * 1024 * 1024
+CENTRAL_BYTES_PER_ENTRY = 512  # a central directory entry of an Office file is ~80 bytes
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 _PARSER = etree.XMLParser(
@@ -34,13 +37,31 @@ _PARSER = etree.XMLParser(
 )
 
 
+_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_UTF16 = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
+
+
+def refuse_dtd(data: bytes, file: str, part: str) -> None:
+    """Refuse a part that declares a DTD or entities, or is not UTF-8/16 (ECMA-376 Part 2
+    M1.18, M1.17), before any parser sees it; the parser's own check backs this up."""
+    head = data[:65536]
+    upper = head.upper()
+    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+        raise ReturnError(file, f"{part} declares a DTD or entities, which Office files never do")
+    if head.startswith(_UTF16):
+        wide = head.replace(b"\x00", b"").upper()
+        if b"<!DOCTYPE" in wide or b"<!ENTITY" in wide:
+            raise ReturnError(file, f"{part} declares a DTD, which Office files never do")
+        return
+    m = _ENCODING.match(head.lstrip(b"\xef\xbb\xbf"))
+    if m and m[1].lower().replace(b"-", b"").replace(b"_", b"") not in (b"utf8", b"utf16"):
+        raise ReturnError(file, f"{part} is encoded as {m[1].decode('ascii')}; Office files "
+                          "use only UTF-8 or UTF-16")
+
+
 def parse_xml(data: bytes, file: str, part: str) -> etree._Element:
     """Parse one XML part safely; a DTD, an entity or broken XML is a ReturnError."""
-    head = data[:4096].lstrip()
-    if b"<!DOCTYPE" in data[:65536].upper() or b"<!ENTITY" in data[:65536].upper():
-        raise ReturnError(file, f"{part} declares a DTD or entities, which Office files never do")
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and b"<\x00!\x00D\x00O\x00C" in data[:65536]:
-        raise ReturnError(file, f"{part} declares a DTD, which Office files never do")
+    refuse_dtd(data, file, part)
     try:
         root = etree.fromstring(data, parser=_PARSER)
     except etree.XMLSyntaxError as exc:
@@ -51,6 +72,50 @@ def parse_xml(data: bytes, file: str, part: str) -> etree._Element:
     if docinfo.internalDTD is not None or docinfo.doctype:
         raise ReturnError(file, f"{part} declares a DTD, which Office files never do")
     return root
+
+
+def zip_directory(path: Path) -> tuple[int, int] | None:
+    """(entries, central directory bytes) as a zip's end record declares them, or None.
+
+    Why: `zipfile.ZipFile` builds an object for every central directory entry before anyone
+    can count them (and walks the directory by its size, whatever count the end record
+    claims), so a 40 MB zip of a million empty entries costs gigabytes before any check.
+    Reading the end record first bounds that.
+    """
+    try:
+        with path.open("rb") as fh:
+            size = fh.seek(0, 2)
+            start = max(0, size - (65535 + 22 + 20))
+            fh.seek(start)
+            tail = fh.read()
+            at = tail.rfind(b"PK\x05\x06")
+            if at < 0 or len(tail) - at < 22:
+                return None
+            entries = int.from_bytes(tail[at + 10:at + 12], "little")
+            central = int.from_bytes(tail[at + 12:at + 16], "little")
+            loc = at - 20
+            if loc >= 0 and tail[loc:loc + 4] == b"PK\x06\x07":
+                fh.seek(int.from_bytes(tail[loc + 8:loc + 16], "little"))
+                rec = fh.read(56)
+                if rec[:4] == b"PK\x06\x06" and len(rec) == 56:
+                    entries = max(entries, int.from_bytes(rec[32:40], "little"))
+                    central = max(central, int.from_bytes(rec[40:48], "little"))
+    except (OSError, ValueError):
+        return None
+    return entries, central
+
+
+def open_zip(path: Path, file: str, max_entries: int = MAX_ENTRIES) -> zipfile.ZipFile:
+    """A zip opened only after its declared directory is checked against `max_entries`."""
+    declared = zip_directory(path)
+    if declared is not None and (declared[0] > max_entries
+                                 or declared[1] > max_entries * CENTRAL_BYTES_PER_ENTRY):
+        raise ReturnError(file, f"the zip package has more than {max_entries} parts "
+                          "(or a directory too large for that many)")
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise ReturnError(file, f"the file is damaged or truncated ({exc})") from None
 
 
 def normalise_time(text: str) -> str | None:
@@ -90,11 +155,12 @@ class Package:
             )
         if not magic.startswith(b"PK"):
             raise ReturnError(self.file, f"not a .{kind} file (not a zip package)")
+        self.zip = open_zip(path, self.file)
         try:
-            self.zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise ReturnError(self.file, f"the file is damaged or truncated ({exc})") from None
-        self._check_entries()
+            self._check_entries()
+        except ReturnError:
+            self.zip.close()
+            raise
 
     def _check_entries(self) -> None:
         infos = self.zip.infolist()
@@ -114,12 +180,26 @@ class Package:
             declared += info.file_size
         if declared > MAX_TOTAL_BYTES:
             raise ReturnError(self.file, "the package is too large to read")
+        self._check_overlap(infos)
         names = {i.filename.casefold() for i in infos}
         if any(n.endswith("vbaproject.bin") for n in names):
             raise ReturnError(
                 self.file, "the file contains macros (a macro-enabled document); save it "
                 "without macros (.docx / .xlsx) and send it again"
             )
+
+    def _check_overlap(self, infos: list[zipfile.ZipInfo]) -> None:
+        """Refuse entries whose data overlap (David Fifield's "better zip bomb"; CPython
+        checks this only from 3.11.8, gh-109858). Each local header takes at least 30 bytes
+        plus its name, so an entry ends no sooner than that plus its compressed size."""
+        spans = sorted(infos, key=lambda i: i.header_offset)
+        end_of_data = self.zip.start_dir
+        for n, info in enumerate(spans):
+            nxt = spans[n + 1].header_offset if n + 1 < len(spans) else end_of_data
+            if info.header_offset + 30 + len(info.orig_filename.encode("utf-8", "replace")) \
+                    + info.compress_size > nxt:
+                raise ReturnError(self.file, f"the package's entries overlap ({info.filename}); "
+                                  "a zip bomb or a damaged file")
 
     def names(self) -> list[str]:
         return self.zip.namelist()
@@ -157,7 +237,8 @@ class Package:
                     chunks.append(chunk)
         except ReturnError:
             raise
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
+                zlib.error) as exc:
             raise ReturnError(self.file, f"the part {name} is damaged ({exc})") from None
         return b"".join(chunks)
 
@@ -180,7 +261,12 @@ class Package:
         return normalise_time(node.text) if node is not None and node.text else None
 
     def content_types(self) -> str:
-        return self.read("[Content_Types].xml").decode("utf-8", "replace")
+        """[Content_Types].xml as text (only looked into, never parsed; still no DTDs)."""
+        data = self.read("[Content_Types].xml")
+        refuse_dtd(data, self.file, "[Content_Types].xml")
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16", "replace")
+        return data.decode("utf-8", "replace")
 
     def close(self) -> None:
         self.zip.close()

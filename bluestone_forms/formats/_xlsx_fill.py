@@ -30,8 +30,9 @@ from ..slots import slot_map
 from ..spec import FormSpec
 from . import _xlsx_layout as L
 from ._package import Package, parse_xml
-from ._xlsx_parts import col_letter, split_ref
 from ._xlsx_read import locate_form, locate_register, open_book
+from ._xlsx_refs import col_letter, split_ref
+from ._xlsx_sheet import sheet_cells
 
 _PLACEHOLDER = re.compile(rb"<\?bsfill (\d+)\?>")
 _CACHE: dict[tuple[str, int, int, int], Template] = {}
@@ -70,7 +71,7 @@ def prepare(template: Path, spec: FormSpec | None, catalog: Catalog | None) -> T
             raise ReturnError(str(template), f"the template is form {ident.form_id} "
                               f"v{ident.version}, not {spec.id} v{spec.version}")
         book, sheet = opened.book, opened.sheet
-        cells = book.sheet_cells(sheet)
+        cells = sheet_cells(book, sheet)
         infos = pkg.zip.infolist()
         data = {i.filename: pkg.read(i.filename) for i in infos}
         root = parse_xml(data[sheet.part], str(template), sheet.part)

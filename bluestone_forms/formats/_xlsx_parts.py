@@ -16,14 +16,21 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from lxml import etree
 
 from ..errors import ReturnError
 from . import _xlsx_layout as L
-from ._package import Package, parse_xml
+from ._package import Package, parse_xml, refuse_dtd
+from ._xlsx_refs import (
+    Entry,
+    col_letter,
+    entry_of,
+    split_ref,
+    stored_number,
+    xml_string,
+)
 
 MAIN_NS = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -36,50 +43,10 @@ REL_NS = (
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 MACRO_TYPES = ("macroEnabled", "ms-excel.sheet.binary", "ms-excel.addin")
-_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _FMT_NOISE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 _DATE_TOKEN = re.compile(r"[dmyhs]", re.I)
 DATE_BUILTINS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
-MAX_ROW = 1_048_576
 HEAD_BYTES = 64 * 1024
-MAX_COL = 16_384
-
-
-def split_ref(ref: str) -> tuple[int, int] | None:
-    """"C12" -> (12, 3); None when it is not a cell reference on the sheet."""
-    letters = ref.rstrip("0123456789")
-    col = _COLUMN_OF.get(letters)
-    digits = ref[len(letters):]
-    if col is not None and digits.isascii() and digits.isdigit() and digits[0] != "0" \
-            and len(digits) <= 7:
-        row = int(digits)
-        return (row, col) if row <= MAX_ROW else None
-    m = _REF.match(ref)
-    if not m:
-        return None
-    col = 0
-    for ch in m[1].upper():
-        col = col * 26 + ord(ch) - 64
-    row = int(m[2])
-    if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
-        return None
-    return row, col
-
-
-def _letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-_LETTERS = [_letters(i) for i in range(703)]
-_COLUMN_OF = {letters: i for i, letters in enumerate(_LETTERS) if i}
-
-
-def col_letter(col: int) -> str:
-    return _LETTERS[col] if col < len(_LETTERS) else _letters(col)
 
 
 @dataclass
@@ -163,8 +130,8 @@ class Book:
     def __init__(self, pkg: Package) -> None:
         self.pkg = pkg
         self.file = pkg.file
-        types = pkg.read("[Content_Types].xml")
-        if any(t.encode() in types for t in MACRO_TYPES):
+        types = pkg.content_types()
+        if any(t in types for t in MACRO_TYPES):
             raise ReturnError(self.file, "the workbook is macro-enabled or binary (.xlsm, "
                               ".xlsb); save it as an Excel Workbook (.xlsx) and send it again")
         key = tuple(_stamp(pkg, n) for n in ("_rels/.rels", "xl/workbook.xml",
@@ -239,7 +206,7 @@ class Book:
                 return s
         return None
 
-    def shared_string(self, index: str | None, ref: str) -> str:
+    def sharedxml_string(self, index: str | None, ref: str) -> str:
         """Shared string number `index` (the text of a cell's <v>); only those asked for are
         turned into text."""
         if self._sst is None:
@@ -254,7 +221,7 @@ class Book:
         n = int(text)
         hit = self._sst_text.get(n)
         if hit is None:
-            hit = self._sst_text[n] = _string(self._sst[n], self._t, self._r)
+            hit = self._sst_text[n] = xml_string(self._sst[n], self._t, self._r)
         return hit
 
     def date_styles(self) -> list[bool]:
@@ -285,13 +252,9 @@ class Book:
                 out.append(fid.isdigit() and int(fid) in DATE_BUILTINS)
         return out
 
-    def sheet_cells(self, info: SheetInfo) -> Sheet:
-        """A sheet whose cells are converted only when asked for."""
-        return Sheet(self, info, self.pkg.xml(info.part))
-
     def quick_text(self, c: etree._Element, r: int, col: int) -> str | None:
         """A cell element's text (markers, tags, metadata)."""
-        cell = self.convert(_entry(c, self.ns), r, col)
+        cell = self.convert(entry_of(c, self.ns), r, col)
         return cell.text() if cell is not None else None
 
     def entry_text(self, entry: Entry, r: int, col: int) -> str | None:
@@ -302,7 +265,7 @@ class Book:
                 if len(val) == 1 and val[0].tag == self._t:
                     return L.unescape_xstring(val[0].text or "")
             elif c.get("t") == "s":
-                return self.shared_string(val.text, f"{col_letter(col)}{r}")
+                return self.sharedxml_string(val.text, f"{col_letter(col)}{r}")
         cell = self.convert(entry, r, col)
         return cell.text() if cell is not None else None
 
@@ -317,9 +280,9 @@ class Book:
             return None
         cell = Cell(r, col, None, None if f is None else (f.text or ""))
         if t == "s":
-            cell.value = self.shared_string(raw, cell.ref)
+            cell.value = self.sharedxml_string(raw, cell.ref)
         elif t == "inlineStr":
-            cell.value = _string(node, self._t, self._r) if node is not None else None
+            cell.value = xml_string(node, self._t, self._r) if node is not None else None
         elif t == "str":
             cell.value = L.unescape_xstring(raw) if raw is not None else None
         elif t == "b":
@@ -332,7 +295,7 @@ class Book:
             s = c.get("s")
             style = int(s) if s and s.isdigit() else 0
             dates = self.date_styles()
-            cell.value = _number(raw, style < len(dates) and dates[style], self.date1904,
+            cell.value = stored_number(raw, style < len(dates) and dates[style], self.date1904,
                                  self.file, cell.ref)
         return cell
 
@@ -353,9 +316,7 @@ class Book:
                     if not chunk:
                         break
                     seen += chunk
-                    if b"<!DOCTYPE" in seen or b"<!ENTITY" in seen:
-                        raise ReturnError(self.file, f"{info.part} declares a DTD or entities, "
-                                          "which Office files never do")
+                    refuse_dtd(seen, self.file, info.part)
                     parser.feed(chunk)
                     for _, row in parser.read_events():
                         out.append(self._two_texts(row, len(out) + 1))
@@ -391,136 +352,6 @@ class Book:
         return out
 
 
-Entry = tuple[etree._Element, etree._Element | None, etree._Element | None]
-
-
-def _entry(c: etree._Element, ns: str) -> Entry:
-    """A cell element with its value (<v> or <is>) and formula (<f>) children."""
-    val = f = None
-    for child in c:
-        tag = child.tag
-        if tag == ns + "v" or tag == ns + "is":
-            val = child
-        elif tag == ns + "f":
-            f = child
-    return c, val, f
-
-
-class Sheet:
-    """One parsed worksheet; a cell becomes a `Cell` only when it is asked for.
-
-    Why this shape: a form sheet is mostly labels and empty styled input cells, and converting
-    every cell costs more than parsing the XML. One pass, in which lxml walks the tree in C and
-    hands back only values, inline strings and formulas, indexes the cells that hold anything
-    by reference; only the cells a reader asks for are converted. Cells without an `r`
-    attribute (allowed, written by a few tools) are placed after the previous cell by a
-    slower walk.
-    """
-
-    def __init__(self, book: Book, info: SheetInfo, root: etree._Element) -> None:
-        self.book = book
-        self.info = info
-        self._done: dict[str, Cell | None] = {}
-        self._rows: dict[int, list[int]] | None = None
-        self.filled: dict[str, Entry] = {}
-        ns = book.ns
-        c_tag, f_tag = ns + "c", ns + "f"
-        filled: dict[str, list[Any]] = {}
-        for el in root.iter(ns + "v", ns + "f", ns + "is"):
-            c = el.getparent()
-            if c is None or c.tag != c_tag:
-                continue
-            ref = c.get("r")
-            if ref is None:  # placed by position: walk the whole sheet instead
-                self.filled = self._walk(root)
-                return
-            entry = filled.get(ref)
-            if entry is None:
-                entry = filled[ref] = [c, None, None]
-            elif entry[0] is not c:
-                raise ReturnError(book.file, f"{info.part} has the cell {ref} twice")
-            entry[2 if el.tag == f_tag else 1] = el
-        self.filled = {k: (v[0], v[1], v[2]) for k, v in filled.items()}
-
-    def _walk(self, root: etree._Element) -> dict[str, Entry]:
-        """Every filled cell by reference, placing cells and rows that carry no reference."""
-        ns = self.book.ns
-        out: dict[str, Entry] = {}
-        data = root.find(ns + "sheetData")
-        r = 0
-        for row in data.iterchildren(ns + "row") if data is not None else ():
-            r_attr = row.get("r")
-            r = int(r_attr) if r_attr and r_attr.isdigit() else r + 1
-            col = 0
-            for el in row.iterchildren(ns + "c"):
-                ref = el.get("r")
-                pos = split_ref(ref) if ref else (r, col + 1)
-                if pos is None:
-                    raise ReturnError(self.book.file,
-                                      f"{self.info.part} has a bad cell reference {ref!r}")
-                r, col = pos
-                entry = _entry(el, ns)
-                if entry[1] is not None or entry[2] is not None:
-                    key = f"{col_letter(col)}{r}"
-                    if key in out:
-                        raise ReturnError(self.book.file, f"{self.info.part} has the cell "
-                                          f"{key} twice")
-                    out[key] = entry
-        return out
-
-    @property
-    def rows(self) -> dict[int, list[int]]:
-        """Row number -> the columns of its filled cells (references checked here)."""
-        if self._rows is None:
-            rows: dict[int, list[int]] = {}
-            for ref in self.filled:
-                pos = split_ref(ref)
-                if pos is None:
-                    raise ReturnError(self.book.file,
-                                      f"{self.info.part} has a bad cell reference {ref!r}")
-                rows.setdefault(pos[0], []).append(pos[1])
-            self._rows = {r: sorted(cols) for r, cols in sorted(rows.items())}
-        return self._rows
-
-    def columns(self, r: int) -> list[int]:
-        """The columns of row r's filled cells."""
-        if self._rows is not None:
-            return self._rows.get(r, [])
-        digits = str(r)
-        cols = []
-        for ref in self.filled:
-            if ref.endswith(digits) and ref[: -len(digits)].isalpha():
-                pos = split_ref(ref)
-                if pos is not None and pos[0] == r:
-                    cols.append(pos[1])
-        return sorted(cols)
-
-    def column_a(self) -> dict[int, str]:
-        """The text in column A of every row that has some (where the tags are)."""
-        out: dict[int, str] = {}
-        text_of = self.book.entry_text
-        for ref, entry in self.filled.items():
-            if ref[0] == "A" and ref[1:].isdigit():
-                r = int(ref[1:])
-                text = text_of(entry, r, 1)
-                if text:
-                    out[r] = text
-        return dict(sorted(out.items()))
-
-    def cell(self, r: int, c: int) -> Cell | None:
-        ref = f"{col_letter(c)}{r}"
-        if ref in self._done:
-            return self._done[ref]
-        entry = self.filled.get(ref)
-        cell = None if entry is None else self.book.convert(entry, r, c)
-        self._done[ref] = cell
-        return cell
-
-    def text(self, r: int, c: int) -> str | None:
-        entry = self.filled.get(f"{col_letter(c)}{r}")
-        return None if entry is None else self.book.entry_text(entry, r, c)
-
-
 def _join(base: str, target: str) -> str:
     parts = (base + target).split("/")
     out: list[str] = []
@@ -533,54 +364,3 @@ def _join(base: str, target: str) -> str:
     return "/".join(out)
 
 
-def _string(node: etree._Element, t_tag: str, r_tag: str) -> str:
-    """The text of a shared or inline string: its <t>, or its runs' <t> (phonetics skipped)."""
-    parts: list[str] = []
-    for child in node:
-        if child.tag == t_tag:
-            parts.append(child.text or "")
-        elif child.tag == r_tag:
-            for t in child:
-                if t.tag == t_tag:
-                    parts.append(t.text or "")
-    return L.unescape_xstring("".join(parts))
-
-
-def _number(raw: str, is_date: bool, date1904: bool, file: str, ref: str) -> Any:
-    """A stored number as the value a person typed: Excel keeps 15 significant digits.
-
-    Why round: Excel (and openpyxl, and LibreOffice) may write the double nearest to a typed
-    71.82 as "71.819999999999993" or "71.81999999999999"; what the person typed, and what every
-    spreadsheet shows, is 71.82. Whole numbers come back as int, others as Decimal.
-    """
-    try:
-        exact = Decimal(raw.strip())
-    except InvalidOperation:
-        exact = Decimal("NaN")
-    if not exact.is_finite():
-        raise ReturnError(file, f"cell {ref} holds a damaged number {raw!r}")
-    if is_date:
-        when = L.from_serial(float(exact), date1904)
-        return when if when is not None else float(exact)
-    if exact == exact.to_integral_value() and abs(exact) <= L.MAX_WHOLE:
-        return int(exact)
-    if exact.is_zero():
-        return 0
-    shown = exact.quantize(Decimal(1).scaleb(exact.adjusted() - 14), rounding=ROUND_HALF_EVEN)
-    text = format(shown, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return int(text) if "." not in text else Decimal(text)
-
-
-def parse_name_ref(text: str) -> tuple[str, int, int] | None:
-    """"Form!$C$12" or "'My sheet'!$C$12" -> (sheet, row, col); None for anything else."""
-    if "!" not in text:
-        return None
-    sheet, _, ref = text.rpartition("!")
-    if sheet.startswith("'") and sheet.endswith("'") and len(sheet) >= 2:
-        sheet = sheet[1:-1].replace("''", "'")
-    pos = split_ref(ref)
-    if pos is None:
-        return None
-    return sheet, pos[0], pos[1]

@@ -24,7 +24,9 @@ from ..slots import Slot, slots
 from ..spec import FormSpec
 from . import _xlsx_layout as L
 from ._package import Package
-from ._xlsx_parts import Book, Cell, Sheet, SheetInfo, col_letter, parse_name_ref
+from ._xlsx_parts import Book, Cell, SheetInfo
+from ._xlsx_refs import col_letter, parse_name_ref
+from ._xlsx_sheet import Sheet, sheet_cells
 from .common import FORM_ID, INSTANCE_ID, VERSION, Identity, finish
 
 FORMAT = "xlsx"
@@ -50,7 +52,7 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
             spec = (catalog or Catalog.shipped()).resolve(
                 opened.identity.form_id, opened.identity.version, file
             )
-            cells = opened.book.sheet_cells(opened.sheet)
+            cells = sheet_cells(opened.book, opened.sheet)
             if opened.layout == "register":
                 recs, issues = _read_register(spec, opened, cells)
             else:

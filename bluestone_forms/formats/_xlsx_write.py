@@ -67,7 +67,7 @@ def put(ws: Worksheet, row: int, col: int, text: str | None, **style: Any) -> An
 
 def text_lines(text: str, width: float) -> int:
     """About how many lines `text` wraps to in a column `width` characters wide."""
-    per_line = max(8, int(width * 1.15))
+    per_line = max(8, int(width * 1.3))
     return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
 
 
@@ -218,9 +218,8 @@ def _print_setup(ws: Worksheet, spec: FormSpec, identity: Identity) -> None:
         short = f"{src.licence} · adapted from “{src.title}”"
         ws.oddHeader.left.text = _hf(short if len(short) <= 110 else short[:109] + "…")
         ws.oddHeader.left.size = 7
+    # identity on the left, marking and page on the right: apart on any page width
     ws.oddFooter.left.text = _hf(identity.footer())
     ws.oddFooter.left.size = 7
-    ws.oddFooter.center.text = marking
-    ws.oddFooter.center.font = "Calibri,Bold"
-    ws.oddFooter.right.text = "Page &P of &N"
-    ws.oddFooter.right.size = 7
+    ws.oddFooter.right.text = f'&"Calibri,Bold"&10{marking}&"Calibri,Regular"&7   Page &P of &N'
+

@@ -32,6 +32,13 @@ columns, and values (dates come back in a new date number format, which the read
 by format, not by id). It drops the workbook's structure lock and the frozen panes; neither is
 needed to read a return.
 
+Reading. The parts are parsed with lxml through `_package` (see `_xlsx_parts`): the input
+sheet, shared strings, workbook.xml, styles.xml (to tell date cells from numbers by their
+number format) and the first rows of the metadata sheet. Numbers are read to the 15
+significant digits Excel keeps (Excel may store a typed 71.82 as 71.819999999999993), dates
+from their serial numbers (1900 or 1904 system), a formula or error value in an input is an
+Issue naming the cell (`Form!C12`, or `Register!D7` with `Issue.row`), never evaluated.
+
 Limits of Excel itself: numbers keep 15 significant digits (integer inputs are validated to
 ±999,999,999,999,999), and dates before 1 March 1900 are not date cells (they are typed as
 text and read through the codec).

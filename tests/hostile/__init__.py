@@ -1,0 +1,1 @@
+"""A hostile corpus of returned files, generated at test time (see `corpus.build`)."""
