@@ -12,9 +12,9 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
 
 from . import expr
 
@@ -343,8 +343,17 @@ class FormSpec(Model):
                 return f
         raise KeyError(field_id)
 
+    _memo: dict[tuple[str, str], Any] = PrivateAttr(default_factory=dict)
+
     def options(self, f: Column | SelectManyField) -> tuple[Choice, ...]:
         """The choices a field offers, in order (a rating's codes are its point values)."""
+        key = ("options", f"{f.type}:{getattr(f, 'choices', '')}:{getattr(f, 'scale', '')}")
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self._options(f)
+        return hit
+
+    def _options(self, f: Column | SelectManyField) -> tuple[Choice, ...]:
         if isinstance(f, YesNoField):
             return YES_NO if self.language == "en" else _answers(("yes", "no"), self.language)
         if isinstance(f, YesNoNAField):
@@ -360,8 +369,14 @@ class FormSpec(Model):
         raise TypeError(f"{f.id} has no choices")
 
     def relevance(self, f: Answerable) -> expr.Expr | None:
+        """The parsed relevance rule of a field (parsed once per spec)."""
         rule = getattr(f, "relevant", None)
-        return expr.parse(rule) if rule else None
+        if not rule:
+            return None
+        key = ("rule", rule)
+        if key not in self._memo:
+            self._memo[key] = expr.parse(rule)
+        return self._memo[key]  # type: ignore[no-any-return]
 
 
 def check_references(spec: FormSpec) -> list[tuple[Path, str]]:
