@@ -42,7 +42,7 @@ def test_merge_rejects_unclean_csv_naming_row_and_column(tmp_path: Path) -> None
 
 def test_merge_prefills_each_format_and_register_matches_returns(tmp_path: Path) -> None:
     rows = [[f"AS-{i:03d}-26", "durham", "02/03/2026", f"officer{i}@example.org"]
-            for i in range(6)]
+            for i in range(200)]
     p = _csv(tmp_path / "cases.csv", ["crime_ref", "force", "review_date", "recipient_email"],
              rows)
     out = tmp_path / "sent"
@@ -50,22 +50,23 @@ def test_merge_prefills_each_format_and_register_matches_returns(tmp_path: Path)
     register = out / "register.csv"
     assert register in made
     sent = [m for m in made if m != register]
-    assert len(sent) == 6 * len(formats.FORMATS)
-    for f in sent:
+    assert len(sent) == 200 * len(formats.FORMATS)
+    for f in sent[::50]:
         result = formats.read(f)
         rec = result.records[0]
         assert rec.values["crime_ref"].startswith("AS-")
         assert rec.values["force"] == "durham"
-    # everything but two returns comes back
+    # everything but ten returns comes back
     returned = tmp_path / "returned"
     returned.mkdir()
-    for f in sent[2:]:
+    for f in sent[10:]:
         (returned / f.name).write_bytes(f.read_bytes())
     store = tmp_path / "s.sqlite"
     collate([returned], store, workers=1, registers=[register])
     with Store(store) as s:
         status, unexpected = s.register_status()
     outstanding = sorted(r["file"] for r in status if not r["returned"])
-    assert outstanding == sorted(f.name for f in sent[:2])
+    assert outstanding == sorted(f.name for f in sent[:10])
+    assert sum(r["returned"] for r in status) == len(sent) - 10
     assert unexpected == []
     assert all(r["recipient_email"].endswith("@example.org") for r in status)
