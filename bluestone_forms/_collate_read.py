@@ -228,8 +228,9 @@ class _Pool:
     """
 
     def __init__(self, size: int, extra: tuple[str, ...], timeout: float) -> None:
-        methods = mp.get_all_start_methods()
-        self.ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+        # fork on Linux: workers start warm with the readers already imported; elsewhere
+        # fork is unsafe or missing
+        self.ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         self.size, self.extra, self.timeout = size, extra, timeout
         self.free: list[_Worker] = []
         self.busy: dict[_Worker, tuple[int, Source, float]] = {}

@@ -27,6 +27,7 @@ from ._collate_read import READ_TIMEOUT, Source, catalog_for, read_all
 from ._collate_read import TEST_HOOK as TEST_HOOK
 from ._collate_read import read_one as read_one
 from .errors import BluestoneError
+from .formats._package import zip_directory
 from .store import Store, store_failure
 
 MAX_ARCHIVE_MEMBERS = 5000
@@ -35,6 +36,7 @@ MAX_ARCHIVE_BYTES = 2 * 1024 * 1024 * 1024
 MAX_MEMBER_RATIO = 100  # returns are compressed already; 100:1 is a bomb (Apache POI's cap)
 RATIO_GRACE = 1024 * 1024
 MAX_MESSAGE = 2000
+SCRATCH_PREFIX = "bluestone-collate-"  # + pid: a run killed mid-way is cleaned by the next
 
 
 @dataclass
@@ -87,6 +89,11 @@ def find_sources(
 
 
 def _extract(archive: Path, scratch: Path) -> list[Source]:
+    # zipfile builds every directory entry before anything can count them: count first
+    declared = zip_directory(archive)
+    if declared is not None and (declared[0] > MAX_ARCHIVE_MEMBERS
+                                 or declared[1] > MAX_ARCHIVE_MEMBERS * 1024):
+        raise BluestoneError(f"the archive has more than {MAX_ARCHIVE_MEMBERS} files")
     try:
         z = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
@@ -263,7 +270,8 @@ def collate(
     catalog_for(extra)  # fail early, in this process, on a broken extra spec
     n_workers = workers if workers is not None else max(1, os.cpu_count() or 1)
     timeout = read_timeout if read_timeout is not None else _env_timeout()
-    scratch = Path(tempfile.mkdtemp(prefix="bluestone-"))
+    _remove_stale_scratch()
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     try:
         sources, bad = find_sources(list(paths), scratch)
         with Store(store_path) as store:
@@ -284,6 +292,27 @@ def collate(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return summary
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id is running (a dead run's leftovers can go)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale_scratch() -> None:
+    """Unpacked archives left in the temporary folder by runs that were killed."""
+    for p in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = p.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def _env_timeout() -> float:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import Catalog
+from .collate import process_alive
 from .errors import BluestoneError
 from .report import write_report
 from .store import Store, store_failure
@@ -127,7 +128,7 @@ def recover(out_dir: Path) -> None:
         return
     for p in sorted(out_dir.iterdir()):
         m = _LEFTOVER.match(p.name)
-        if not m or m["name"] not in (WORKBOOK, REPORT, CSV_DIR) or _alive(int(m["pid"])):
+        if not m or m["name"] not in (WORKBOOK, REPORT, CSV_DIR) or process_alive(int(m["pid"])):
             continue
         final = out_dir / m["name"]
         if m["kind"] == "old" and not final.exists():
@@ -136,18 +137,6 @@ def recover(out_dir: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
         else:
             p.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _swap_folder(new: Path, final: Path) -> None:

@@ -21,6 +21,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ from openpyxl import load_workbook
 
 from bluestone_forms import formats
 from bluestone_forms.catalog import Catalog
-from bluestone_forms.collate import TEST_HOOK, collate
+from bluestone_forms.collate import SCRATCH_PREFIX, TEST_HOOK, collate
 from bluestone_forms.errors import BluestoneError
 from bluestone_forms.export import WORKBOOK, export, recover
 from bluestone_forms.records import new_instance_id
@@ -248,6 +249,8 @@ def test_faults_sigkill_at_random_points_then_rerun_equals_uninterrupted_run(
         _kill(proc)
         landed.append(_all_or_nothing(store) if store.exists() else 0)
         collate([inbox], store, workers=1)
+        assert not list(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{proc.pid}-*")), \
+            "the killed run's unpacked archive was left behind"
         assert store_rows(store) == want_rows, f"kill {n} after {landed[-1]} files"
         assert workbook_values(_workbook(store, store.with_suffix(".xlsx"))) == want_book
     print(f"\nfiles in the store when killed: {landed}")

@@ -63,7 +63,7 @@ def sniff(path: Path) -> str:
     if head.startswith(b"PK"):
         from ._package import open_zip
 
-        with open_zip(path, file, max_entries=5000) as z:
+        with open_zip(path, file) as z:
             names = set(z.namelist())
         if "word/document.xml" in names:
             return "docx"

@@ -86,19 +86,14 @@ _xml_case("xxe_meta_sheet.xlsx", "XXE in the hidden metadata sheet, replacing th
           "xlsx", _META, lambda c, x: F.with_dtd(x, F.xxe(c.canary_uri), b"rp1"))
 _xml_case("xxe_utf16_meta_sheet.xlsx", "XXE in a UTF-16 metadata sheet", "xlsx", _META,
           lambda c, x: F.declared(F.with_dtd(x, F.xxe(c.canary_uri), b"rp1"), "UTF-16")
-          .decode().encode("utf-16"), xfail=(
-              "xlsx: Book.leading_rows scans the metadata sheet for an ASCII '<!DOCTYPE' only, so "
-              "a UTF-16 DTD passes; the entity is left unresolved and the file is refused as "
-              "'no form id' instead of 'declares a DTD' (use _package.refuse_dtd)"))
+          .decode().encode("utf-16"))
 _xml_case("xxe_styles.xlsx", "XXE in xl/styles.xml", "xlsx", "xl/styles.xml",
           lambda c, x: F.with_dtd(x, F.xxe(c.canary_uri)))
 _xml_case("xxe_custom.xlsx", "XXE in docProps/custom.xml (not parsed while the metadata "
           "sheet is there: inert)", "xlsx", "docProps/custom.xml",
           lambda c, x: F.with_dtd(x, F.xxe(c.canary_uri), b"rp1"), expect=ANY)
 _xml_case("xxe_content_types.xlsx", "XXE in [Content_Types].xml", "xlsx", "[Content_Types].xml",
-          lambda c, x: F.with_dtd(x, F.xxe(c.canary_uri)), xfail=(
-              "xlsx: Book reads [Content_Types].xml with pkg.read() and a substring scan, so a "
-              "DTD there is not refused (inert, but ECMA-376 M1.18); use pkg.content_types()"))
+          lambda c, x: F.with_dtd(x, F.xxe(c.canary_uri)))
 _xml_case("xxe_workbook_rels.xlsx", "XXE in xl/_rels/workbook.xml.rels", "xlsx",
           "xl/_rels/workbook.xml.rels", lambda c, x: F.with_dtd(x, F.xxe(c.canary_uri)))
 _xml_case("xxe_package_rels.xlsx", "XXE in _rels/.rels", "xlsx", "_rels/.rels",

@@ -165,3 +165,10 @@ def _nested(ctx: Ctx, path: Path) -> None:
       REJECTED, "too large", members=("returns_bomb.zip!/big.docx",))
 def _returns_bomb(ctx: Ctx, path: Path) -> None:
     F.forge_zip(path, [F.entry("big.docx", b"\x00" * (200 * 1024 * 1024))])
+
+
+@case("returns_directory_bomb.zip", "an archive of returns declaring 400,000 members (22 MB)",
+      REJECTED, "more than 5000 files")
+def _returns_directory(ctx: Ctx, path: Path) -> None:
+    F.forge_zip(path, [F.Entry(f"r{i:06d}.docx", b"", 0, 0, 0, offset=0, local=False)
+                       for i in range(400_000)])
