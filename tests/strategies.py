@@ -13,8 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from bluestone_forms import expr
-from bluestone_forms.records import empty_values
+from bluestone_forms.samples import apply_relevance
 from bluestone_forms.spec import (
     Answerable,
     Column,
@@ -114,21 +113,6 @@ def field_value(spec: FormSpec, f: Answerable, alphabet: Any = TYPABLE) -> Any:
             lambda xs: [c for c in codes if c in xs]
         )
     return _maybe(_atomic(spec, f, alphabet), f.required)
-
-
-def apply_relevance(spec: FormSpec, values: dict[str, Any]) -> dict[str, Any]:
-    """Empty every question whose rule does not hold, until nothing changes."""
-    out = dict(values)
-    blank = empty_values(spec)
-    changed = True
-    while changed:
-        changed = False
-        for f in spec.answerable():
-            rule = spec.relevance(f)
-            if rule is not None and not expr.evaluate(rule, out) and out.get(f.id) != blank[f.id]:
-                out[f.id] = blank[f.id]
-                changed = True
-    return out
 
 
 @st.composite
