@@ -368,6 +368,26 @@ class FormSpec(Model):
             )
         raise TypeError(f"{f.id} has no choices")
 
+    def describe(self, rule: expr.Expr) -> str:
+        """A rule in words, with this form's labels: "“Welfare raised” is “Yes”"."""
+
+        def label(fid: str) -> str:
+            try:
+                return self.field(fid).label
+            except KeyError:
+                return fid
+
+        def choice(fid: str, code: str) -> str:
+            try:
+                for c in self.options(self.field(fid)):  # type: ignore[arg-type]
+                    if c.code == code:
+                        return c.label
+            except (KeyError, TypeError):
+                pass
+            return code
+
+        return expr.describe(rule, label, choice)
+
     def relevance(self, f: Answerable) -> expr.Expr | None:
         """The parsed relevance rule of a field (parsed once per spec)."""
         rule = getattr(f, "relevant", None)

@@ -56,7 +56,7 @@ def validate(record: Record, spec: FormSpec) -> list[Issue]:
         if rule is not None and not _holds(rule, vals):
             if _answered(v):
                 add(f.id, f"{f.label}: answered, but this question applies only if "
-                    f"{_describe(spec, rule)}", v)
+                    f"{spec.describe(rule)}", v)
             continue
         if not _answered(v):
             if f.required:
@@ -72,26 +72,6 @@ def _holds(rule: expr.Expr, vals: dict[str, Any]) -> bool:
         return expr.evaluate(rule, vals)
     except Exception:
         return False
-
-
-def _describe(spec: FormSpec, rule: expr.Expr) -> str:
-    def label(fid: str) -> str:
-        try:
-            return spec.field(fid).label
-        except KeyError:
-            return fid
-
-    def choice(fid: str, code: str) -> str:
-        try:
-            f = spec.field(fid)
-            for c in spec.options(f):  # type: ignore[arg-type]
-                if c.code == code:
-                    return c.label
-        except (KeyError, TypeError):
-            pass
-        return code
-
-    return expr.describe(rule, label, choice)
 
 
 def _check(spec: FormSpec, f: Answerable, v: Any) -> list[tuple[str, str, Any]]:

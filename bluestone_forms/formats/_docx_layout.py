@@ -13,7 +13,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
-from .. import expr, values
+from .. import values
 from ..slots import Slot, field_slots
 from ..spec import (
     Answerable,
@@ -206,7 +206,7 @@ class _Layout:
         hints = [f.hint] if f.hint else []
         rule = self.spec.relevance(f)
         if rule is not None:
-            hints.append(f"Answer only if {self._describe(rule)}.")
+            hints.append(f"Answer only if {self.spec.describe(rule)}.")
         if isinstance(f, SelectManyField):
             hints.append(_tick_hint(f))
         if isinstance(f, SignoffField) and f.role:
@@ -246,26 +246,6 @@ class _Layout:
             B.keep_row_whole(row)
         self.doc.add_paragraph(style="Answer")
 
-    def _describe(self, rule: expr.Expr) -> str:
-        spec = self.spec
-
-        def label(fid: str) -> str:
-            try:
-                return spec.field(fid).label
-            except KeyError:
-                return fid
-
-        def choice(fid: str, code: str) -> str:
-            try:
-                f = spec.field(fid)
-                for c in spec.options(f):  # type: ignore[arg-type]
-                    if c.code == code:
-                        return c.label
-            except (KeyError, TypeError):
-                pass
-            return code
-
-        return expr.describe(rule, label, choice)
 
 
 def _tick_hint(f: SelectManyField) -> str:

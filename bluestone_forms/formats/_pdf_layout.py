@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from .. import expr, values
+from .. import values
 from ..slots import Slot, field_slots
 from ..spec import (
     FormSpec,
@@ -157,24 +157,7 @@ def answer_if(spec: FormSpec, f: object) -> str:
     rule = spec.relevance(f)  # type: ignore[arg-type]
     if rule is None:
         return ""
-
-    def label(fid: str) -> str:
-        try:
-            return spec.field(fid).label
-        except KeyError:
-            return fid
-
-    def choice(fid: str, code: str) -> str:
-        try:
-            target = spec.field(fid)
-            for c in spec.options(target):  # type: ignore[arg-type]
-                if c.code == code:
-                    return c.label
-        except (KeyError, TypeError):
-            pass
-        return code
-
-    return "Answer if " + expr.describe(rule, label, choice) + "."
+    return "Answer if " + spec.describe(rule) + "."
 
 
 def _hint(spec: FormSpec, f: object) -> str:
