@@ -19,7 +19,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import SpecError, SpecProblem
-from .spec import FIELD_TYPES, FormSpec, check_references
+from .spec import FIELD_TYPES, FormSpec
+from .spec_checks import check_references
 
 SpecPath = tuple[str | int, ...]
 MAX_SPEC_BYTES = 2_000_000
