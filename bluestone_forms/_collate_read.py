@@ -110,12 +110,19 @@ def _test_hook(name: str) -> None:
             raise RuntimeError("test hook")
 
 
-def read_one(name: str, disk: str, extra_specs: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Read one return into a compact, picklable result (runs in a worker process)."""
+def read_one(name: str, disk: str, extra_specs: tuple[str, ...] = (),
+             settled: frozenset[tuple[str, str]] = frozenset()) -> dict[str, Any]:
+    """Read one return into a compact, picklable result (runs in a worker process).
+
+    A file already in the store with the same content (its (name, sha256) in `settled`) is
+    only hashed, not read again."""
     path = Path(disk)
     result: dict[str, Any] = {"path": name, "sha256": "", "size": 0, "reader": None}
     try:
         result["sha256"], result["size"] = _digest(path)
+        if (name, result["sha256"]) in settled:
+            result["unchanged"] = True
+            return result
         if path.suffix in (".too-large", ".damaged"):
             raise ReturnError(name, "could not be taken out of its archive "
                               + ("(too large)" if path.suffix == ".too-large" else "(damaged)"))
@@ -173,7 +180,8 @@ def _failed(s: Source, why: str) -> dict[str, Any]:
     return {"path": s.name, "sha256": sha, "size": size, "reader": None, "error": why}
 
 
-def _serve(conn: Connection, extra: tuple[str, ...], parent: int) -> None:
+def _serve(conn: Connection, extra: tuple[str, ...], parent: int,
+           settled: frozenset[tuple[str, str]]) -> None:
     """A worker: read the files it is sent, one at a time, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the collating process's to handle
     faulthandler.disable()  # a crash is reported on the file's line, not as a dump on stderr
@@ -195,15 +203,17 @@ def _serve(conn: Connection, extra: tuple[str, ...], parent: int) -> None:
         if task is None:
             return
         try:
-            conn.send(read_one(task[0], task[1], extra))
+            conn.send(read_one(task[0], task[1], extra, settled))
         except (OSError, ValueError):
             return
 
 
 class _Worker:
-    def __init__(self, ctx: Any, extra: tuple[str, ...]) -> None:
+    def __init__(self, ctx: Any, extra: tuple[str, ...],
+                 settled: frozenset[tuple[str, str]]) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child, extra, os.getpid()), daemon=True)
+        self.proc = ctx.Process(target=_serve, args=(child, extra, os.getpid(), settled),
+                                daemon=True)
         self.proc.start()
         child.close()
 
@@ -227,11 +237,12 @@ class _Pool:
     file's outcome line; it is replaced and the batch goes on.
     """
 
-    def __init__(self, size: int, extra: tuple[str, ...], timeout: float) -> None:
+    def __init__(self, size: int, extra: tuple[str, ...], timeout: float,
+                 settled: frozenset[tuple[str, str]]) -> None:
         # fork on Linux: workers start warm with the readers already imported; elsewhere
         # fork is unsafe or missing
         self.ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        self.size, self.extra, self.timeout = size, extra, timeout
+        self.size, self.extra, self.timeout, self.settled = size, extra, timeout, settled
         self.free: list[_Worker] = []
         self.busy: dict[_Worker, tuple[int, Source, float]] = {}
 
@@ -257,7 +268,7 @@ class _Pool:
 
     def _give(self, index: int, s: Source) -> None:
         for _ in range(3):
-            w = self.free.pop() if self.free else _Worker(self.ctx, self.extra)
+            w = self.free.pop() if self.free else _Worker(self.ctx, self.extra, self.settled)
             try:
                 w.conn.send((s.name, str(s.disk)))
             except (OSError, ValueError):
@@ -307,7 +318,7 @@ def _signal_name(code: int | None) -> str:
 
 def read_all(
     sources: list[Source], workers: int, extra: tuple[str, ...],
-    timeout: float = READ_TIMEOUT,
+    timeout: float = READ_TIMEOUT, settled: frozenset[tuple[str, str]] = frozenset(),
 ) -> Iterator[dict[str, Any]]:
     """Results in the order of `sources`, each file read in a worker process (isolation: a
     crash, a hang or an out-of-memory costs only its own file)."""
@@ -315,4 +326,5 @@ def read_all(
         return
     for name in formats.FORMATS:  # loaded once here, so workers start warm
         formats.module(name)
-    yield from _Pool(max(1, min(workers, len(sources))), extra, timeout).results(sources)
+    pool = _Pool(max(1, min(workers, len(sources))), extra, timeout, settled)
+    yield from pool.results(sources)

@@ -150,6 +150,7 @@ def collate(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     registers: Sequence[Path] = (),
+    read_timeout: float | None = None,
 ) -> tuple[CollateSummary, Outputs]:
     """Collate returns into the store, then export the workbook, CSVs and report."""
     from .collate import collate as run
@@ -157,7 +158,7 @@ def collate(
 
     store = store_path or out / "bluestone.sqlite"
     summary = run(paths, store, workers=workers, extra_specs=spec_paths, registers=registers,
-                  progress=progress)
+                  progress=progress, read_timeout=read_timeout)
     outputs = write(store, out, catalog_with(spec_paths), include_names=include_names)
     return summary, outputs
 

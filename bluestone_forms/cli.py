@@ -148,19 +148,23 @@ class _Progress:
               help="Also recognise forms of these spec files or folders.")
 @click.option("--include-names", is_flag=True,
               help="Keep names in special-category forms (PausePoint); default: pseudonyms.")
-@click.option("--workers", type=click.IntRange(1, 64), help="Reader processes [default: cores].")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Reader processes [default: cores + 1].")
+@click.option("--read-timeout", type=click.FloatRange(0.1, 3600), metavar="SECONDS",
+              help="Reject a file that takes longer than this to read "
+                   "[default: $BLUESTONE_READ_TIMEOUT or 30].")
 @click.option("--register", "registers", multiple=True,
               type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="A register.csv from a mail merge, to report returns still outstanding.")
 @_clean_errors
 def collate_cmd(paths: tuple[Path, ...], out: Path, store_path: Path | None,
                 spec_paths: tuple[Path, ...], include_names: bool, workers: int | None,
-                registers: tuple[Path, ...]) -> None:
+                read_timeout: float | None, registers: tuple[Path, ...]) -> None:
     """Read every return under PATHS (folders, zip archives) into one store, then write the
     collated workbook, CSVs and summary report. Exit 1 when any file was rejected."""
     with _Progress("Reading returns") as progress:
         summary, outputs = api.collate(paths, out, store_path, spec_paths, include_names,
-                                       workers, progress, registers)
+                                       workers, progress, registers, read_timeout)
     click.echo(summary.line())
     click.echo(f"workbook: {outputs.workbook}\nreport:   {outputs.report}\n"
                f"csv:      {outputs.csv_dir}")

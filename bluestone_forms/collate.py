@@ -173,10 +173,15 @@ def ingest(store: Store, res: dict[str, Any], summary: Summary) -> None:
     """Put one file's result into the store, in one transaction."""
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     path, sha = res["path"], res["sha256"]
-    if store.seen(path, sha):
+    prior = store.outcome_of(path, sha)
+    if prior is not None and (prior != "rejected" or "error" in res):
         summary.unchanged += 1
+        if prior == "rejected":  # still unreadable: the run says so (and exits non-zero)
+            summary.outcomes["rejected"] += 1
         return
     with store.transaction():
+        if prior == "rejected":  # read now (e.g. its spec was added): the rejection goes
+            store.forget_rejection(path, sha)
         base = {"path": path, "sha256": sha, "size": res["size"], "reader": res.get("reader"),
                 "read_at": now}
         if "error" in res:
@@ -268,7 +273,7 @@ def collate(
     summary = Summary()
     extra = tuple(str(p) for p in extra_specs)
     catalog_for(extra)  # fail early, in this process, on a broken extra spec
-    n_workers = workers if workers is not None else max(1, os.cpu_count() or 1)
+    n_workers = workers if workers is not None else default_workers()
     timeout = read_timeout if read_timeout is not None else _env_timeout()
     _remove_stale_scratch()
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
@@ -280,7 +285,7 @@ def collate(
             for name, why in bad:
                 ingest(store, {"path": name, "sha256": "", "size": 0, "error": why}, summary)
             summary.files = len(sources) + len(bad)
-            results = read_all(sources, n_workers, extra, timeout)
+            results = read_all(sources, n_workers, extra, timeout, store.settled())
             for done, res in enumerate(results, start=1):
                 ingest(store, res, summary)
                 if progress:
@@ -292,6 +297,12 @@ def collate(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return summary
+
+
+def default_workers() -> int:
+    """Reader processes: one per core, and one more to read while the collating process
+    waits on the disk for a file's transaction to be made durable (fsync)."""
+    return (os.cpu_count() or 1) + 1
 
 
 def process_alive(pid: int) -> bool:

@@ -168,11 +168,25 @@ class Store:
         return _Tx(self.db)
 
     # --- what is in already -------------------------------------------------------------
-    def seen(self, path: str, sha256: str) -> bool:
+    def outcome_of(self, path: str, sha256: str) -> str | None:
+        """The outcome this very file (same path, same content) had, or None if it is new."""
         row = self.db.execute(
-            "SELECT 1 FROM files WHERE path = ? AND sha256 = ?", (path, sha256)
+            "SELECT outcome FROM files WHERE path = ? AND sha256 = ?", (path, sha256)
         ).fetchone()
-        return row is not None
+        return None if row is None else str(row["outcome"])
+
+    def settled(self) -> frozenset[tuple[str, str]]:
+        """(path, sha256) of every file in whose outcome a re-run cannot change: all but the
+        rejected, which are read again (a spec added with --spec, a machine less busy)."""
+        rows = self.db.execute("SELECT path, sha256 FROM files WHERE outcome != 'rejected'")
+        return frozenset((str(r[0]), str(r[1])) for r in rows)
+
+    def forget_rejection(self, path: str, sha256: str) -> None:
+        """Drop the rejection of a file that has now been read (inside its transaction)."""
+        self.db.execute("DELETE FROM issues WHERE file_id IN (SELECT id FROM files WHERE "
+                        "path = ? AND sha256 = ? AND outcome = 'rejected')", (path, sha256))
+        self.db.execute("DELETE FROM files WHERE path = ? AND sha256 = ? AND outcome = "
+                        "'rejected'", (path, sha256))
 
     def file_with_sha(self, sha256: str) -> str | None:
         row = self.db.execute(
