@@ -147,9 +147,10 @@ _pdf_case("encrypted_user.pdf", "encrypted with a user password (AES-256)", REJE
 _pdf_case("encrypted_owner_only.pdf", "encrypted with only an owner password (opens without "
           "one)", READS, "", lambda c, p: None,
           encryption=pikepdf.Encryption(user="", owner="owner", R=6))
-_pdf_case("cyclic_pages.pdf", "the /Pages tree contains itself (pypdf #3847: SIGSEGV)", ANY,
-          "", _cyclic_pages)
-_pdf_case("kids_200k.pdf", "/Kids holding one page 200,000 times", ANY, "", _kids_many)
+_pdf_case("cyclic_pages.pdf", "the /Pages tree contains itself (pypdf #3847: SIGSEGV)",
+          REJECTED, "twice|loop", _cyclic_pages)
+_pdf_case("kids_200k.pdf", "/Kids holding one page 200,000 times", REJECTED,
+          "more than 2000 pages", _kids_many)
 _pdf_case("fields_loop.pdf", "AcroForm /Kids that loop back to their ancestors", READS, "",
           _fields_loop)
 _pdf_case("fields_20k.pdf", "20,000 form fields", REJECTED, "more than", _fields_many)
@@ -186,6 +187,12 @@ def _junk(ctx: Ctx, path: Path) -> None:
 
 
 @case("objstm_bomb.pdf", "an object stream (holding the document info) inflating 1 GB",
-      ANY, "")
+      REJECTED, "inflates to more than")
 def _objstm(ctx: Ctx, path: Path) -> None:
     F.objstm_bomb(path, 1024 * 1024 * 1024)
+
+
+@case("objstm_escaped_bomb.pdf", "the same bomb, its /Type written /Obj#53tm (still an object "
+      "stream to qpdf)", REJECTED, "inflates to more than")
+def _objstm_escaped(ctx: Ctx, path: Path) -> None:
+    F.objstm_bomb(path, 256 * 1024 * 1024, type_name=b"/Obj#53tm")

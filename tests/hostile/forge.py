@@ -195,8 +195,10 @@ def utf7_hidden(text: str) -> bytes:
 # --------------------------------------------------------------------------- PDF
 
 
-def objstm_bomb(path: Path, size: int) -> None:
-    """A tiny PDF whose document info lives in an object stream padded to `size` bytes."""
+def objstm_bomb(path: Path, size: int, type_name: bytes = b"/ObjStm") -> None:
+    """A tiny PDF whose document info lives in an object stream padded to `size` bytes.
+
+    `type_name` spells the stream's /Type (e.g. with #xx escapes, which readers undo)."""
     info = (b"<< /bluestone:form-id (rp1) /bluestone:version (1.0) "
             b"/bluestone:instance-id (objstm-bomb) >>")
     head = b"4 0 "
@@ -212,8 +214,8 @@ def objstm_bomb(path: Path, size: int) -> None:
         offsets[num] = len(out)
         out += b"%d 0 obj\n" % num + body + b"\nendobj\n"
     offsets[3] = len(out)
-    out += (b"3 0 obj\n<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\n"
-            b"stream\n" % (len(head), len(stream))) + stream + b"\nendstream\nendobj\n"
+    out += (b"3 0 obj\n<< /Type %s /N 1 /First %d /Filter /FlateDecode /Length %d >>\n"
+            b"stream\n" % (type_name, len(head), len(stream))) + stream + b"\nendstream\nendobj\n"
     offsets[5] = len(out)
     rows = [struct.pack(">BIH", 0, 0, 65535)]
     rows += [struct.pack(">BIH", 1, offsets[n], 0) for n in (1, 2, 3)]
