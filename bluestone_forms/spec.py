@@ -257,6 +257,9 @@ Column = (
     | RatingField
 )
 
+# The language tags documents carry (screen readers choose a voice by them; spelling checks).
+LANGUAGE_TAGS = {"en": "en-GB", "cy": "cy-GB"}
+
 # The built-in answers of yes/no questions, in each language a spec may be printed in.
 ANSWER_WORDS: dict[str, dict[str, str]] = {
     "en": {"yes": "Yes", "no": "No", "na": "Not applicable"},
@@ -336,6 +339,11 @@ class FormSpec(Model):
         """Every field in form order, notes included."""
         for section in self.sections:
             yield from section.fields
+
+    def language_tag(self) -> str:
+        """The BCP 47 tag of the language this copy is printed in first ("cy-GB")."""
+        first = self.language.split("+")[0]
+        return LANGUAGE_TAGS.get(first, first)
 
     def answerable(self) -> Iterator[Answerable]:
         """Every field that takes an answer, in form order."""

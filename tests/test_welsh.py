@@ -57,3 +57,24 @@ def test_welsh_bilingual_paper_form_shows_both_languages(tmp_path: Path) -> None
                    ("This record is confidential.", "Mae'r cofnod hwn yn gyfrinachol.")]:
         assert en in text
         assert cy in text
+
+
+@pytest.mark.parametrize(("lang", "tag"), [("cy", "cy-GB"), ("cy+en", "cy-GB"), ("en", "en-GB")])
+def test_welsh_documents_carry_the_language_they_are_printed_in(
+    tmp_path: Path, lang: str, tag: str,
+) -> None:
+    """Screen readers pick their voice by the document's language; spelling checks too."""
+    import zipfile
+
+    import pikepdf
+
+    spec = load_spec(SPEC_FILE, lang)
+    pdf = formats.module("pdf").write(spec, tmp_path / "f.pdf")
+    paper = formats.module("paper").write_paper(spec, tmp_path / "p.pdf")
+    for path in (pdf, paper):
+        with pikepdf.open(path) as doc:
+            assert str(doc.Root.Lang) == tag
+    docx = formats.module("docx").write(spec, tmp_path / "f.docx")
+    with zipfile.ZipFile(docx) as z:
+        styles = z.read("word/styles.xml").decode()
+    assert f'w:lang w:val="{tag}"' in styles

@@ -46,6 +46,7 @@ def build(document: Any, spec: FormSpec, ident: Identity) -> None:
     """Lay the whole form out in a new python-docx document."""
     _properties(document, spec, ident)
     _styles(document)
+    B.set_language(document, spec.language_tag())
     _page(document, spec, ident)
     _Layout(document, spec).build()
 
@@ -128,7 +129,6 @@ def _styles(document: Any) -> None:
     plc = styles.add_style("Placeholder Text", WD_STYLE_TYPE.CHARACTER)
     plc.font.color.rgb = RGBColor(0x70, 0x70, 0x70)
     B.style_placeholder(plc)
-    B.set_language(document, "en-GB")
 
 
 def _page(document: Any, spec: FormSpec, ident: Identity) -> None:

@@ -106,6 +106,7 @@ class PageView:
     identity: str
     attribution: str
     body_class: str
+    lang: str = "en-GB"
     stamp_identity: bool = False  # the identity line is drawn after rendering (_pdf_stamp)
 
 
@@ -220,6 +221,7 @@ def build(spec: FormSpec, identity: Identity, body_class: str,
         identity=identity.footer(),
         attribution=attribution(spec),
         body_class=body_class,
+        lang=spec.language_tag(),
         stamp_identity=stamp_identity,
     )
     return FormView(page=page, sections=tuple(sections))
