@@ -153,14 +153,26 @@ def collate(
     read_timeout: float | None = None,
 ) -> tuple[CollateSummary, Outputs]:
     """Collate returns into the store, then export the workbook, CSVs and report."""
-    from .collate import collate as run
-    from .export import export as write
-
     store = store_path or out / "bluestone.sqlite"
-    summary = run(paths, store, workers=workers, extra_specs=spec_paths, registers=registers,
-                  progress=progress, read_timeout=read_timeout)
-    outputs = write(store, out, catalog_with(spec_paths), include_names=include_names)
-    return summary, outputs
+    summary = collate_returns(paths, store, spec_paths, workers, progress, registers,
+                              read_timeout)
+    return summary, export(store, out, spec_paths, include_names)
+
+
+def collate_returns(
+    paths: Sequence[Path],
+    store_path: Path,
+    spec_paths: Sequence[Path] = (),
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    registers: Sequence[Path] = (),
+    read_timeout: float | None = None,
+) -> CollateSummary:
+    """Read returns into the store only (`export` makes the outputs from it)."""
+    from .collate import collate as run
+
+    return run(paths, store_path, workers=workers, extra_specs=spec_paths, registers=registers,
+               progress=progress, read_timeout=read_timeout)
 
 
 def export(store_path: Path, out: Path, spec_paths: Sequence[Path] = (),

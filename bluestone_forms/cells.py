@@ -13,13 +13,16 @@ separator or quote and doubles embedded quotes, so a value cannot open a new cel
 Control characters other than tab, CR and LF cannot be stored in an .xlsx at all (XML 1.0
 forbids them; openpyxl raises), yet a PDF field or an `_x0001_` escape in a returned workbook
 can carry them: in the workbook each is shown as its visible Unicode "control picture"
-(U+2400 + code, e.g. ␁), so exporting never fails on a hostile value. The CSV keeps them.
+(U+2400 + code, e.g. ␁), and a lone surrogate or the non-characters U+FFFE/U+FFFF (which
+neither XML nor UTF-8 can carry) as U+FFFD, so exporting never fails on a hostile value. The
+CSV keeps control characters.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -28,18 +31,25 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠", "\0")
 DATE_FORMAT = "dd/mm/yyyy"
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_DANGER = re.compile("[ \u00a0\u3000{]*[" + re.escape("".join(TRIGGERS)) + "]")
 
 
 def dangerous(text: str) -> bool:
-    """Whether a spreadsheet could treat this text as a formula or command."""
-    return text.startswith(TRIGGERS) or text.lstrip(" \u00a0\u3000{").startswith(TRIGGERS)
+    """Whether a spreadsheet could treat this text as a formula or command: it starts with a
+    trigger, perhaps after spaces and opening braces."""
+    return _DANGER.match(text) is not None
 
 
 def storable(text: str) -> str:
-    """Text an .xlsx can hold: control characters become their visible control pictures."""
-    return _ILLEGAL.sub(lambda m: chr(0x2400 + ord(m.group(0))), text) if _ILLEGAL.search(
-        text) else text
+    """Text an .xlsx can hold: control characters become their visible control pictures,
+    lone surrogates and U+FFFE/U+FFFF the replacement character."""
+    return _ILLEGAL.sub(_picture, text) if _ILLEGAL.search(text) else text
+
+
+def _picture(m: re.Match[str]) -> str:
+    code = ord(m.group(0))
+    return chr(0x2400 + code) if code < 0x20 else "\ufffd"
 
 
 def text_cell(ws: Any, value: Any, *, font: Font | None = None, fill: PatternFill | None = None,
@@ -80,6 +90,17 @@ def csv_text(value: Any) -> str:
         return format(value, "f")
     text = str(value)
     return "'" + text if isinstance(value, str) and dangerous(text) else text
+
+
+_PLAIN = (int, float, bool)
+
+
+def csv_row(row: Sequence[Any]) -> list[Any]:
+    """A row as CSV fields, as `csv_text` makes them; numbers and blanks pass through to the
+    csv module, which writes them the same way."""
+    return [x if x is None or type(x) in _PLAIN
+            else ("'" + x if dangerous(x) else x) if type(x) is str
+            else csv_text(x) for x in row]
 
 
 def page_setup(ws: Any, marking: str) -> None:

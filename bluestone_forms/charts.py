@@ -1,46 +1,64 @@
-"""Small SVG charts for the PDF report: horizontal bars and a heatmap.
+"""The charts of the PDF report: bars, and grids of coloured cells (heatmaps, counts).
 
-Why hand-made SVG: WeasyPrint renders inline SVG natively, the charts stay vector and
-selectable, and no plotting library (or its fonts and caches) is needed. Every label is
-escaped, since labels come from specs and returns.
+Why this shape: WeasyPrint lays out SVG `<text>` a character at a time (a Pango layout per
+letter), and every HTML line or table cell costs it about a millisecond. The old all-SVG
+charts, with some 1,900 text elements, took most of the report's time. So here SVG draws
+only shapes, and every word and number of a chart is HTML text: a bar is a small SVG of
+rectangles in a table row that prints its label and value, and a grid is one monospace text
+line per row laid over an SVG of its cells' colours. Labels come from specs and returns:
+they go to autoescaping templates and are never written into markup here.
 """
 
 from __future__ import annotations
 
-from html import escape
+from dataclasses import dataclass
 
-FONT = "font-family:'DejaVu Sans',sans-serif"
+BAR = "#3c6e9f"
+BAR_WIDTH = 300  # SVG user units across a bar's full scale
+BAR_HEIGHT = 11
+NO_ANSWER = "#eeeeee"
+LINE_MM = 4.0  # the height of a grid's row; report.css gives the grid's lines this height
+LABEL_CHARS = 36  # a grid's row label longer than this is shortened with "…"
+GRID_ROWS = 50  # rows per grid; a longer matrix is drawn as several, each fitting a page
+VALUES_MM = 126.0  # the width a grid's cells may take (A4 text width less the labels)
+CHAR_EM = 0.602  # the advance of a monospace character (DejaVu Sans Mono), in em
+MAX_PT = 7.0
 
 
-def bars(items: list[tuple[str, float]], *, high: float | None = None, width: int = 640,
-         unit: str = "") -> str:
-    """A horizontal bar chart, one labelled bar per item."""
-    if not items:
-        return ""
-    top = high or max((v for _, v in items), default=1) or 1
-    label_w, bar_h, gap = 260, 16, 6
-    height = len(items) * (bar_h + gap) + 10
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img">']
-    for i, (label, value) in enumerate(items):
-        y = 5 + i * (bar_h + gap)
-        w = max(0.0, (width - label_w - 60) * (value / top))
-        short = label if len(label) <= 45 else label[:44] + "…"
-        out.append(f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end" font-size="9" '
-                   f'style="{FONT}">{escape(short)}</text>')
-        out.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" '
-                   f'fill="#3c6e9f"><title>{escape(label)}: {value:g}{unit}</title></rect>')
-        out.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 12}" font-size="9" '
-                   f'style="{FONT}">{value:g}{unit}</text>')
+@dataclass(frozen=True)
+class Series:
+    label: str
+    colour: str
+
+
+# A checklist point's answers, stacked in this order.
+CHECKLIST = (Series("Yes", "#4e9a5b"), Series("No", "#c8504a"),
+             Series("Not applicable", "#9aa9b8"), Series("Not answered", "#dddddd"))
+
+
+def bar_svg(values: list[float], colours: list[str], high: float) -> str:
+    """One bar, stacked when given several values, as SVG rectangles only; `high` spans the
+    full width."""
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{BAR_WIDTH}" height="{BAR_HEIGHT}" '
+           f'viewBox="0 0 {BAR_WIDTH} {BAR_HEIGHT}" aria-hidden="true">']
+    x = 0.0
+    for v, colour in zip(values, colours, strict=True):
+        w = BAR_WIDTH * max(0.0, v) / high if high > 0 else 0.0
+        if w > 0:
+            out.append(f'<rect x="{x:.1f}" width="{w:.1f}" height="{BAR_HEIGHT}" '
+                       f'fill="{colour}"/>')
+        x += w
     out.append("</svg>")
     return "".join(out)
 
 
-def _colour(v: float | None, low: float, high: float) -> str:
+def colour(v: float | None, low: float, high: float) -> str:
+    """A heatmap cell's colour: red (low) through amber to green (high); grey for none.
+    Twenty-one steps, so a grid needs few shapes."""
     if v is None:
-        return "#eeeeee"
+        return NO_ANSWER
     t = 0.0 if high == low else max(0.0, min(1.0, (v - low) / (high - low)))
-    # red (low) -> amber -> green (high)
+    t = round(t * 20) / 20
     if t < 0.5:
         a, b, u = (248, 105, 107), (255, 235, 132), t * 2
     else:
@@ -49,30 +67,65 @@ def _colour(v: float | None, low: float, high: float) -> str:
     return f"#{r:02x}{g:02x}{bl:02x}"
 
 
-def heatmap(rows: list[str], columns: int, cells: list[list[float | None]], low: float,
-            high: float) -> str:
-    """A force x question heatmap of mean ratings; columns are numbered (legend below it)."""
-    if not rows:
-        return ""
-    label_w, cw, ch = 200, 26, 20
-    width = label_w + columns * cw + 10
-    height = 24 + len(rows) * ch + 10
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img">']
-    for j in range(columns):
-        out.append(f'<text x="{label_w + j * cw + cw / 2}" y="16" text-anchor="middle" '
-                   f'font-size="9" style="{FONT}">{j + 1}</text>')
-    for i, label in enumerate(rows):
-        y = 22 + i * ch
-        short = label if len(label) <= 34 else label[:33] + "…"
-        out.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="9" '
-                   f'style="{FONT}">{escape(short)}</text>')
-        for j, v in enumerate(cells[i]):
-            x = label_w + j * cw
-            text = "" if v is None else f"{v:.1f}"
-            out.append(f'<rect x="{x}" y="{y}" width="{cw - 2}" height="{ch - 2}" '
-                       f'fill="{_colour(v, low, high)}"/>')
-            out.append(f'<text x="{x + (cw - 2) / 2}" y="{y + 13}" text-anchor="middle" '
-                       f'font-size="8" style="{FONT}">{text}</text>')
-    out.append("</svg>")
-    return "".join(out)
+def shade(v: float | None, high: float) -> str | None:
+    """A count's colour: from white (none) to blue (the most); None when there is none."""
+    if not v or high <= 0:
+        return None
+    t = round(max(0.0, min(1.0, v / high)) * 20) / 20
+    r, g, b = (round(255 + (y - 255) * t * 0.8) for y in (60, 110, 159))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A matrix of short values on coloured cells, for a heatmap or a table of counts.
+
+    The values are HTML text, one monospace line per row (`head`, `lines`), each value
+    centred in a cell `width` characters wide; `svg` draws the cells' colours as rectangles
+    only, sized in `ch` (a character of that same font), so the colours sit under the values
+    whichever monospace font is found. `labels` name the rows, one line each, under `corner`.
+    `font_pt` is the text size that lets the cells fit the page.
+    """
+
+    corner: str
+    labels: list[str]
+    head: str
+    lines: list[str]
+    svg: str
+    font_pt: float
+
+
+def one_line(text: str) -> str:
+    """A label on one line, shortened: a grid's rows must stay aligned with their labels."""
+    text = " ".join(text.split())
+    return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1] + "…"
+
+
+def grids(corner: str, labels: list[str], columns: list[str],
+          cells: list[list[tuple[str, str | None]]]) -> list[Grid]:
+    """Grids of `cells` (text, and colour or None) by row and column, GRID_ROWS rows each."""
+    width = max([len(c) for c in columns] + [len(t) for row in cells for t, _ in row]) + 2
+    head = "".join(c.center(width) for c in columns)
+    font_pt = round(min(MAX_PT, VALUES_MM / (len(columns) * width * CHAR_EM) * 72 / 25.4), 2)
+    out = []
+    for start in range(0, len(labels), GRID_ROWS):
+        rows = cells[start:start + GRID_ROWS]
+        out.append(Grid(
+            one_line(corner), [one_line(x) for x in labels[start:start + GRID_ROWS]], head,
+            ["".join(t.center(width) for t, _ in row).rstrip() for row in rows],
+            _cells_svg(rows, len(columns), width), font_pt,
+        ))
+    return out
+
+
+def _cells_svg(rows: list[list[tuple[str, str | None]]], columns: int, width: int) -> str:
+    """The cells' colours: one path per colour, a unit square (less a gap) per cell."""
+    paths: dict[str, list[str]] = {}
+    for i, row in enumerate(rows):
+        for j, (_, fill) in enumerate(row):
+            if fill:
+                paths.setdefault(fill, []).append(f"M{j + 0.03:g} {i + 0.08:g}h.94v.84h-.94z")
+    body = "".join(f'<path fill="{fill}" d="{"".join(d)}"/>' for fill, d in sorted(paths.items()))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {columns} {len(rows)}" '
+            f'preserveAspectRatio="none" aria-hidden="true" '
+            f'style="width: {columns * width}ch; height: {len(rows) * LINE_MM}mm">{body}</svg>')

@@ -162,9 +162,12 @@ def collate_cmd(paths: tuple[Path, ...], out: Path, store_path: Path | None,
                 read_timeout: float | None, registers: tuple[Path, ...]) -> None:
     """Read every return under PATHS (folders, zip archives) into one store, then write the
     collated workbook, CSVs and summary report. Exit 1 when any file was rejected."""
+    store = store_path or out / "bluestone.sqlite"
     with _Progress("Reading returns") as progress:
-        summary, outputs = api.collate(paths, out, store_path, spec_paths, include_names,
-                                       workers, progress, registers, read_timeout)
+        summary = api.collate_returns(paths, store, spec_paths, workers, progress, registers,
+                                      read_timeout)
+    # after the progress bar has stopped its thread, so the report can be written meanwhile
+    outputs = api.export(store, out, spec_paths, include_names)
     click.echo(summary.line())
     click.echo(f"workbook: {outputs.workbook}\nreport:   {outputs.report}\n"
                f"csv:      {outputs.csv_dir}")

@@ -15,18 +15,21 @@ import re
 import shutil
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalog import Catalog
 from .collate import process_alive
 from .errors import BluestoneError
-from .report import write_report
+from .records import from_json
+from .report import ReportWriter
+from .spec import FormSpec
 from .store import Store, store_failure
-from .summary import summarise
-from .workbook import build_tables, write_csvs, write_workbook
+from .summary import Summariser, Summary
+from .workbook import Table, TableBuilder, meta_tables, write_csvs, write_workbook
 
 WORKBOOK = "bluestone-collated.xlsx"
 REPORT = "bluestone-report.pdf"
@@ -39,6 +42,12 @@ class Outputs:
     workbook: Path
     report: Path
     csv_dir: Path
+    seconds: dict[str, float] = field(default_factory=dict, compare=False)
+    """How long each step took: gather (one pass over the store), workbook, csv, report
+    (written meanwhile, in another process where possible) and the total."""
+
+    def paths(self) -> tuple[Path, Path, Path]:
+        return self.workbook, self.report, self.csv_dir
 
 
 def _tmp(path: Path) -> Path:
@@ -79,21 +88,50 @@ def export(store_path: Path, out_dir: Path, catalog: Catalog | None = None, *,
     return outputs
 
 
+def gather(store: Store, cat: Catalog, include_names: bool
+           ) -> tuple[Summary, list[Table], dict[str, FormSpec], list[Table]]:
+    """The report's figures, the form tables and the Issues/Files/Register tables, from one
+    pass over the records (each record's JSON decoded once)."""
+    figures = Summariser(cat)
+    builder = TableBuilder(store, cat, include_names)
+    for rec in store.records(("current", "conflict")):
+        spec = figures.spec_of(rec)
+        vals = from_json(spec, rec.values)
+        figures.add(spec, rec, vals)
+        builder.add(rec, vals)
+    files, issues = store.files(), store.issues()
+    sent, unexpected = store.register_status()
+    tables, specs = builder.finish()
+    return (figures.finish(files, issues, sent, unexpected), tables, specs,
+            meta_tables(files, issues, sent))
+
+
 def _write(store_path: Path, out_dir: Path, outputs: Outputs, cat: Catalog,
            include_names: bool) -> None:
     recover(out_dir)
+    took = outputs.seconds
     with Store(store_path) as store:
-        summary = summarise(store, cat)
-        tables, specs = build_tables(store, cat, include_names)
-        tmp_book, tmp_report, tmp_csv = (_tmp(p) for p in outputs.__dict__.values())
-        write_workbook(tmp_book, summary, tables, specs, store)
-        write_report(summary, tmp_report)
-        write_csvs(tmp_csv, tables, store)
+        start = time.perf_counter()
+        summary, tables, specs, meta = gather(store, cat, include_names)
+        took["gather"] = _lap(start)
+        tmp_book, tmp_report, tmp_csv = (_tmp(p) for p in outputs.paths())
+        with ReportWriter(summary, tmp_report) as report:
+            write_workbook(tmp_book, summary, tables, specs, store, meta=meta)
+            took["workbook"] = _lap(start, took)
+            write_csvs(tmp_csv, tables, store, meta=meta)
+            took["csv"] = _lap(start, took)
+            took["report"] = report.wait()
+        took["total"] = time.perf_counter() - start
         tmp_book.replace(outputs.workbook)
         tmp_report.replace(outputs.report)
         _swap_folder(tmp_csv, outputs.csv_dir)
         store.audit(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "export",
                     f"{out_dir} names={'included' if include_names else 'pseudonymised'}")
+
+
+def _lap(start: float, before: dict[str, float] | None = None) -> float:
+    """Seconds since `start`, less the steps already timed."""
+    return time.perf_counter() - start - sum((before or {}).values())
 
 
 @contextmanager
@@ -113,7 +151,7 @@ def _quiet_unraisable() -> Iterator[None]:
 
 
 def _clean(outputs: Outputs) -> None:
-    for p in outputs.__dict__.values():
+    for p in outputs.paths():
         t = _tmp(p)
         if t.is_dir():
             shutil.rmtree(t, ignore_errors=True)

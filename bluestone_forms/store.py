@@ -252,6 +252,8 @@ class Store:
 
     def register_status(self) -> tuple[list[dict[str, Any]], list[StoredRecord]]:
         """Register rows with whether each came back, and returns that were never sent."""
+        if self.db.execute("SELECT 1 FROM register LIMIT 1").fetchone() is None:
+            return [], []  # nothing was mail-merged into this store
         back = {r.instance_id for r in self.records(("current", "conflict", "superseded"))}
         sent = []
         forms = set()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.legend import Legend
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -61,6 +62,8 @@ def write_summary(ws: Any, s: Summary) -> None:
     for hm in s.heatmaps:
         w.gap()
         w.line([hm.title], font=TITLE)
+        if hm.caption:
+            w.line([hm.caption], wrap=False)
         w.line(["Force", *[str(i) for i in range(1, len(hm.columns) + 1)]], font=HEAD)
         first = w.row + 1
         for force, line in zip(hm.forces, hm.cells, strict=True):
@@ -80,10 +83,15 @@ def write_summary(ws: Any, s: Summary) -> None:
         _table(w, table, chart_col=2, y_title="Mean rating")
     for table in s.tables:
         numeric = len(table.headers) - 1
-        _table(w, table, chart_col=numeric + 1 if table.rows else None, y_title="Count")
+        _table(w, table, chart_col=numeric + 1 if table.rows else None, y_title="Count",
+               stacked=table.chart == "stacked")
 
 
-def _table(w: _Writer, table: Table, chart_col: int | None, y_title: str) -> None:
+def _table(w: _Writer, table: Table, chart_col: int | None, y_title: str,
+           stacked: bool = False) -> None:
+    """A table and, unless it is long, a native bar chart of column `chart_col`, or when
+    `stacked` of every column from the second to it, stacked to 100% (e.g. a checklist
+    point's Yes / No / Not applicable / Not answered)."""
     w.gap()
     w.line([table.title], font=TITLE)
     if table.note:
@@ -103,7 +111,13 @@ def _table(w: _Writer, table: Table, chart_col: int | None, y_title: str) -> Non
     chart.legend = None
     chart.height = max(6.0, 0.6 * len(table.rows) + 2)
     chart.width = 18
-    data = Reference(w.ws, min_col=chart_col, min_row=head, max_row=w.row)
+    first_col = chart_col
+    if stacked:
+        first_col, chart.grouping, chart.overlap, chart.gapWidth = 2, "percentStacked", 100, 50
+        chart.y_axis.title = "Share of returns"
+        chart.legend = Legend()
+        chart.legend.position = "b"
+    data = Reference(w.ws, min_col=first_col, max_col=chart_col, min_row=head, max_row=w.row)
     labels = Reference(w.ws, min_col=1, max_col=1, min_row=head + 1, max_row=w.row)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(labels)

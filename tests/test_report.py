@@ -1,0 +1,119 @@
+"""The export's own pieces: rows streamed into the workbook, and the report's charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from bluestone_forms import charts, xlsx_rows
+from bluestone_forms.cells import DATE_FORMAT, dangerous
+from bluestone_forms.report import ReportWriter, common_folder, html, pivot_grids
+from bluestone_forms.summary import AlertRow, Heatmap, Summary, Table
+
+TOTALS = dict.fromkeys(("files", "records", "read", "read_with_issues", "duplicate",
+                        "superseded", "conflict", "rejected", "issues"), 0)
+
+
+def test_streamed_rows_read_back_as_the_values_put_in(tmp_path: Path) -> None:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Data")
+    styles = xlsx_rows.Styles.register(ws)
+    ws.append(["heading"])
+    rows = [
+        ["plain", 3, 2.5, Decimal("4"), Decimal("1.25"), True, dt.date(2024, 2, 29), None],
+        ["=SUM(A1)", "  {=1+1}", "-3", "@cmd", " padded ", "a\x01b", "<&>", ""],
+        ["\ud800 lone", "\uffff", "\tTab", "x" * 200, "x" * 200, "ok", 0, -7],
+    ]
+    out = tmp_path / "b.xlsx"
+    xlsx_rows.save(wb, out, {"Data": (rows, 2)}, styles)
+    got = load_workbook(out)["Data"]
+    values = [[c.value for c in r] for r in got.iter_rows(min_row=2, max_col=8)]
+    assert values[0] == ["plain", 3, 2.5, 4, 1.25, True, dt.datetime(2024, 2, 29), None]
+    assert values[1] == ["=SUM(A1)", "  {=1+1}", "-3", "@cmd", " padded ", "a\u2401b", "<&>", None]
+    assert values[2][:3] == ["\ufffd lone", "\ufffd", "\tTab"]
+    assert got["G2"].number_format == DATE_FORMAT
+    assert all(got.cell(3, c).data_type == "s" and got.cell(3, c).quotePrefix
+               for c in range(1, 5))
+    assert not got["E3"].quotePrefix
+    assert not got["A2"].quotePrefix
+
+
+def test_dangerous_is_a_trigger_after_spaces_and_braces() -> None:
+    for text in ("=1", " =1", "\u3000{ {+1", "\t", "＠x", "\0", "{-"):
+        assert dangerous(text), text
+    for text in ("", "a=1", " x-", "1+1", "}=", "\u2003=1"):
+        assert not dangerous(text), text
+
+
+def test_grid_rows_stay_one_line_each_whatever_the_labels() -> None:
+    labels = ["Line\nbreak", "x" * 80, "tab\there", "ok"]
+    cells = [[("1.0", "#ffffff"), ("", None)] for _ in labels]
+    (grid,) = charts.grids("Force", labels, ["1", "2"], cells)
+    assert all("\n" not in x and len(x) <= charts.LABEL_CHARS for x in grid.labels)
+    assert len(grid.lines) == len(grid.labels) == 4
+    assert grid.svg.count("M") == 4  # one square per coloured cell
+    many = charts.grids("Force", [str(i) for i in range(120)], ["1"], [[("1", None)]] * 120)
+    assert [len(g.labels) for g in many] == [50, 50, 20]
+
+
+def test_pivot_counts_forces_by_form_with_totals() -> None:
+    t = Table("Returns", ["Form", "Version", "Force", "Returns"],
+              [["a", "1.0", "Kent", 2], ["b", "1.0", "Kent", 3], ["a", "1.0", "Essex", 4]],
+              chart="pivot")
+    (grid,), names = pivot_grids(t)
+    assert names == ["a 1.0", "b 1.0"]
+    assert grid.labels == ["Essex", "Kent", "All forces"]
+    assert [line.split() for line in grid.lines] == [["4", "4"], ["2", "3", "5"],
+                                                     ["6", "3", "9"]]
+
+
+def test_report_escapes_and_lists_every_alert() -> None:
+    alerts = [AlertRow("Case <b>review</b>", "Live risk", f"Force {i % 3}",
+                       [("Crime reference", f"<script>{i}</script>"), ("Direction", "go")],
+                       f"/in/returns/r{i}.docx", f"id{i}", "current") for i in range(7)]
+    s = Summary("OFFICIAL-SENSITIVE", "now", TOTALS, alerts=alerts,
+                heatmaps=[Heatmap("f", "Heat", ["<i>A</i>"], ["Q"], [[2.0]], 1, 4, "cap")])
+    page = html(s)
+    for raw in ("<script>", "<i>A</i>", "<b>review"):
+        assert raw not in page
+    assert all(f"&lt;script&gt;{i}&lt;/script&gt;" in page for i in range(7))
+    assert all(f"· r{i}.docx" in page for i in range(7))
+    assert "Files named below are in /in/returns." in page
+
+
+def test_common_folder_is_a_real_prefix_or_nothing() -> None:
+    assert common_folder(["/a/b/x.docx", "/a/b/c/y.pdf"]) == "/a/b"
+    assert common_folder(["/a//b/x.docx"]) == ""
+    assert common_folder(["x.docx", "/a/y.docx"]) == ""
+    assert common_folder([]) == ""
+
+
+def test_report_writer_writes_in_another_process_and_passes_errors_back(tmp_path: Path) -> None:
+    s = Summary("OFFICIAL", "now", TOTALS)
+    with ReportWriter(s, tmp_path / "r.pdf") as writer:
+        assert writer.proc is not None  # no other thread here: forked
+        assert writer.wait() > 0
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    with ReportWriter(s, tmp_path / "missing" / "r.pdf") as writer, \
+            pytest.raises(FileNotFoundError):
+        writer.wait()
+
+
+def test_report_writer_stays_in_this_process_beside_other_threads(tmp_path: Path) -> None:
+    s = Summary("OFFICIAL", "now", TOTALS)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with ReportWriter(s, tmp_path / "r.pdf") as writer:
+            assert writer.proc is None
+            writer.wait()
+    finally:
+        stop.set()
+        other.join()
+    assert (tmp_path / "r.pdf").exists()
