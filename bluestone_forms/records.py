@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -112,40 +112,93 @@ def assemble(
     """
     where = where or {}
     issues: list[Issue] = []
-    decoded: dict[str, Any] = {}
-    for s in slots(spec):
-        if s.key not in raw:
+
+    def take(box: Box) -> Any:
+        key, decode, nothing, s = box
+        got = raw.get(key, _ABSENT)
+        if got is None:  # an empty box: what the codec makes of nothing
+            return nothing
+        if got is _ABSENT:
             issues.append(_issue(s, "the answer box for this question is missing", None, where,
                                  file, row))
-            decoded[s.key] = False if s.kind == "flag" else None
-            continue
+            return nothing
         try:
-            decoded[s.key] = values.decode(s, raw[s.key])
+            return decode(got)
         except values.CodecError as exc:
-            issues.append(_issue(s, str(exc), raw[s.key], where, file, row))
-            decoded[s.key] = False if s.kind == "flag" else None
-    return nest(spec, decoded), issues
+            issues.append(_issue(s, str(exc), got, where, file, row))
+            return nothing
+
+    return _nested(spec, take), issues
 
 
 def nest(spec: FormSpec, decoded: Mapping[str, Any]) -> dict[str, Any]:
     """Canonical value per slot key -> nested record values."""
-    out = empty_values(spec)
+    get = decoded.get
+    return _nested(spec, lambda box: get(box[0]))
+
+
+def _nested(spec: FormSpec, value_of: Callable[[Box], Any]) -> dict[str, Any]:
+    """Record values, each slot's canonical value given by `value_of` (called once per slot,
+    in slot order): a table keeps the rows with an answer, a sign-off is None when empty, a
+    select-many lists its ticked codes in choice order."""
+    out: dict[str, Any] = {}
+    for fid, how, boxes in _plan(spec).fields:
+        if how == "one":
+            out[fid] = value_of(boxes[0])
+        elif how == "table":
+            rows: list[dict[str, Any]] = []
+            for ids, cells in boxes:
+                got = [value_of(box) for box in cells]
+                if got.count(None) != len(got):
+                    rows.append(dict(zip(ids, got, strict=True)))
+            out[fid] = rows
+        elif how == "signoff":
+            name, date = value_of(boxes[0]), value_of(boxes[1])
+            out[fid] = None if name is None and date is None else {"name": name, "date": date}
+        else:
+            out[fid] = [box[3].part for box in boxes if value_of(box)]
+    return out
+
+
+_ABSENT = object()
+# A slot as assemble takes it: its key, its decoder, the value it takes when empty, missing or
+# unreadable (what the codec makes of None), and the slot itself.
+Box = tuple[str, values.Decoder, Any, Slot]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What `assemble` and `nest` need of a spec, worked out once per spec object: per field
+    in form order, (field id, how it nests: one / table / signoff / many, its boxes: one
+    box; rows of (column ids, boxes); name and date boxes; a box per choice)."""
+
+    fields: tuple[tuple[str, str, Any], ...]
+
+
+_PLANS: dict[int, tuple[FormSpec, _Plan]] = {}
+
+
+def _plan(spec: FormSpec) -> _Plan:
+    hit = _PLANS.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    box = {s.key: (s.key, values.decoder(s), values.decode(s, None), s) for s in slots(spec)}
+    fields: list[tuple[str, str, Any]] = []
     for f in spec.answerable():
         if isinstance(f, TableField):
-            rows: list[dict[str, Any]] = []
-            for r in range(1, f.max_rows + 1):
-                cells = {c.id: decoded.get(f"{f.id}.{r}.{c.id}") for c in f.columns}
-                if any(v is not None for v in cells.values()):
-                    rows.append(cells)
-            out[f.id] = rows
+            ids = tuple(c.id for c in f.columns)
+            fields.append((f.id, "table", tuple(
+                (ids, tuple(box[f"{f.id}.{r}.{c}"] for c in ids))
+                for r in range(1, f.max_rows + 1))))
         elif isinstance(f, SignoffField):
-            pair = {p: decoded.get(f"{f.id}.{p}") for p in ("name", "date")}
-            out[f.id] = pair if any(v is not None for v in pair.values()) else None
+            fields.append((f.id, "signoff", (box[f"{f.id}.name"], box[f"{f.id}.date"])))
         elif isinstance(f, SelectManyField):
-            out[f.id] = [c.code for c in spec.options(f) if decoded.get(f"{f.id}.{c.code}")]
+            fields.append((f.id, "many", tuple(box[f"{f.id}.{c.code}"]
+                                               for c in spec.options(f))))
         else:
-            out[f.id] = decoded.get(f.id)
-    return out
+            fields.append((f.id, "one", (box[f.id],)))
+    plan = _PLANS[id(spec)] = (spec, _Plan(tuple(fields)))
+    return plan[1]
 
 
 def _issue(

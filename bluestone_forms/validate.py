@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -47,23 +49,28 @@ def validate(record: Record, spec: FormSpec) -> list[Issue]:
     vals = record.values if isinstance(record.values, dict) else {}
     if not isinstance(record.values, dict):
         add("(record)", "values must be a mapping of field id to answer", record.values)
-    known = {f.id for f in spec.answerable()}
-    for key in sorted(set(vals) - known):
-        add(key, f"not a question of form {spec.id} {spec.version}", vals[key])
-    for f in spec.answerable():
-        v = vals.get(f.id)
-        rule = spec.relevance(f)
-        if rule is not None and not _holds(rule, vals):
-            if _answered(v):
-                add(f.id, f"{f.label}: answered, but this question applies only if "
-                    f"{spec.describe(rule)}", v)
+    plan = _plan(spec)
+    if not plan.known.issuperset(vals):
+        for key in sorted(set(vals) - plan.known):
+            add(key, f"not a question of form {spec.id} {spec.version}", vals[key])
+    holds: dict[int, bool] = {}  # a rule shared by several questions is worked out once
+    for fid, label, rule, not_relevant, required, check in plan.fields:
+        v = vals.get(fid)
+        answered = v is not None and v != [] and v != ""  # `_answered`, inline: it is hot
+        if rule is not None:
+            applies = holds.get(id(rule))
+            if applies is None:
+                applies = holds[id(rule)] = _holds(rule, vals)
+            if not applies:
+                if answered:
+                    add(fid, not_relevant, v)
+                continue
+        if not answered:
+            if required:
+                add(fid, required)
             continue
-        if not _answered(v):
-            if f.required:
-                add(f.id, f"{f.label}: an answer is required")
-            continue
-        for path, message, bad in _check(spec, f, v):
-            add(path, f"{f.label}: {message}", bad)
+        for path, message, bad in check(v):
+            add(path, f"{label}: {message}", bad)
     return issues
 
 
@@ -74,28 +81,87 @@ def _holds(rule: expr.Expr, vals: dict[str, Any]) -> bool:
         return False
 
 
-def _check(spec: FormSpec, f: Answerable, v: Any) -> list[tuple[str, str, Any]]:
+Problems = list[tuple[str, str, Any]]
+
+
+# How one field is checked, worked out once per spec: (field id, label, relevance rule,
+# message when answered though not relevant, message when required and unanswered (empty
+# when not required), the check of an answered value).
+FieldCheck = tuple[str, str, expr.Expr | None, str, str, Callable[[Any], Problems]]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    known: frozenset[str]
+    fields: tuple[FieldCheck, ...]
+
+
+_PLANS: dict[int, tuple[FormSpec, _Plan]] = {}
+
+
+def _plan(spec: FormSpec) -> _Plan:
+    hit = _PLANS.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    checks: list[FieldCheck] = []
+    for f in spec.answerable():
+        rule = spec.relevance(f)
+        checks.append((
+            f.id,
+            f.label,
+            rule,
+            "" if rule is None else
+            f"{f.label}: answered, but this question applies only if {spec.describe(rule)}",
+            f"{f.label}: an answer is required" if f.required else "",
+            _checker(spec, f),
+        ))
+    plan = _Plan(frozenset(c[0] for c in checks), tuple(checks))
+    _PLANS[id(spec)] = (spec, plan)
+    return plan
+
+
+def _checker(spec: FormSpec, f: Answerable) -> Callable[[Any], Problems]:
+    """The problems of an answered field's value."""
     if isinstance(f, TableField):
-        return _check_table(spec, f, v)
+        return _table_checker(spec, f)
     if isinstance(f, SignoffField):
-        if not isinstance(v, dict) or set(v) - {"name", "date"}:
-            return [(f.id, "expected a name and a date", v)]
-        out: list[tuple[str, str, Any]] = []
-        name, date = v.get("name"), v.get("date")
-        if f.required and not _answered(name):
-            out.append((f"{f.id}.name", "a name is required", None))
-        if f.required and date is None:
-            out.append((f"{f.id}.date", "a date is required", None))
-        if name is not None and not isinstance(name, str):
-            out.append((f"{f.id}.name", "expected a name (text)", name))
-        if date is not None and not _is_date(date):
-            out.append((f"{f.id}.date", "expected a date", date))
-        return out
+        return lambda v: _check_signoff(f, v)
     if isinstance(f, SelectManyField):
-        codes = [c.code for c in spec.options(f)]
+        return _many_checker(spec, f)
+    atomic = _atomic_checker(spec, f)
+    fid = f.id
+
+    def check(v: Any) -> Problems:
+        wrong = atomic(v)
+        return [(fid, m, v) for m in wrong] if wrong else []
+
+    return check
+
+
+def _check_signoff(f: SignoffField, v: Any) -> Problems:
+    if not isinstance(v, dict) or set(v) - {"name", "date"}:
+        return [(f.id, "expected a name and a date", v)]
+    out: Problems = []
+    name, date = v.get("name"), v.get("date")
+    if f.required and not _answered(name):
+        out.append((f"{f.id}.name", "a name is required", None))
+    if f.required and date is None:
+        out.append((f"{f.id}.date", "a date is required", None))
+    if name is not None and not isinstance(name, str):
+        out.append((f"{f.id}.name", "expected a name (text)", name))
+    if date is not None and not _is_date(date):
+        out.append((f"{f.id}.date", "expected a date", date))
+    return out
+
+
+def _many_checker(spec: FormSpec, f: SelectManyField) -> Callable[[Any], Problems]:
+    codes = [c.code for c in spec.options(f)]
+    listed = ", ".join(codes)
+
+    def check(v: Any) -> Problems:
         if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
             return [(f.id, "expected a list of choice codes", v)]
-        out = [(f.id, f"{x!r} is not one of {', '.join(codes)}", x) for x in v if x not in codes]
+        out = [(f.id, f"{x!r} is not one of {listed}", x) for x in v if x not in codes]
         if len(set(v)) != len(v):
             out.append((f.id, "a choice is ticked twice", v))
         if f.min_selected is not None and len(v) < f.min_selected:
@@ -103,84 +169,126 @@ def _check(spec: FormSpec, f: Answerable, v: Any) -> list[tuple[str, str, Any]]:
         if f.max_selected is not None and len(v) > f.max_selected:
             out.append((f.id, f"tick at most {f.max_selected}", v))
         return out
-    return [(f.id, m, v) for m in _check_atomic(spec, f, v)]
+
+    return check
 
 
-def _check_table(spec: FormSpec, f: TableField, v: Any) -> list[tuple[str, str, Any]]:
-    if not isinstance(v, list) or not all(isinstance(r, dict) for r in v):
-        return [(f.id, "expected a list of rows", v)]
-    out: list[tuple[str, str, Any]] = []
-    if len(v) > f.max_rows:
-        out.append((f.id, f"at most {f.max_rows} rows", len(v)))
-    if len(v) < f.min_rows:
-        out.append((f.id, f"at least {f.min_rows} rows", len(v)))
-    cols = {c.id: c for c in f.columns}
-    for i, row in enumerate(v, start=1):
-        for key in sorted(set(row) - set(cols)):
-            out.append((f"{f.id}.{i}.{key}", "not a column of this table", row[key]))
-        for c in f.columns:
-            cell = row.get(c.id)
-            path = f"{f.id}.{i}.{c.id}"
-            if not _answered(cell):
-                if c.required:
-                    out.append((path, f"row {i}: {c.label} is required", None))
-                continue
-            for m in _check_atomic(spec, c, cell):
-                out.append((path, f"row {i}: {c.label}: {m}", cell))
-    return out
+def _table_checker(spec: FormSpec, f: TableField) -> Callable[[Any], Problems]:
+    cols = [(c.id, c.label, c.required, _atomic_checker(spec, c)) for c in f.columns]
+    ids = {c.id for c in f.columns}
+
+    def check(v: Any) -> Problems:
+        if not isinstance(v, list) or not all(isinstance(r, dict) for r in v):
+            return [(f.id, "expected a list of rows", v)]
+        out: Problems = []
+        if len(v) > f.max_rows:
+            out.append((f.id, f"at most {f.max_rows} rows", len(v)))
+        if len(v) < f.min_rows:
+            out.append((f.id, f"at least {f.min_rows} rows", len(v)))
+        for i, row in enumerate(v, start=1):
+            if not ids.issuperset(row):
+                for key in sorted(set(row) - ids):
+                    out.append((f"{f.id}.{i}.{key}", "not a column of this table", row[key]))
+            for cid, label, required, atomic in cols:
+                cell = row.get(cid)
+                if not _answered(cell):
+                    if required:
+                        out.append((f"{f.id}.{i}.{cid}", f"row {i}: {label} is required", None))
+                    continue
+                for m in atomic(cell):
+                    out.append((f"{f.id}.{i}.{cid}", f"row {i}: {label}: {m}", cell))
+        return out
+
+    return check
 
 
 def _is_date(v: Any) -> bool:
     return isinstance(v, dt.date) and not isinstance(v, dt.datetime)
 
 
-def _check_atomic(spec: FormSpec, f: Answerable | Column, v: Any) -> list[str]:
+def _atomic_checker(spec: FormSpec, f: Answerable | Column) -> Callable[[Any], list[str]]:
+    """The problems of an answered value of one atomic field or column."""
     kind = kind_of(spec, f)
-    out: list[str] = []
     custom = f.message
     if kind in ("text", "long_text"):
-        if not isinstance(v, str):
-            return ["expected text"]
         assert isinstance(f, TextField | LongTextField)
-        if f.min_length is not None and len(v) < f.min_length:
-            out.append(custom or f"at least {f.min_length} characters")
-        if f.max_length is not None and len(v) > f.max_length:
-            out.append(custom or f"at most {f.max_length} characters")
-        if isinstance(f, TextField) and f.pattern and not re.fullmatch(f.pattern, v):
-            out.append(custom or f"does not match the pattern {f.pattern}")
-        return out
+        lo, hi = f.min_length, f.max_length
+        pattern = f.pattern if isinstance(f, TextField) else None
+        try:
+            matcher = re.compile(pattern).fullmatch if pattern else None
+        except re.error:  # reported where the pattern is used, as before
+            matcher = None
+
+        def text(v: Any) -> list[str]:
+            if not isinstance(v, str):
+                return ["expected text"]
+            out = []
+            if lo is not None and len(v) < lo:
+                out.append(custom or f"at least {lo} characters")
+            if hi is not None and len(v) > hi:
+                out.append(custom or f"at most {hi} characters")
+            if pattern and not (matcher(v) if matcher else re.fullmatch(pattern, v)):
+                out.append(custom or f"does not match the pattern {pattern}")
+            return out
+
+        return text
     if kind == "integer":
-        if isinstance(v, bool) or not isinstance(v, int):
-            return ["expected a whole number"]
         assert isinstance(f, IntegerField)
-        return _bounds(v, f.min, f.max, custom)
+        int_lo, int_hi = f.min, f.max
+
+        def integer(v: Any) -> list[str]:
+            if isinstance(v, bool) or not isinstance(v, int):
+                return ["expected a whole number"]
+            return _bounds(v, int_lo, int_hi, custom)
+
+        return integer
     if kind == "decimal":
-        if isinstance(v, bool) or not isinstance(v, int | Decimal):
-            return ["expected a number"]
         assert isinstance(f, DecimalField)
-        d = Decimal(v)
-        if not d.is_finite():
-            return ["expected a finite number"]
-        out = _bounds(d, f.min, f.max, custom)
-        exponent = d.as_tuple().exponent
-        if f.places is not None and isinstance(exponent, int) and -exponent > f.places:
-            out.append(custom or f"at most {f.places} decimal places")
-        return out
+        dec_lo, dec_hi, places = f.min, f.max, f.places
+
+        def decimal(v: Any) -> list[str]:
+            if isinstance(v, bool) or not isinstance(v, int | Decimal):
+                return ["expected a number"]
+            d = Decimal(v)
+            if not d.is_finite():
+                return ["expected a finite number"]
+            out = _bounds(d, dec_lo, dec_hi, custom)
+            exponent = d.as_tuple().exponent
+            if places is not None and isinstance(exponent, int) and -exponent > places:
+                out.append(custom or f"at most {places} decimal places")
+            return out
+
+        return decimal
     if kind == "date":
-        if not _is_date(v):
-            return ["expected a date"]
         assert isinstance(f, DateField)
-        return _bounds(v, f.min, f.max, custom)
+        day_lo, day_hi = f.min, f.max
+
+        def date(v: Any) -> list[str]:
+            if not _is_date(v):
+                return ["expected a date"]
+            return _bounds(v, day_lo, day_hi, custom)
+
+        return date
     options = spec.options(f)  # type: ignore[arg-type]
     if kind == "rating":
         points = [int(c.code) for c in options]
-        if isinstance(v, bool) or not isinstance(v, int) or v not in points:
-            return [f"expected a rating of {', '.join(str(p) for p in points)}"]
-        return out
+        wrong_point = [f"expected a rating of {', '.join(str(p) for p in points)}"]
+
+        def rating(v: Any) -> list[str]:
+            if isinstance(v, bool) or not isinstance(v, int) or v not in points:
+                return list(wrong_point)
+            return []
+
+        return rating
     codes = [c.code for c in options]
-    if not isinstance(v, str) or v not in codes:
-        return [f"expected one of {', '.join(codes)}"]
-    return out
+    wrong_code = [f"expected one of {', '.join(codes)}"]
+
+    def choice(v: Any) -> list[str]:
+        if not isinstance(v, str) or v not in codes:
+            return list(wrong_code)
+        return []
+
+    return choice
 
 
 def _bounds(v: Any, lo: Any, hi: Any, custom: str | None) -> list[str]:

@@ -12,12 +12,15 @@ flag -> bool. An empty answer is None (a flag: False).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .slots import Slot
+from .spec import Choice
 
 DATE_FORMAT_HINT = "dd/mm/yyyy"
 _TRUE = {"yes", "y", "true", "1", "x", "✓", "✔", "☒", "☑", "ticked"}
@@ -40,6 +43,8 @@ class CodecError(ValueError):
 
 
 def _clean_text(raw: str) -> str:
+    if "\r" not in raw and "\u000b" not in raw:
+        return raw.strip()
     return raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u000b", "\n").strip()
 
 
@@ -51,6 +56,8 @@ def _number_text(raw: int | float | Decimal) -> str:
 
 def _as_text(raw: Any) -> str | None:
     """Any raw content as stripped text, or None when it is empty."""
+    if type(raw) is str:  # the usual case first
+        return _clean_text(raw) or None
     if raw is None:
         return None
     if isinstance(raw, bool):
@@ -71,29 +78,72 @@ def _fold(text: str) -> str:
 
 def decode(slot: Slot, raw: Any) -> Any:
     """Raw content of a slot -> its canonical value; raise CodecError when it is not one."""
+    hit = _DECODERS.get(id(slot))
+    if hit is None or hit[0] is not slot:
+        if len(_DECODERS) >= 10_000:
+            _DECODERS.clear()
+        hit = _DECODERS[id(slot)] = (slot, decoder(slot))
+    return hit[1](raw)
+
+
+Decoder = Callable[[Any], Any]
+_DECODERS: dict[int, tuple[Slot, Decoder]] = {}  # by slot: decode's decoders, made once
+
+
+def decoder(slot: Slot) -> Decoder:
+    """`decode(slot, ·)` as one function, with what depends on the slot alone (its choice
+    lookups, a rating's expected text) worked out once.
+
+    Why: a reader decodes every slot of every return; a caller that keeps the decoders (see
+    `records.assemble`) pays for the lookups once per form, not once per answer.
+    """
     kind = slot.kind
     if kind == "flag":
-        return _decode_flag(raw)
+        return _decode_flag
+    inner: Decoder
+    if kind in ("text", "long_text"):
+        return _text_decoder
+    if kind == "integer":
+        inner = _decode_int
+    elif kind == "decimal":
+        inner = _decode_decimal
+    elif kind == "date":
+        inner = _decode_date
+    elif kind == "choice":
+        inner = _choice_decoder(slot.options)
+    elif kind == "rating":
+        inner = _rating_decoder(slot)
+    else:
+        raise TypeError(f"unknown slot kind {kind!r}")
+
+    def run(raw: Any) -> Any:
+        if type(raw) is str:  # the usual case first
+            return inner(raw) if raw.strip() else None
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        if isinstance(raw, float | Decimal) and not _finite(raw):
+            raise CodecError("a finite number", raw)
+        return inner(raw)
+
+    return run
+
+
+def _text_decoder(raw: Any) -> str | None:
+    """`decode` of a text slot (what `decoder` runs, with a str, the usual case, first)."""
+    if type(raw) is str:
+        return _decode_text(raw)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if isinstance(raw, float | Decimal) and not _finite(raw):
         raise CodecError("a finite number", raw)
-    if kind in ("text", "long_text"):
-        text = _as_text(raw)
-        if text is not None and len(text) > MAX_TEXT:
-            raise CodecError(f"at most {MAX_TEXT} characters", f"{len(text)} characters")
-        return text
-    if kind == "integer":
-        return _decode_int(raw)
-    if kind == "decimal":
-        return _decode_decimal(raw)
-    if kind == "date":
-        return _decode_date(raw)
-    if kind == "choice":
-        return _decode_choice(slot, raw)
-    if kind == "rating":
-        return _decode_rating(slot, raw)
-    raise TypeError(f"unknown slot kind {kind!r}")
+    return _decode_text(raw)
+
+
+def _decode_text(raw: Any) -> str | None:
+    text = _as_text(raw)
+    if text is not None and len(text) > MAX_TEXT:
+        raise CodecError(f"at most {MAX_TEXT} characters", f"{len(text)} characters")
+    return text
 
 
 def _finite(raw: float | Decimal) -> bool:
@@ -147,9 +197,12 @@ def _decode_decimal(raw: Any) -> Decimal:
     raise CodecError("a number such as 12 or 3.5", raw)
 
 
+_MIDNIGHT = dt.time(0, 0)
+
+
 def _decode_date(raw: Any) -> dt.date:
     if isinstance(raw, dt.datetime):
-        if raw.time() != dt.time(0, 0):
+        if raw.time() != _MIDNIGHT:
             raise CodecError(f"a date ({DATE_FORMAT_HINT}) without a time", raw)
         return raw.date()
     if isinstance(raw, dt.date):
@@ -167,40 +220,72 @@ def _decode_date(raw: Any) -> dt.date:
     raise CodecError(f"a date ({DATE_FORMAT_HINT})", raw)
 
 
-def _decode_choice(slot: Slot, raw: Any) -> str:
-    text = _as_text(raw) or ""
-    for c in slot.options:
-        if text in (c.code, c.label, *c.aliases):
-            return c.code
-    folded = _fold(text)
-    for c in slot.options:
-        if folded in (_fold(c.code), _fold(c.label), *(_fold(a) for a in c.aliases)):
-            return c.code
-    raise CodecError("one of " + ", ".join(repr(c.label) for c in slot.options), raw)
+def _choice_decoder(options: tuple[Choice, ...]) -> Decoder:
+    """A choice's code from its code, label or an alias: exactly first, then ignoring case
+    and spacing; the first option that matches wins."""
+    exact: dict[str, str] = {}
+    folded: dict[str, str] = {}
+    for c in options:
+        for name in (c.code, c.label, *c.aliases):
+            exact.setdefault(name, c.code)
+            folded.setdefault(_fold(name), c.code)
+    expected = "one of " + ", ".join(repr(c.label) for c in options)
+
+    def run(raw: Any) -> str:
+        text = _as_text(raw) or ""
+        code = exact.get(text)
+        if code is None:
+            code = folded.get(_fold(text))
+        if code is None:
+            raise CodecError(expected, raw)
+        return code
+
+    return run
 
 
-def _decode_rating(slot: Slot, raw: Any) -> int:
+def _rating_decoder(slot: Slot) -> Decoder:
+    """A rating's value from its number ("3"), number and label ("3 – Good") or label."""
     codes = {c.code: c for c in slot.options}
     expected = "one of " + ", ".join(rating_text(slot, int(c.code)) for c in slot.options)
-    if isinstance(raw, bool):
+    names = {code: {_fold(n) for n in (c.label, *c.aliases)} for code, c in codes.items()}
+    by_name = [(int(c.code), {_fold(n) for n in (c.label, *c.aliases)}) for c in slot.options]
+
+    def run(raw: Any) -> int:
+        if isinstance(raw, bool):
+            raise CodecError(expected, raw)
+        if isinstance(raw, int | float) and float(raw).is_integer():
+            if str(int(raw)) in codes:
+                return int(raw)
+            raise CodecError(expected, raw)
+        text = _as_text(raw) or ""
+        m = _RATING.match(text)
+        if m and m[1].lstrip("+") in codes:
+            value = m[1].lstrip("+")
+            rest = text[m.end(1) :].strip(" -–—:.)\t")
+            if not rest or _fold(rest) in names[value]:
+                return int(value)
+        folded = _fold(text)
+        for point, labels in by_name:
+            if folded in labels:
+                return point
         raise CodecError(expected, raw)
-    if isinstance(raw, int | float) and float(raw).is_integer():
-        if str(int(raw)) in codes:
-            return int(raw)
-        raise CodecError(expected, raw)
-    text = _as_text(raw) or ""
-    m = _RATING.match(text)
-    if m and m[1].lstrip("+") in codes:
-        value = m[1].lstrip("+")
-        rest = text[m.end(1) :].strip(" -–—:.)\t")
-        names = (codes[value].label, *codes[value].aliases)
-        if not rest or _fold(rest) in {_fold(n) for n in names}:
-            return int(value)
-    folded = _fold(text)
+
+    # what a drop-down puts in a cell ("3 – Good") and the bare numbers, read once here by the
+    # rule above, so the usual answer is a single lookup
+    known: dict[str, int] = {}
     for c in slot.options:
-        if folded in {_fold(n) for n in (c.label, *c.aliases)}:
-            return int(c.code)
-    raise CodecError(expected, raw)
+        for shown in (rating_text(slot, int(c.code)), c.code):
+            with contextlib.suppress(CodecError):
+                known.setdefault(shown, run(shown))
+
+    def quick(raw: Any) -> int:
+        if type(raw) is str:
+            hit = known.get(raw)
+            if hit is not None:
+                return hit
+        return run(raw)
+
+    return quick
 
 
 def rating_text(slot: Slot, value: int) -> str:

@@ -28,6 +28,7 @@ from bluestone_forms.errors import ReturnError
 from bluestone_forms.formats import _docx_layout as layout
 from bluestone_forms.formats import _docx_xml as X
 from bluestone_forms.formats import docx
+from bluestone_forms.records import empty_values
 from bluestone_forms.slots import Slot, slots
 from bluestone_forms.spec import FormSpec, SelectManyField, TableField
 
@@ -645,3 +646,17 @@ def test_fill_with_a_spec_needs_no_catalog_and_checks_the_form(
     other = next(s for s in SPECS if s.id != SINK.id)
     with pytest.raises(ReturnError, match="not"):
         docx.fill(templates[SINK.id], {}, tmp_path / "b.docx", spec=other)
+
+
+def test_an_answer_that_is_exactly_its_placeholder_reads_as_no_answer(
+    templates: dict[str, Path], tmp_path: Path,
+) -> None:
+    """The documented rule (LibreOffice drops w:showingPlcHdr, so the placeholder's text is all
+    that tells it from an answer): text equal to the box's placeholder is no answer."""
+    spec = next(s for s in SPECS if any(isinstance(f, TableField) for f in s.answerable()))
+    table = next(f for f in spec.answerable() if isinstance(f, TableField))
+    text_col = next(c for c in table.columns if c.type in ("text", "long_text"))
+    vals = empty_values(spec)
+    vals[table.id] = [{c.id: ("Type here" if c is text_col else None) for c in table.columns}]
+    out = docx.fill(templates[spec.id], vals, tmp_path / "p.docx", catalog=CATALOG)
+    assert docx.read(out, catalog=CATALOG).records[0].values[table.id] == []

@@ -9,10 +9,14 @@ entities, DTDs and the network off (ECMA-376 Part 2 forbids DTDs outright).
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -24,6 +28,7 @@ MAX_TOTAL_BYTES = 200 * 1024 * 1024
 MAX_RATIO = 100
 RATIO_GRACE_BYTES = 100 * 1024
 MAX_FILE_BYTES = 100 * 1024 * 1024
+IN_MEMORY_BYTES = 8 * 1024 * 1024  # a file up to this size is read into memory at once
 CENTRAL_BYTES_PER_ENTRY = 512  # a central directory entry of an Office file is ~80 bytes
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -34,26 +39,38 @@ _PARSER = etree.XMLParser(
     dtd_validation=False,
     huge_tree=False,
     remove_blank_text=False,
+    collect_ids=False,  # no lookups by xml:id are made; keeping no table of them is quicker
 )
 
 
-_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _UTF16 = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
+_BOM_BYTES = (b"\xef", b"\xbb", b"\xbf")
+HEAD_BYTES = 65536
 
 
 def refuse_dtd(data: bytes, file: str, part: str) -> None:
     """Refuse a part that declares a DTD or entities, or is not UTF-8/16 (ECMA-376 Part 2
-    M1.18, M1.17), before any parser sees it; the parser's own check backs this up."""
-    head = data[:65536]
-    upper = head.upper()
-    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
-        raise ReturnError(file, f"{part} declares a DTD or entities, which Office files never do")
-    if head.startswith(_UTF16):
-        wide = head.replace(b"\x00", b"").upper()
+    M1.18, M1.17), before any parser sees it; the parser's own check backs this up.
+
+    Only the first HEAD_BYTES are looked at (a declaration comes before the root element), and
+    without copying them: both declarations begin "<!", which an Office part's head does not
+    otherwise hold, so the closer look is needed only when that pair is there.
+    """
+    if data.startswith(_UTF16):
+        wide = data[:HEAD_BYTES].replace(b"\x00", b"").upper()
         if b"<!DOCTYPE" in wide or b"<!ENTITY" in wide:
             raise ReturnError(file, f"{part} declares a DTD, which Office files never do")
         return
-    m = _ENCODING.match(head.lstrip(b"\xef\xbb\xbf"))
+    if data.find(b"<!", 0, HEAD_BYTES) >= 0:
+        upper = data[:HEAD_BYTES].upper()
+        if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+            raise ReturnError(file, f"{part} declares a DTD or entities, which Office files "
+                              "never do")
+    start = 0
+    while data[start:start + 1] in _BOM_BYTES:  # what lstrip(BOM) would skip, without a copy
+        start += 1
+    m = _ENCODING.match(data, start)
     if m and m[1].lower().replace(b"-", b"").replace(b"_", b"") not in (b"utf8", b"utf16"):
         raise ReturnError(file, f"{part} is encoded as {m[1].decode('ascii')}; Office files "
                           "use only UTF-8 or UTF-16")
@@ -84,30 +101,40 @@ def zip_directory(path: Path) -> tuple[int, int] | None:
     """
     try:
         with path.open("rb") as fh:
-            size = fh.seek(0, 2)
-            start = max(0, size - (65535 + 22 + 20))
-            fh.seek(start)
-            tail = fh.read()
-            at = tail.rfind(b"PK\x05\x06")
-            if at < 0 or len(tail) - at < 22:
-                return None
-            entries = int.from_bytes(tail[at + 10:at + 12], "little")
-            central = int.from_bytes(tail[at + 12:at + 16], "little")
-            loc = at - 20
-            if loc >= 0 and tail[loc:loc + 4] == b"PK\x06\x07":
-                fh.seek(int.from_bytes(tail[loc + 8:loc + 16], "little"))
-                rec = fh.read(56)
-                if rec[:4] == b"PK\x06\x06" and len(rec) == 56:
-                    entries = max(entries, int.from_bytes(rec[32:40], "little"))
-                    central = max(central, int.from_bytes(rec[40:48], "little"))
+            return _end_record(fh)
+    except OSError:
+        return None
+
+
+def _end_record(fh: BinaryIO) -> tuple[int, int] | None:
+    """`zip_directory` of an open file (or a file's bytes in a BytesIO)."""
+    try:
+        size = fh.seek(0, 2)
+        start = max(0, size - (65535 + 22 + 20))
+        fh.seek(start)
+        tail = fh.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            return None
+        entries = int.from_bytes(tail[at + 10:at + 12], "little")
+        central = int.from_bytes(tail[at + 12:at + 16], "little")
+        loc = at - 20
+        if loc >= 0 and tail[loc:loc + 4] == b"PK\x06\x07":
+            fh.seek(int.from_bytes(tail[loc + 8:loc + 16], "little"))
+            rec = fh.read(56)
+            if rec[:4] == b"PK\x06\x06" and len(rec) == 56:
+                entries = max(entries, int.from_bytes(rec[32:40], "little"))
+                central = max(central, int.from_bytes(rec[40:48], "little"))
     except (OSError, ValueError):
         return None
     return entries, central
 
 
-def open_zip(path: Path, file: str, max_entries: int = MAX_ENTRIES) -> zipfile.ZipFile:
-    """A zip opened only after its declared directory is checked against `max_entries`."""
-    declared = zip_directory(path)
+def open_zip(path: Path | BinaryIO, file: str, max_entries: int = MAX_ENTRIES
+             ) -> zipfile.ZipFile:
+    """A zip (a path, or an open file) opened only after its declared directory is checked
+    against `max_entries`."""
+    declared = zip_directory(path) if isinstance(path, Path) else _end_record(path)
     if declared is not None and (declared[0] > max_entries
                                  or declared[1] > max_entries * CENTRAL_BYTES_PER_ENTRY):
         raise ReturnError(file, f"the zip package has more than {max_entries} parts "
@@ -118,10 +145,23 @@ def open_zip(path: Path, file: str, max_entries: int = MAX_ENTRIES) -> zipfile.Z
         raise ReturnError(file, f"the file is damaged or truncated ({exc})") from None
 
 
+def _inflated(body: memoryview, size: int) -> Iterator[bytes]:
+    """A raw deflate stream inflated in pieces of at most `size` bytes."""
+    inflater = zlib.decompressobj(-15)
+    pending: bytes | memoryview = body
+    while True:
+        chunk = inflater.decompress(pending, size)
+        if not chunk:  # nothing more to inflate (or a stream that makes no progress)
+            break
+        pending = inflater.unconsumed_tail
+        yield chunk
+    rest = inflater.flush()
+    if rest:
+        yield rest
+
+
 def normalise_time(text: str) -> str | None:
     """An ISO 8601 / W3CDTF time as UTC 'YYYY-MM-DDTHH:MM:SSZ', or None if it is not one."""
-    import datetime as dt
-
     raw = text.strip().replace("Z", "+00:00")
     try:
         when = dt.datetime.fromisoformat(raw)
@@ -145,8 +185,14 @@ class Package:
             raise ReturnError(self.file, f"cannot read the file ({exc.strerror})") from None
         if size > MAX_FILE_BYTES:
             raise ReturnError(self.file, f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
-        with path.open("rb") as fh:
-            magic = fh.read(8)
+        try:
+            with path.open("rb") as fh:
+                # a return is small: one read gives the zip its bytes (no re-reading the tail,
+                # no seeks on disk per part); a large file is read from disk as needed
+                whole = fh.read(size + 1) if size <= IN_MEMORY_BYTES else fh.read(8)
+        except OSError as exc:
+            raise ReturnError(self.file, f"cannot read the file ({exc.strerror})") from None
+        magic = whole[:8]
         if magic == OLE_MAGIC:
             raise ReturnError(
                 self.file,
@@ -155,7 +201,8 @@ class Package:
             )
         if not magic.startswith(b"PK"):
             raise ReturnError(self.file, f"not a .{kind} file (not a zip package)")
-        self.zip = open_zip(path, self.file)
+        self._bytes = whole if size <= IN_MEMORY_BYTES else None
+        self.zip = open_zip(io.BytesIO(whole) if self._bytes is not None else path, self.file)
         try:
             self._check_entries()
         except ReturnError:
@@ -181,8 +228,7 @@ class Package:
         if declared > MAX_TOTAL_BYTES:
             raise ReturnError(self.file, "the package is too large to read")
         self._check_overlap(infos)
-        names = {i.filename.casefold() for i in infos}
-        if any(n.endswith("vbaproject.bin") for n in names):
+        if any(n.endswith("vbaproject.bin") for n in seen):
             raise ReturnError(
                 self.file, "the file contains macros (a macro-enabled document); save it "
                 "without macros (.docx / .xlsx) and send it again"
@@ -213,34 +259,70 @@ class Package:
 
     def read(self, name: str) -> bytes:
         """A part's bytes, inflating at most the limits whatever its header claims."""
+        return b"".join(self.chunks(name))
+
+    def chunks(self, name: str, size: int = 1 << 16) -> Iterator[bytes]:
+        """A part's bytes as they inflate, in pieces of at most `size` bytes, stopping with a
+        ReturnError at the limits whatever its header claims."""
         try:
             info = self.zip.getinfo(name)
         except KeyError:
             raise ReturnError(self.file, f"the part {name} is missing") from None
         limit = MAX_ENTRY_BYTES
-        chunks: list[bytes] = []
         got = 0
         try:
-            with self.zip.open(info) as fh:
-                while True:
-                    chunk = fh.read(1 << 16)
-                    if not chunk:
-                        break
-                    got += len(chunk)
-                    self._total += len(chunk)
-                    if got > limit or self._total > MAX_TOTAL_BYTES:
-                        raise ReturnError(self.file, f"the part {name} inflates beyond the limit")
-                    if got > RATIO_GRACE_BYTES and got > MAX_RATIO * max(info.compress_size, 1):
-                        raise ReturnError(
-                            self.file, f"the part {name} is compressed suspiciously (zip bomb?)"
-                        )
-                    chunks.append(chunk)
+            for chunk in self._pieces(info, size):
+                got += len(chunk)
+                self._total += len(chunk)
+                if got > limit or self._total > MAX_TOTAL_BYTES:
+                    raise ReturnError(self.file, f"the part {name} inflates beyond the limit")
+                if got > RATIO_GRACE_BYTES and got > MAX_RATIO * max(info.compress_size, 1):
+                    raise ReturnError(
+                        self.file, f"the part {name} is compressed suspiciously (zip bomb?)"
+                    )
+                yield chunk
         except ReturnError:
             raise
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
                 zlib.error) as exc:
             raise ReturnError(self.file, f"the part {name} is damaged ({exc})") from None
-        return b"".join(chunks)
+
+    def _pieces(self, info: zipfile.ZipInfo, size: int) -> Iterator[bytes]:
+        """A member's bytes as they inflate. In a package held in memory, a stored or deflated
+        member is inflated straight from its bytes: what `ZipFile.open` does, with its checks
+        (the local header's signature and name, no encryption, the CRC-32 and size at the
+        end), without its per-member set-up, which costs more than inflating a small part."""
+        data = self._bytes
+        if data is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            with self.zip.open(info) as fh:
+                while chunk := fh.read(size):
+                    yield chunk
+            return
+        at = info.header_offset
+        head = data[at:at + 30]
+        if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("bad magic number for the part's header")
+        name_end = at + 30 + int.from_bytes(head[26:28], "little")
+        utf8 = int.from_bytes(head[6:8], "little") & 0x800
+        if data[at + 30:name_end].decode("utf-8" if utf8 else "cp437") != info.orig_filename:
+            raise zipfile.BadZipFile("the part's names in the directory and its header differ")
+        if info.flag_bits & 0x61:
+            raise NotImplementedError("encrypted or patched data")
+        start = name_end + int.from_bytes(head[28:30], "little")
+        body = memoryview(data)[start:start + info.compress_size]
+        if len(body) != info.compress_size:
+            raise zipfile.BadZipFile("the part is truncated")
+        crc = got = 0
+        if info.compress_type == zipfile.ZIP_STORED:
+            pieces: Iterator[bytes] = (bytes(body[i:i + size]) for i in range(0, len(body), size))
+        else:
+            pieces = _inflated(body, size)
+        for chunk in pieces:
+            crc = zlib.crc32(chunk, crc)
+            got += len(chunk)
+            yield chunk
+        if got != info.file_size or crc != info.CRC:
+            raise zipfile.BadZipFile(f"bad CRC-32 or size for the part {info.filename}")
 
     def xml(self, name: str) -> etree._Element:
         return parse_xml(self.read(name), self.file, name)
@@ -257,7 +339,7 @@ class Package:
             root = self.xml("docProps/core.xml")
         except ReturnError:
             return None
-        node = root.find("{http://purl.org/dc/terms/}modified")
+        node = next(root.iterchildren("{http://purl.org/dc/terms/}modified"), None)
         return normalise_time(node.text) if node is not None and node.text else None
 
     def content_types(self) -> str:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +47,7 @@ DATE_BUILTINS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *rang
 HEAD_BYTES = 64 * 1024
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One cell: its native value, and a formula or error value when it holds one."""
 
@@ -97,14 +95,17 @@ class Facts:
 
 
 _FACTS: dict[tuple[Any, ...], Facts] = {}
-_DATES: dict[bytes, list[bool]] = {}
+_DATES: dict[Any, list[bool]] = {}
+_PLAIN_TYPES: dict[Any, bool] = {}  # [Content_Types].xml seen to declare no macro content
 _CACHE_SIZE = 64
 
 
 def _stamp(pkg: Package, name: str) -> tuple[str, int, int, int] | None:
-    """A part's name, CRC-32 and sizes from the zip directory: what the workbook facts are
-    kept by, so the parts every return of one form shares are not inflated again. (zipfile
-    checks the CRC whenever a part is read, and the values themselves are always read.)"""
+    """A part's name, CRC-32 and sizes from the zip directory: what the workbook facts, the
+    date styles and the content types' verdict are kept by, so the parts every return of one
+    form shares are not inflated again. (zipfile checks the CRC whenever a part is read, and
+    the values themselves are always read. A part forged to match another's stamp gets that
+    part's meaning: no more than sending that part itself.)"""
     try:
         info = pkg.zip.getinfo(name)
     except KeyError:
@@ -113,7 +114,7 @@ def _stamp(pkg: Package, name: str) -> tuple[str, int, int, int] | None:
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    """Keep a parse result by the exact bytes it came from (same bytes, same result)."""
+    """Keep a parse result by the stamp of the part it came from."""
     if len(cache) >= _CACHE_SIZE:
         cache.pop(next(iter(cache)))
     cache[key] = value
@@ -123,17 +124,22 @@ class Book:
     """An opened workbook: its sheets, names and the parts cells need to be read.
 
     What the small parts that every return of one form shares byte for byte say (the
-    relationships and workbook.xml, kept by their zip directory entries; the date styles of
-    styles.xml, kept by its bytes) is worked out once for many returns.
+    content types, the relationships and workbook.xml, the date styles of styles.xml) is
+    worked out once for many returns, kept by their zip directory entries (`_stamp`).
     """
 
     def __init__(self, pkg: Package) -> None:
         self.pkg = pkg
         self.file = pkg.file
-        types = pkg.content_types()
-        if any(t in types for t in MACRO_TYPES):
-            raise ReturnError(self.file, "the workbook is macro-enabled or binary (.xlsm, "
-                              ".xlsb); save it as an Excel Workbook (.xlsx) and send it again")
+        types_key = _stamp(pkg, "[Content_Types].xml")
+        if types_key is None or types_key not in _PLAIN_TYPES:
+            types = pkg.content_types()
+            if any(t in types for t in MACRO_TYPES):
+                raise ReturnError(self.file, "the workbook is macro-enabled or binary (.xlsm, "
+                                  ".xlsb); save it as an Excel Workbook (.xlsx) and send it "
+                                  "again")
+            if types_key is not None:
+                _remember(_PLAIN_TYPES, types_key, True)
         key = tuple(_stamp(pkg, n) for n in ("_rels/.rels", "xl/workbook.xml",
                                               "xl/_rels/workbook.xml.rels"))
         facts = _FACTS.get(key) if all(key) else None
@@ -152,7 +158,7 @@ class Book:
         self._sst_part = facts.sst_part
         self._styles_part = facts.styles_part
         self._v, self._f, self._is = self.ns + "v", self.ns + "f", self.ns + "is"
-        self._t, self._r = self.ns + "t", self.ns + "r"
+        self._t, self._r, self._c = self.ns + "t", self.ns + "r", self.ns + "c"
         self._sst: list[etree._Element] | None = None
         self._sst_text: dict[int, str] = {}
         self._dates: list[bool] | None = None
@@ -206,9 +212,9 @@ class Book:
                 return s
         return None
 
-    def sharedxml_string(self, index: str | None, ref: str) -> str:
-        """Shared string number `index` (the text of a cell's <v>); only those asked for are
-        turned into text."""
+    def sharedxml_string(self, index: str | None, r: int, col: int) -> str:
+        """Shared string number `index` (the text of the <v> of the cell at row r, column
+        col); only those asked for are turned into text."""
         if self._sst is None:
             self._sst = []
             if self._sst_part and self.pkg.has(self._sst_part):
@@ -216,24 +222,29 @@ class Book:
                 self._sst = list(root.iterchildren(self.ns + "si"))
         text = (index or "").strip()
         if not (text.isascii() and text.isdigit()) or int(text) >= len(self._sst):
-            raise ReturnError(self.file, f"cell {ref} refers to a shared string that does not "
-                              "exist")
+            raise ReturnError(self.file, f"cell {col_letter(col)}{r} refers to a shared string "
+                              "that does not exist")
         n = int(text)
         hit = self._sst_text.get(n)
         if hit is None:
-            hit = self._sst_text[n] = xml_string(self._sst[n], self._t, self._r)
+            node = self._sst[n]
+            run = node[0] if len(node) == 1 else None
+            hit = self._sst_text[n] = (
+                L.unescape_xstring(run.text or "") if run is not None and run.tag == self._t
+                else xml_string(node, self._t, self._r))  # one plain run, as ever, or runs
         return hit
 
     def date_styles(self) -> list[bool]:
         """Per cell style (xf) index: does its number format show a date or time?"""
         if self._dates is None:
             self._dates = []
-            if self._styles_part and self.pkg.has(self._styles_part):
-                data = self.pkg.read(self._styles_part)
-                hit = _DATES.get(data)
+            stamp = _stamp(self.pkg, self._styles_part) if self._styles_part else None
+            if stamp is not None:
+                key = (self.ns, stamp)
+                hit = _DATES.get(key)
                 if hit is None:
-                    hit = self._parse_dates(parse_xml(data, self.file, self._styles_part))
-                    _remember(_DATES, data, hit)
+                    hit = self._parse_dates(self.pkg.xml(stamp[0]))
+                    _remember(_DATES, key, hit)
                 self._dates = hit
         return self._dates
 
@@ -252,20 +263,16 @@ class Book:
                 out.append(fid.isdigit() and int(fid) in DATE_BUILTINS)
         return out
 
-    def quick_text(self, c: etree._Element, r: int, col: int) -> str | None:
-        """A cell element's text (markers, tags, metadata)."""
-        cell = self.convert(entry_of(c, self.ns), r, col)
-        return cell.text() if cell is not None else None
-
     def entry_text(self, entry: Entry, r: int, col: int) -> str | None:
         """A cell's text, fast for a plain shared or inline string."""
         c, val, f = entry
         if f is None and val is not None:
             if val.tag == self._is:
-                if len(val) == 1 and val[0].tag == self._t:
-                    return L.unescape_xstring(val[0].text or "")
+                run = val[0] if len(val) == 1 else None
+                if run is not None and run.tag == self._t:
+                    return L.unescape_xstring(run.text or "")
             elif c.get("t") == "s":
-                return self.sharedxml_string(val.text, f"{col_letter(col)}{r}")
+                return self.sharedxml_string(val.text, r, col)
         cell = self.convert(entry, r, col)
         return cell.text() if cell is not None else None
 
@@ -274,15 +281,30 @@ class Book:
         when it holds nothing."""
         c, val, f = entry
         t = c.get("t") or "n"
-        node = val if val is not None and val.tag == self._is else None
-        raw = val.text if val is not None and node is None else None
-        if f is None and node is None and raw is None:
-            return None
-        cell = Cell(r, col, None, None if f is None else (f.text or ""))
-        if t == "s":
-            cell.value = self.sharedxml_string(raw, cell.ref)
-        elif t == "inlineStr":
-            cell.value = xml_string(node, self._t, self._r) if node is not None else None
+        if val is None:
+            node = raw = None
+        elif val.tag == self._is:
+            node, raw = val, None
+        else:
+            node, raw = None, val.text
+        if f is None:
+            if node is None and raw is None:
+                return None
+            cell = Cell(r, col, None)
+        else:
+            cell = Cell(r, col, None, f.text or "")
+        if t == "inlineStr":
+            if node is not None:
+                run = node[0] if len(node) == 1 else None
+                if run is not None and run.tag == self._t:  # one plain run, the usual case
+                    cell.value = L.unescape_xstring(run.text or "")
+                else:
+                    cell.value = xml_string(node, self._t, self._r)
+        elif t == "n":
+            if raw is not None:
+                cell.value = self._number(c, raw, r, col)
+        elif t == "s":
+            cell.value = self.sharedxml_string(raw, r, col)
         elif t == "str":
             cell.value = L.unescape_xstring(raw) if raw is not None else None
         elif t == "b":
@@ -291,13 +313,17 @@ class Book:
             cell.error = raw or "#VALUE!"
         elif t == "d":
             cell.value = raw
-        elif raw is not None:
-            s = c.get("s")
-            style = int(s) if s and s.isdigit() else 0
-            dates = self.date_styles()
-            cell.value = stored_number(raw, style < len(dates) and dates[style], self.date1904,
-                                 self.file, cell.ref)
+        elif raw is not None:  # any other type: the text read as a number
+            cell.value = self._number(c, raw, r, col)
         return cell
+
+    def _number(self, c: etree._Element, raw: str, r: int, col: int) -> Any:
+        """A stored number, a date when the cell's style shows one."""
+        s = c.get("s")
+        style = int(s) if s and s.isdigit() else 0
+        dates = self._dates if self._dates is not None else self.date_styles()
+        return stored_number(raw, style < len(dates) and dates[style], self.date1904,
+                             self.file, (r, col))
 
     def leading_rows(self, info: SheetInfo, until: str, limit: int = 40
                      ) -> list[tuple[str | None, str | None]]:
@@ -310,35 +336,31 @@ class Book:
         out: list[tuple[str | None, str | None]] = []
         seen = b""
         try:
-            with self.pkg.zip.open(info.part) as fh:
-                while len(seen) < HEAD_BYTES:
-                    chunk = fh.read(2048)
-                    if not chunk:
-                        break
-                    seen += chunk
-                    refuse_dtd(seen, self.file, info.part)
-                    parser.feed(chunk)
-                    for _, row in parser.read_events():
-                        out.append(self._two_texts(row, len(out) + 1))
-                        if out[-1][0] == until or len(out) >= limit:
-                            return out
-        except ReturnError:
-            raise
-        except (etree.XMLSyntaxError, zipfile.BadZipFile, OSError, EOFError, ValueError,
-                zlib.error) as exc:
+            for chunk in self.pkg.chunks(info.part, 2048):
+                seen += chunk
+                refuse_dtd(seen, self.file, info.part)
+                parser.feed(chunk)
+                for _, row in parser.read_events():
+                    out.append(self.two_texts(row, len(out) + 1))
+                    if out[-1][0] == until or len(out) >= limit:
+                        return out
+                if len(seen) >= HEAD_BYTES:
+                    break
+        except etree.XMLSyntaxError as exc:
             raise ReturnError(self.file, f"{info.part} is damaged ({exc})") from None
         return out
 
-    def _two_texts(self, row: etree._Element, default: int) -> tuple[str | None, str | None]:
+    def two_texts(self, row: etree._Element, default: int) -> tuple[str | None, str | None]:
+        """The texts of columns A and B of a row (numbered `default` if it says no number)."""
         r_attr = row.get("r")
         r = int(r_attr) if r_attr and r_attr.isdigit() else default
-        texts: dict[int, str | None] = {}
-        for i, el in enumerate(row.iterchildren(self.ns + "c"), start=1):
+        texts: list[str | None] = [None, None, None]
+        for i, el in enumerate(row.iterchildren(self._c), start=1):
             ref = el.get("r")
-            pos = split_ref(ref) if ref else (r, i)
-            if pos is not None and pos[1] in (1, 2):
-                texts[pos[1]] = self.quick_text(el, r, pos[1])
-        return texts.get(1), texts.get(2)
+            col = i if not ref else (split_ref(ref) or (0, 0))[1]
+            if 0 < col <= 2:
+                texts[col] = self.entry_text(entry_of(el, self.ns), r, col)
+        return texts[1], texts[2]
 
     def custom_properties(self) -> dict[str, str]:
         part = "docProps/custom.xml"

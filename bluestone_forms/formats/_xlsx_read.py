@@ -9,11 +9,12 @@ input is reported and never evaluated; every other value goes through the one co
 
 from __future__ import annotations
 
+import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from lxml import etree
 
@@ -23,7 +24,7 @@ from ..records import ReadResult, Record
 from ..slots import Slot, slots
 from ..spec import FormSpec
 from . import _xlsx_layout as L
-from ._package import Package
+from ._package import Package, parse_xml
 from ._xlsx_parts import Book, Cell, SheetInfo
 from ._xlsx_refs import col_letter, parse_name_ref
 from ._xlsx_sheet import Sheet, sheet_cells
@@ -78,7 +79,7 @@ def open_book(pkg: Package) -> Opened:
     meta_info = book.sheet(L.META_SHEET)
     head: dict[str, str] = {}
     if meta_info is not None:
-        head = {a: (b or "").strip() for a, b in book.leading_rows(meta_info, L.MAP_HEADING)
+        head = {a: (b or "").strip() for a, b in leading_rows(book, meta_info, L.MAP_HEADING)
                 if a and a != L.MAP_HEADING}
     if FORM_ID not in head:
         props = book.custom_properties()
@@ -103,7 +104,63 @@ def open_book(pkg: Package) -> Opened:
     return Opened(book, identity, layout, sheet, issues)
 
 
-def _raw(slot: Slot, cell: Cell | None, where: str, file: str, row: int | None,
+_FIRST_TAG = re.compile(rb"<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)[\s/>]")
+_ROWS_TAG = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?sheetData)[\s/>]")
+
+
+def leading_rows(book: Book, info: SheetInfo, until: str, limit: int = 40
+                 ) -> list[tuple[str | None, str | None]]:
+    """`Book.leading_rows`, in one quick parse when the rows wanted are in the part's first
+    4 KB (where the metadata sheet keeps the identity, whoever saved it last): those bytes,
+    cut after the row that holds `until` (or after their last complete row) and closed with
+    the end tags of sheetData and of the root as the part spells them, are parsed as one
+    piece, about a third of what the pull parser costs. Anything else (no such cut, a cut that
+    does not parse, the rows wanted not all there) is read the long way, which also says what
+    is wrong."""
+    head = next(book.pkg.chunks(info.part, 4096), b"") if book.pkg.has(info.part) else b""
+    root_tag, rows_tag = _FIRST_TAG.search(head), _ROWS_TAG.search(head)
+    at = head.find(b">" + until.encode() + b"<")  # as an inline string: cut after its row
+    end = head.find(b"row>", at) if at >= 0 else head.rfind(b"row>")
+    if root_tag and rows_tag and end > rows_tag.end():
+        try:
+            root = parse_xml(head[:end + 4] + b"</" + rows_tag[1] + b"></" + root_tag[1] + b">",
+                             book.file, info.part)
+        except ReturnError:
+            return book.leading_rows(info, until, limit)
+        out: list[tuple[str | None, str | None]] = []
+        for row in root.iter(book.ns + "row"):
+            out.append(book.two_texts(row, len(out) + 1))
+            if out[-1][0] == until or len(out) >= limit:
+                return out
+    return book.leading_rows(info, until, limit)
+
+
+class Where(Mapping[str, str]):
+    """Where each answer's cell is ("Form!C12"), put into words only when an issue needs it
+    (a return without issues never formats a cell reference). `places` gives each answer's
+    (row, column), or its column when `row` is given (a register row)."""
+
+    def __init__(self, sheet: str, places: Mapping[str, Any], row: int | None = None) -> None:
+        self._sheet, self._places, self._row = sheet, places, row
+
+    def __getitem__(self, key: str) -> str:
+        place = self._places[key]
+        r, c = place if self._row is None else (self._row, place)
+        return f"{self._sheet}!{col_letter(c)}{r}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._places)
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+
+def _plain(cell: Cell | None) -> TypeGuard[Cell]:
+    """A cell holding a value as such (no formula, no error value): the usual case."""
+    return cell is not None and cell.formula is None and cell.error is None
+
+
+def _raw(slot: Slot, cell: Cell | None, where: Mapping[str, str], file: str, row: int | None,
          own: list[Issue]) -> Any:
     """The raw content of an input cell for the codec; formulas and errors become Issues."""
     if cell is None:
@@ -111,11 +168,11 @@ def _raw(slot: Slot, cell: Cell | None, where: str, file: str, row: int | None,
     if cell.formula is not None:
         own.append(Issue(slot.key, f"{slot.label}: the cell holds a formula (={cell.formula}); "
                          "type the answer itself, formulas are never read", "=" + cell.formula,
-                         where, file, row))
+                         where[slot.key], file, row))
         return None
     if cell.error is not None:
         own.append(Issue(slot.key, f"{slot.label}: the cell holds the error value {cell.error}",
-                         cell.error, where, file, row))
+                         cell.error, where[slot.key], file, row))
         return None
     return cell.value
 
@@ -125,6 +182,8 @@ def _finish(spec: FormSpec, identity: Identity, raw: Mapping[str, Any],
             own: list[Issue]) -> tuple[Record, list[Issue]]:
     """common.finish, without repeating a problem already reported for the same cell."""
     record, issues = finish(spec, identity, raw, where, file, row)
+    if not own:
+        return record, issues
     mine = {i.field for i in own}
     kept = [i for i in issues if i.field not in mine]
     return record, own + kept
@@ -187,23 +246,22 @@ def locate_register(book: Book, sheet: Sheet) -> tuple[int, dict[str, int], list
 
 
 def _read_form(spec: FormSpec, opened: Opened, cells: Sheet) -> tuple[Record, list[Issue]]:
-    book, sheet = opened.book, opened.sheet
-    file = book.file
-    found, doubled = locate_form(book, cells, spec)
+    file = opened.book.file
+    found, doubled = locate_form(opened.book, cells, spec)
     raw: dict[str, Any] = {}
-    where: dict[str, str] = {}
     own: list[Issue] = []
     for slot in doubled:
         own.append(Issue(slot.key, f"{slot.label}: the row or column of this answer appears "
                          "twice (copied rows or columns?); it cannot be read safely",
                          None, None, file))
         raw[slot.key] = None
-    name = sheet.name
+    where = Where(opened.sheet.name, found)
     for slot, _, _ in L.slot_tags(spec):
         pos = found.get(slot.key)
         if pos is not None:
-            where[slot.key] = f"{name}!{col_letter(pos[1])}{pos[0]}"
-            raw[slot.key] = _raw(slot, cells.cell(*pos), where[slot.key], file, None, own)
+            cell = cells.cell(*pos)
+            raw[slot.key] = cell.value if _plain(cell) else _raw(slot, cell, where, file, None,
+                                                                  own)
     return _finish(spec, opened.identity, raw, where, file, None, own)
 
 
@@ -227,15 +285,20 @@ def _read_register(spec: FormSpec, opened: Opened, cells: Sheet
     instance = opened.identity.instance_id or ""
     recs: list[Record] = []
     seen: dict[str, int] = {}
-    for r in [x for x in cells.rows if x > key_row]:
-        if not any(_filled(cells.cell(r, c)) for c in cells.columns(r) if c in wanted):
+    convert = book.convert
+    for r in cells.row_numbers():
+        if r <= key_row:
+            continue
+        entries = cells.grid[r]
+        got = {c: convert(entries[c], r, c) for c in entries if c in wanted}
+        if not any(_filled(cell) for cell in got.values()):
             continue
         raw: dict[str, Any] = {}
-        where: dict[str, str] = {}
+        where = Where(sheet.name, col_of, r)
         own: list[Issue] = []
         for slot, col in placed:
-            where[slot.key] = f"{sheet.name}!{col_letter(col)}{r}"
-            raw[slot.key] = _raw(slot, cells.cell(r, col), where[slot.key], file, r, own)
+            cell = got.get(col)
+            raw[slot.key] = cell.value if _plain(cell) else _raw(slot, cell, where, file, r, own)
         row_id = cells.text(r, 1)
         if not row_id:
             row_id = L.stray_row_id(instance, r)

@@ -22,6 +22,20 @@ MAX_COL = 16_384
 
 def split_ref(ref: str) -> tuple[int, int] | None:
     """"C12" -> (12, 3); None when it is not a cell reference on the sheet."""
+    pos = SEEN_REFS.get(ref)
+    if pos is None:
+        pos = _split_ref(ref)
+        if pos is not None:
+            if len(SEEN_REFS) >= 100_000:
+                SEEN_REFS.clear()
+            SEEN_REFS[ref] = pos
+    return pos
+
+
+SEEN_REFS: dict[str, tuple[int, int]] = {}  # references met lately (the same in every return)
+
+
+def _split_ref(ref: str) -> tuple[int, int] | None:
     letters = ref.rstrip("0123456789")
     col = _COLUMN_OF.get(letters)
     digits = ref[len(letters):]
@@ -61,14 +75,20 @@ Entry = tuple[etree._Element, etree._Element | None, etree._Element | None]
 
 def entry_of(c: etree._Element, ns: str) -> Entry:
     """A cell element with its value (<v> or <is>) and formula (<f>) children."""
+    tags = _CELL_TAGS.get(ns)
+    if tags is None:
+        tags = _CELL_TAGS[ns] = (ns + "v", ns + "is", ns + "f")
     val = f = None
     for child in c:
         tag = child.tag
-        if tag == ns + "v" or tag == ns + "is":
+        if tag == tags[0] or tag == tags[1]:
             val = child
-        elif tag == ns + "f":
+        elif tag == tags[2]:
             f = child
     return c, val, f
+
+
+_CELL_TAGS: dict[str, tuple[str, str, str]] = {}
 
 
 def xml_string(node: etree._Element, t_tag: str, r_tag: str) -> str:
@@ -84,19 +104,28 @@ def xml_string(node: etree._Element, t_tag: str, r_tag: str) -> str:
     return L.unescape_xstring("".join(parts))
 
 
-def stored_number(raw: str, is_date: bool, date1904: bool, file: str, ref: str) -> Any:
+def stored_number(raw: str, is_date: bool, date1904: bool, file: str, at: tuple[int, int]
+                  ) -> Any:
     """A stored number as the value a person typed: Excel keeps 15 significant digits.
 
     Why round: Excel (and openpyxl, and LibreOffice) may write the double nearest to a typed
     71.82 as "71.819999999999993" or "71.81999999999999"; what the person typed, and what every
-    spreadsheet shows, is 71.82. Whole numbers come back as int, others as Decimal.
+    spreadsheet shows, is 71.82. Whole numbers come back as int, others as Decimal. `at` is
+    the cell's (row, column), named only if the number is damaged.
     """
+    text = raw.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 15:  # the common case, quickly
+        whole = int(text)
+        if is_date:
+            when = L.from_serial(float(whole), date1904)
+            return when if when is not None else float(whole)
+        return whole
     try:
-        exact = Decimal(raw.strip())
+        exact = Decimal(text)
     except InvalidOperation:
         exact = Decimal("NaN")
     if not exact.is_finite():
-        raise ReturnError(file, f"cell {ref} holds a damaged number {raw!r}")
+        raise ReturnError(file, f"cell {col_letter(at[1])}{at[0]} holds a damaged number {raw!r}")
     if is_date:
         when = L.from_serial(float(exact), date1904)
         return when if when is not None else float(exact)

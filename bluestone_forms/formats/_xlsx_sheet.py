@@ -1,19 +1,117 @@
-"""One worksheet of a returned workbook, read lazily (see `Sheet`)."""
+"""One worksheet of a returned workbook, read lazily (see `Sheet`), and parsed only as far as
+its cells go (see `parse_sheet`)."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from lxml import etree
 
 from ..errors import ReturnError
+from ._package import HEAD_BYTES, parse_xml, refuse_dtd
 from ._xlsx_parts import Book, Cell, SheetInfo
-from ._xlsx_refs import Entry, col_letter, entry_of, split_ref
+from ._xlsx_refs import SEEN_REFS, Entry, col_letter, entry_of, split_ref
+
+BIG_SHEET_BYTES = 2 * 1024 * 1024  # a part larger than this is parsed in slices
+PRUNE_BYTES = 256 * 1024  # parsed between two prunings of a large sheet
+CHUNK_BYTES = 64 * 1024  # inflated at a time
 
 
 def sheet_cells(book: Book, info: SheetInfo) -> Sheet:
     """A sheet whose cells are converted only when asked for."""
-    return Sheet(book, info, book.pkg.xml(info.part))
+    return Sheet(book, info, parse_sheet(book.pkg.chunks(info.part, CHUNK_BYTES), book.file,
+                                         info.part))
+
+
+def parse_sheet(chunks: Iterable[bytes], file: str, part: str) -> etree._Element:
+    """A worksheet part, as it inflates, parsed as far as the end of its cells (`sheetData`).
+
+    Why: what follows the cells (merged ranges, data validations with their texts, print
+    settings) is half of a form sheet's XML and none of its answers. The part is cut after the
+    last "sheetData" and closed with the part's own last end tag; only when that parses is it
+    used, so a cut in the wrong place (a comment, a text) means the whole part is parsed
+    instead. A part too large for one tree (a million empty rows, say) is parsed a slice at a
+    time, dropping the rows with nothing in them as it goes (see `_parse_pruned`).
+    """
+    pieces = iter(chunks)
+    head: list[bytes] = []
+    size = 0
+    for chunk in pieces:
+        head.append(chunk)
+        size += len(chunk)
+        if size > BIG_SHEET_BYTES:
+            return _parse_pruned(head, pieces, file, part)
+    data = b"".join(head)
+    at = data.rfind(b"sheetData")
+    end = data.find(b">", at) if at >= 0 else -1
+    close = data.rfind(b"</")
+    if 0 <= end < close:
+        try:
+            return parse_xml(data[:end + 1] + data[close:], file, part)
+        except ReturnError:
+            pass  # not a real end of the cells: the whole part says what is wrong, if anything
+    return parse_xml(data, file, part)
+
+
+def _parse_pruned(head: list[bytes], rest: Iterator[bytes], file: str, part: str
+                  ) -> etree._Element:
+    """A large worksheet parsed as it inflates. After each slice the finished rows of
+    sheetData are taken out of the tree, and those that hold no value are dropped, so memory
+    follows the filled rows, not the part; the kept rows are put back in order at the end."""
+    refuse_dtd(b"".join(head)[:HEAD_BYTES], file, part)
+    parser = etree.XMLPullParser(events=("start",), tag="{*}sheetData", resolve_entities=False,
+                                 no_network=True, load_dtd=False, huge_tree=False)
+    rows: etree._Element | None = None
+    held: list[etree._Element] = []
+    fed = 0
+    try:
+        for chunk in itertools.chain(head, rest):
+            parser.feed(chunk)
+            fed += len(chunk)
+            if fed >= PRUNE_BYTES:
+                fed = 0
+                for _, el in parser.read_events():
+                    rows = el if rows is None else rows
+                if rows is not None:
+                    _prune(rows, held)
+        root = parser.close()
+    except etree.XMLSyntaxError as exc:
+        raise ReturnError(file, f"{part} is not well-formed XML ({exc.msg})") from None
+    if rows is not None:
+        _prune(rows, held, finished=True)
+        rows[0:0] = held
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.doctype:
+        raise ReturnError(file, f"{part} declares a DTD, which Office files never do")
+    return root
+
+
+def _prune(rows: etree._Element, held: list[etree._Element], finished: bool = False) -> None:
+    """Take the children of sheetData out of the tree (but the last, which may still be being
+    parsed, unless the parse is `finished`), keeping in `held` those a reader needs: rows with
+    a value, a formula or an inline string, and a run of empty rows when the row after it has
+    no number of its own (its number is counted on from them). lxml finds the values in C, so
+    an empty row costs no Python."""
+    last = len(rows) - (0 if finished else 1)
+    if last <= 0:
+        return
+    full = set()
+    for el in rows.iter("{*}v", "{*}f", "{*}is"):
+        up = el.getparent()
+        while up is not None and up is not rows:
+            el, up = up, up.getparent()
+        full.add(el)
+    start = 0
+    for mark in [*sorted(i for i in map(rows.index, full) if i < last), last]:
+        after = rows[mark] if mark < len(rows) else None  # none after the last, once finished
+        if mark > start and after is not None and after.get("r") is None:
+            held.extend(rows[start:mark])
+        if mark < last:
+            held.append(rows[mark])
+        start = mark + 1
+    del rows[0:last]
 
 
 class Sheet:
@@ -22,7 +120,7 @@ class Sheet:
     Why this shape: a form sheet is mostly labels and empty styled input cells, and converting
     every cell costs more than parsing the XML. One pass, in which lxml walks the tree in C and
     hands back only values, inline strings and formulas, indexes the cells that hold anything
-    by reference; only the cells a reader asks for are converted. Cells without an `r`
+    by row and column; only the cells a reader asks for are converted. Cells without an `r`
     attribute (allowed, written by a few tools) are placed after the previous cell by a
     slower walk.
     """
@@ -30,32 +128,45 @@ class Sheet:
     def __init__(self, book: Book, info: SheetInfo, root: etree._Element) -> None:
         self.book = book
         self.info = info
-        self._done: dict[str, Cell | None] = {}
-        self._rows: dict[int, list[int]] | None = None
-        self.filled: dict[str, Entry] = {}
+        self._bad: str | None = None  # a filled cell's reference that is not one
+        # row -> column -> (cell element, value or inline string element, formula element)
+        self.grid: dict[int, dict[int, Entry]] = {}
         ns = book.ns
-        c_tag, f_tag = ns + "c", ns + "f"
-        filled: dict[str, list[Any]] = {}
-        for el in root.iter(ns + "v", ns + "f", ns + "is"):
-            c = el.getparent()
-            if c is None or c.tag != c_tag:
-                continue
-            ref = c.get("r")
-            if ref is None:  # placed by position: walk the whole sheet instead
-                self.filled = self._walk(root)
-                return
-            entry = filled.get(ref)
-            if entry is None:
-                entry = filled[ref] = [c, None, None]
-            elif entry[0] is not c:
-                raise ReturnError(book.file, f"{info.part} has the cell {ref} twice")
-            entry[2 if el.tag == f_tag else 1] = el
-        self.filled = {k: (v[0], v[1], v[2]) for k, v in filled.items()}
+        c_tag = ns + "c"
+        grid: dict[int, dict[int, Any]] = {}
+        seen = SEEN_REFS  # split_ref's memory of references, asked first (saves a call each)
+        # values and inline strings, then formulas (rare): lxml finds them in C
+        for index, found in ((1, root.iter(ns + "v", ns + "is")), (2, root.iter(ns + "f"))):
+            for el in found:
+                c = el.getparent()
+                if c is None or c.tag != c_tag:
+                    continue
+                ref = c.get("r")
+                if ref is None:  # placed by position: walk the whole sheet instead
+                    self.grid = self._walk(root)
+                    return
+                pos = seen.get(ref) or split_ref(ref)
+                if pos is None:
+                    self._bad = ref
+                    continue
+                r, col = pos
+                row = grid.get(r)
+                if row is None:
+                    row = grid[r] = {}
+                entry = row.get(col)
+                if entry is None:
+                    row[col] = (c, el, None) if index == 1 else (c, None, el)
+                elif entry[0] is not c:
+                    raise ReturnError(book.file, f"{info.part} has the cell {ref} twice")
+                else:
+                    row[col] = (c, el, entry[2]) if index == 1 else (c, entry[1], el)
+        self.grid = grid
 
-    def _walk(self, root: etree._Element) -> dict[str, Entry]:
-        """Every filled cell by reference, placing cells and rows that carry no reference."""
+    def _walk(self, root: etree._Element) -> dict[int, dict[int, Any]]:
+        """Every filled cell by row and column, placing cells and rows that carry no
+        reference."""
         ns = self.book.ns
-        out: dict[str, Entry] = {}
+        out: dict[int, dict[int, Any]] = {}
         data = root.find(ns + "sheetData")
         r = 0
         for row in data.iterchildren(ns + "row") if data is not None else ():
@@ -71,61 +182,50 @@ class Sheet:
                 r, col = pos
                 entry = entry_of(el, ns)
                 if entry[1] is not None or entry[2] is not None:
-                    key = f"{col_letter(col)}{r}"
-                    if key in out:
+                    cells = out.setdefault(r, {})
+                    if col in cells:
                         raise ReturnError(self.book.file, f"{self.info.part} has the cell "
-                                          f"{key} twice")
-                    out[key] = entry
+                                          f"{col_letter(col)}{r} twice")
+                    cells[col] = entry
         return out
 
     @property
     def rows(self) -> dict[int, list[int]]:
-        """Row number -> the columns of its filled cells (references checked here)."""
-        if self._rows is None:
-            rows: dict[int, list[int]] = {}
-            for ref in self.filled:
-                pos = split_ref(ref)
-                if pos is None:
-                    raise ReturnError(self.book.file,
-                                      f"{self.info.part} has a bad cell reference {ref!r}")
-                rows.setdefault(pos[0], []).append(pos[1])
-            self._rows = {r: sorted(cols) for r, cols in sorted(rows.items())}
-        return self._rows
+        """Row number -> the columns of its filled cells, in order (every filled cell's
+        reference checked)."""
+        return {r: sorted(self.grid[r]) for r in self.row_numbers()}
+
+    def row_numbers(self) -> list[int]:
+        """The numbers of the rows with filled cells, in order (every filled cell's reference
+        checked)."""
+        if self._bad is not None:
+            raise ReturnError(self.book.file,
+                              f"{self.info.part} has a bad cell reference {self._bad!r}")
+        return sorted(self.grid)
 
     def columns(self, r: int) -> list[int]:
         """The columns of row r's filled cells."""
-        if self._rows is not None:
-            return self._rows.get(r, [])
-        digits = str(r)
-        cols = []
-        for ref in self.filled:
-            if ref.endswith(digits) and ref[: -len(digits)].isalpha():
-                pos = split_ref(ref)
-                if pos is not None and pos[0] == r:
-                    cols.append(pos[1])
-        return sorted(cols)
+        return sorted(self.grid.get(r, ()))
 
     def column_a(self) -> dict[int, str]:
-        """The text in column A of every row that has some (where the tags are)."""
+        """The text in column A of every row that has some (where the tags are); in no
+        particular order (readers look tags up and count them)."""
         out: dict[int, str] = {}
         text_of = self.book.entry_text
-        for ref, entry in self.filled.items():
-            if ref[0] == "A" and ref[1:].isdigit():
-                r = int(ref[1:])
+        for r, cells in self.grid.items():
+            entry = cells.get(1)
+            if entry is not None:
                 text = text_of(entry, r, 1)
                 if text:
                     out[r] = text
-        return dict(sorted(out.items()))
+        return out
 
     def cell(self, r: int, c: int) -> Cell | None:
-        ref = f"{col_letter(c)}{r}"
-        if ref in self._done:
-            return self._done[ref]
-        entry = self.filled.get(ref)
-        cell = None if entry is None else self.book.convert(entry, r, c)
-        self._done[ref] = cell
-        return cell
+        row = self.grid.get(r)
+        entry = None if row is None else row.get(c)
+        return None if entry is None else self.book.convert(entry, r, c)
 
     def text(self, r: int, c: int) -> str | None:
-        entry = self.filled.get(f"{col_letter(c)}{r}")
+        row = self.grid.get(r)
+        entry = None if row is None else row.get(c)
         return None if entry is None else self.book.entry_text(entry, r, c)

@@ -33,8 +33,11 @@ by format, not by id). It drops the workbook's structure lock and the frozen pan
 needed to read a return.
 
 Reading. The parts are parsed with lxml through `_package` (see `_xlsx_parts`): the input
-sheet, shared strings, workbook.xml, styles.xml (to tell date cells from numbers by their
-number format) and the first rows of the metadata sheet. Numbers are read to the 15
+sheet as far as the end of its cells (a sheet over 2 MB in slices, keeping only the rows that
+hold something: see `_xlsx_sheet`), shared strings, workbook.xml, styles.xml (to tell date
+cells from numbers by their number format) and the first rows of the metadata sheet; what
+every return of one form shares (workbook.xml, styles, content types) is worked out once;
+`bench/bench_xlsx.py` times a read against parsing the sheet alone. Numbers are read to the 15
 significant digits Excel keeps (Excel may store a typed 71.82 as 71.819999999999993), dates
 from their serial numbers (1900 or 1904 system), a formula or error value in an input is an
 Issue naming the cell (`Form!C12`, or `Register!D7` with `Issue.row`), never evaluated.
