@@ -18,7 +18,6 @@ from ..errors import ReturnError
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PAGES = 2000  # pages a return may have (the longest form prints on a few dozen)
-MAX_PAGES_SCANNED = MAX_PAGES
 MAX_STRUCTURE_INFLATED = 64 * 1024 * 1024  # one object or cross-reference stream, inflated
 MAX_STRUCTURE_TOTAL = 256 * 1024 * 1024  # all of them together
 MAX_STRUCTURE_STREAMS = 10_000
@@ -51,21 +50,19 @@ def open_return(path: Path) -> pikepdf.Pdf:
     file = str(path)
     try:
         size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(1024)
-            fh.seek(max(0, size - 2048))
-            tail = fh.read()
+        if size > MAX_FILE_BYTES:
+            raise ReturnError(file, f"the file is {size // (1024 * 1024)} MB; a form return is "
+                                    f"at most {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        data = path.read_bytes()
     except OSError as exc:
         raise ReturnError(file, f"cannot read the file ({exc.strerror})") from None
-    if size > MAX_FILE_BYTES:
-        raise ReturnError(file, f"the file is {size // (1024 * 1024)} MB; a form return is at "
-                                f"most {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    head, tail = data[:1024], data[-2048:]
     if b"%PDF-" not in head:
         raise ReturnError(file, "not a PDF file (it does not start with %PDF)")
     if b"%%EOF" not in tail:
         raise ReturnError(file, "the PDF is truncated or damaged (it has no end-of-file "
                                 "marker); send the complete file again")
-    check_structure_streams(path.read_bytes(), file)
+    check_structure_streams(data, file)
     try:
         pdf = pikepdf.open(path, inherit_page_attributes=False)  # pages: check_page_tree first
     except pikepdf.PasswordError:
@@ -104,8 +101,8 @@ def check_structure_streams(data: bytes, file: str) -> None:
         start = max(data.rfind(b"obj", max(0, m.start() - 8192), m.start()), m.start() - 8192, 0)
         head = data[start:kw[0]]
         if b"#" in head:
-            head = _NAME_ESCAPE.sub(lambda e: bytes([int(e[1], 16)]), head)
-        name = _NAME_ESCAPE.sub(lambda e: bytes([int(e[1], 16)]), m[0])
+            head = _unescape(head)
+        name = _unescape(m[0])
         what = "an object stream" if name == b"/ObjStm" else "a cross-reference stream"
         filters = _FILTER.search(head)
         names = re.findall(rb"/([A-Za-z0-9]+)", filters[1]) if filters else []
@@ -125,6 +122,11 @@ def check_structure_streams(data: bytes, file: str) -> None:
             raise ReturnError(file, f"the PDF's object streams inflate to more than "
                                     f"{MAX_STRUCTURE_TOTAL // (1024 * 1024)} MB; "
                                     "not a form return")
+
+
+def _unescape(text: bytes) -> bytes:
+    """PDF name escapes undone: b"/Obj#53tm" -> b"/ObjStm"."""
+    return _NAME_ESCAPE.sub(lambda e: bytes([int(e[1], 16)]), text)
 
 
 def _stream_after(data: bytes, at: int) -> tuple[int, int] | None:
@@ -222,7 +224,7 @@ def active_content(pdf: pikepdf.Pdf) -> list[str]:
         found.append("an XFA form (its scripts and data are ignored)")
     annots_seen = 0
     for number, page in enumerate(pdf.pages, start=1):
-        if number > MAX_PAGES_SCANNED:
+        if number > MAX_PAGES:
             break
         if "/AA" in page.obj:
             found.append(f"page {number}: page event actions")
