@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import openpyxl
 import pytest
@@ -26,7 +27,7 @@ from bluestone_forms import records, values
 from bluestone_forms.catalog import Catalog
 from bluestone_forms.errors import ReturnError
 from bluestone_forms.formats import _xlsx_layout as L
-from bluestone_forms.formats import xlsx
+from bluestone_forms.formats import _xlsx_read, xlsx
 from bluestone_forms.loader import load_spec_text
 from bluestone_forms.slots import Slot, slot_map, slots
 from bluestone_forms.spec import FormSpec
@@ -633,6 +634,28 @@ def test_xlsx_deleted_metadata_sheet_is_recognised_with_an_issue(tmp_path: Path)
     assert "deleted" in issue.message
 
 
+@pytest.mark.parametrize("custom", [None, b"<Properties", b"<Properties xmlns='x'/>"],
+                         ids=["stripped", "damaged", "foreign"])
+def test_xlsx_without_usable_properties_is_identified_by_its_metadata_sheet(
+        tmp_path: Path, custom: bytes | None) -> None:
+    """Some converters drop a workbook's custom properties; the hidden sheet still says who
+    the return is, and nothing is reported."""
+    path = filled_form(tmp_path)
+    bare = edit_zip(path, tmp_path / "bare.xlsx", {"docProps/custom.xml": custom})
+    result = xlsx.read(bare, catalog=catalog_of(EXCEL_SPEC))
+    assert result.issues == []
+    assert [(r.instance_id, r.values) for r in result.records] == [("i-3", SAMPLE)]
+
+
+def test_xlsx_identity_as_written_is_read_from_the_properties_alone(tmp_path: Path) -> None:
+    """The metadata sheet's rows cost about six times the properties part; with both there,
+    the sheet is not parsed."""
+    path = filled_form(tmp_path)
+    with mock.patch.object(_xlsx_read, "leading_rows", side_effect=AssertionError("parsed")):
+        result = xlsx.read(path, catalog=catalog_of(EXCEL_SPEC))
+    assert [(r.instance_id, r.values) for r in result.records] == [("i-3", SAMPLE)]
+
+
 def test_xlsx_no_identity_at_all_is_a_return_error(tmp_path: Path) -> None:
     path = filled_form(tmp_path)
     wb = openpyxl.load_workbook(path)
@@ -779,10 +802,12 @@ def test_xlsx_dtds_in_the_metadata_sheet_or_content_types_are_refused(tmp_path: 
         meta = z.read("xl/worksheets/sheet3.xml")
         types = z.read("[Content_Types].xml")
     wide = (dtd + meta.split(b"?>", 1)[-1]).replace(b'"1.0"?>', b'"1.0" encoding="UTF-16"?>')
-    cases = {"xl/worksheets/sheet3.xml": wide.decode().encode("utf-16"),
-             "[Content_Types].xml": dtd + types.split(b"?>", 1)[-1]}
-    for part, body in cases.items():
-        bad = edit_zip(good, tmp_path / "dtd.xlsx", {part: body})
+    # the metadata sheet is parsed when the properties do not say who the return is
+    cases: list[dict[str, bytes | None]] = [
+        {"xl/worksheets/sheet3.xml": wide.decode().encode("utf-16"), "docProps/custom.xml": None},
+        {"[Content_Types].xml": dtd + types.split(b"?>", 1)[-1]}]
+    for changes in cases:
+        bad = edit_zip(good, tmp_path / "dtd.xlsx", changes)
         with pytest.raises(ReturnError, match="DTD"):
             xlsx.read(bad, catalog=catalog_of(EXCEL_SPEC))
 
@@ -873,6 +898,31 @@ def test_xlsx_register_rows_inserted_above_and_between_are_handled(tmp_path: Pat
     assert len(set(ids)) == 3
     stray = [i for i in result.issues if i.field == "(form)"]
     assert [(i.row, i.where) for i in stray] == [(8, "Register!A8")]
+
+
+def test_xlsx_register_row_with_an_overlong_return_id_gets_a_derived_one(tmp_path: Path) -> None:
+    path = filled_register(tmp_path, [SAMPLE, SAMPLE])
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.REGISTER_SHEET]
+    first = next(r for r in range(1, 20) if ws.cell(row=r, column=1).value == L.row_id("i-4", 1))
+    ws.protection.sheet = False
+    ws.cell(row=first, column=1).value = "x" * 5000
+    wb.save(path)
+    result = xlsx.read(path, catalog=catalog_of(EXCEL_SPEC))
+    assert [r.values for r in result.records] == [SAMPLE, SAMPLE]
+    assert [r.instance_id for r in result.records] == [L.stray_row_id("i-4", first),
+                                                      L.row_id("i-4", 2)]
+    (issue,) = result.issues
+    assert (issue.row, issue.where) == (first, f"Register!A{first}")
+    assert "5,000 characters" in issue.message
+
+
+def test_xlsx_overlong_instance_id_is_a_return_error(tmp_path: Path) -> None:
+    path = filled_form(tmp_path)
+    long_id = edit_zip(path, tmp_path / "long.xlsx", {"docProps/custom.xml": zipfile.ZipFile(
+        path).read("docProps/custom.xml").replace(b">i-3<", b">" + b"7" * 201 + b"<")})
+    with pytest.raises(ReturnError, match="instance id is 201 characters long"):
+        xlsx.read(long_id, catalog=catalog_of(EXCEL_SPEC))
 
 
 def test_xlsx_register_without_its_key_row_is_a_return_error(tmp_path: Path) -> None:

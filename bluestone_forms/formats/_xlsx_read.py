@@ -1,7 +1,8 @@
 """Reading a returned workbook: who it is, where each answer is, and what each cell holds.
 
-Identity comes from the hidden metadata sheet, or, when someone deleted that sheet, from the
-document properties written alongside it (with an Issue saying so). Cells are found by the
+Identity comes from the document properties written alongside the hidden metadata sheet, or
+from that sheet when the properties were stripped; a workbook whose metadata sheet was deleted
+is still recognised by its properties, with an Issue saying so. Cells are found by the
 hidden tags (`_xlsx_layout`), then by the defined names; an answer whose cell cannot be found
 is reported missing, never read from a guessed address. A formula or an error value in an
 input is reported and never evaluated; every other value goes through the one codec.
@@ -28,7 +29,7 @@ from ._package import Package, parse_xml
 from ._xlsx_parts import Book, Cell, SheetInfo
 from ._xlsx_refs import col_letter, parse_name_ref
 from ._xlsx_sheet import Sheet, sheet_cells
-from .common import FORM_ID, INSTANCE_ID, VERSION, Identity, finish
+from .common import FORM_ID, INSTANCE_ID, MAX_ID_CHARS, VERSION, Identity, finish
 
 FORMAT = "xlsx"
 
@@ -71,16 +72,31 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
     return ReadResult(file=file, format=FORMAT, records=recs, issues=opened.issues + issues)
 
 
+_IDENTITY_KEYS = (FORM_ID, VERSION, INSTANCE_ID, L.LAYOUT, L.SHEET)
+
+
 def open_book(pkg: Package) -> Opened:
-    """Identity, layout and input sheet of a workbook, or a ReturnError saying why not."""
+    """Identity, layout and input sheet of a workbook, or a ReturnError saying why not.
+
+    The identity is read from the document's custom properties when they hold all of it and
+    the metadata sheet is there (both are written together, and Excel and LibreOffice keep
+    both); a workbook whose properties were stripped (as some converters do) is identified by
+    the metadata sheet's first rows. Why the properties first: they are one small part, about
+    a sixth of the cost of the sheet's rows, and they are where the Word and PDF forms keep
+    their identity too."""
     book = Book(pkg)
     file = book.file
     issues: list[Issue] = []
     meta_info = book.sheet(L.META_SHEET)
     head: dict[str, str] = {}
     if meta_info is not None:
-        head = {a: (b or "").strip() for a, b in leading_rows(book, meta_info, L.MAP_HEADING)
-                if a and a != L.MAP_HEADING}
+        try:
+            head = book.custom_properties()
+        except ReturnError:  # damaged properties: the sheet says the same
+            head = {}
+        if not all(head.get(key) for key in _IDENTITY_KEYS):
+            head = {a: (b or "").strip() for a, b in leading_rows(book, meta_info, L.MAP_HEADING)
+                    if a and a != L.MAP_HEADING}
     if FORM_ID not in head:
         props = book.custom_properties()
         if FORM_ID not in props:
@@ -300,11 +316,13 @@ def _read_register(spec: FormSpec, opened: Opened, cells: Sheet
             cell = got.get(col)
             raw[slot.key] = cell.value if _plain(cell) else _raw(slot, cell, where, file, r, own)
         row_id = cells.text(r, 1)
-        if not row_id:
-            row_id = L.stray_row_id(instance, r)
+        if not row_id or len(row_id) > MAX_ID_CHARS:
             own.append(Issue("(form)", "this row has answers but no return id in column A "
-                             "(an inserted row?); an id was derived from its row number",
-                             None, f"{sheet.name}!A{r}", file, r))
+                             "(an inserted row?); an id was derived from its row number"
+                             if not row_id else f"the return id in column A is {len(row_id):,} "
+                             "characters long, not one this toolkit wrote; an id was derived "
+                             "from its row number", None, f"{sheet.name}!A{r}", file, r))
+            row_id = L.stray_row_id(instance, r)
         elif row_id in seen:
             own.append(Issue("(form)", f"this row repeats the return id of row {seen[row_id]}",
                              row_id, f"{sheet.name}!A{r}", file, r))

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import Issue
+from ..errors import Issue, ReturnError
 from ..records import Record, assemble
 from ..spec import FormSpec
 from ..validate import validate
@@ -17,6 +17,7 @@ from ..validate import validate
 FORM_ID = "bluestone:form-id"
 VERSION = "bluestone:version"
 INSTANCE_ID = "bluestone:instance-id"
+MAX_ID_CHARS = 200  # an instance id this toolkit writes is a UUID of 36 characters
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,14 @@ def finish(
     row: int | None = None,
     modified: str | None = None,
 ) -> tuple[Record, list[Issue]]:
-    """Raw content per slot -> a validated Record and every issue, each naming the file."""
+    """Raw content per slot -> a validated Record and every issue, each naming the file.
+
+    An instance id longer than MAX_ID_CHARS is a ReturnError: it is the key a return is stored
+    and replaced by, and no client makes one that long."""
+    if identity.instance_id and len(identity.instance_id) > MAX_ID_CHARS:
+        raise ReturnError(file, f"the instance id is {len(identity.instance_id):,} characters "
+                          f"long; an instance id is at most {MAX_ID_CHARS} (the toolkit writes "
+                          "36)")
     vals, issues = assemble(spec, raw, where, file=file, row=row)
     record = Record(
         form_id=spec.id,

@@ -17,13 +17,14 @@ one per row (a single dict fills the first row). The form layout takes one dict.
 
 Identity. A veryHidden sheet `bluestone` holds the form id, version, instance id, layout, the
 input sheet's name and the map from slot key to cell; the same identity is in the document's
-custom properties, so a return whose metadata sheet was deleted is still recognised (with an
-Issue). Every input has a defined name `bs_<slot key>` (see `_xlsx_layout`). Each register row
-has its own return id in column A: a UUID derived from the workbook's instance id and the row's
-ordinal (`_xlsx_layout.row_id`), written when the workbook is made so it moves with its row; a
-row with answers but no id (inserted by a user) gets one derived from its sheet row number and
-an Issue. Register records carry their sheet row number in `Record.row` and every issue of a
-row in `Issue.row`.
+custom properties, which the reader looks at first (one small part), so a return whose
+metadata sheet was deleted is still recognised (with an Issue), and one whose properties were
+stripped is recognised by the sheet. Every input has a defined name `bs_<slot key>` (see
+`_xlsx_layout`). Each register row has its own return id in column A: a UUID derived from
+the workbook's instance id and the row's ordinal (`_xlsx_layout.row_id`), written when the
+workbook is made so it moves with its row; a row with answers but no id (inserted by a user)
+gets one derived from its sheet row number and an Issue. Register records carry their sheet
+row number in `Record.row` and every issue of a row in `Issue.row`.
 
 After LibreOffice. A re-save in LibreOffice Calc keeps the metadata sheet (veryHidden becomes
 merely hidden, which the reader does not mind), defined names, custom properties, list and
