@@ -126,6 +126,9 @@ SHEETS: dict[str, Callable[[bytes], bytes]] = {
     "empty rows without numbers between rows": lambda xml: xml.replace(
         b'<row r="9"', b"<row/>" * 50 + b'<row r="9"', 1),
     "comments between rows": lambda xml: xml.replace(b"</row>", b"</row><!-- r -->"),
+    "an attribute holding '/>' in every cell": lambda xml: re.sub(
+        rb'<c r="([A-Z]+\d+)"', rb'<c r="\1" x="a/>b"', xml),
+    "empty cells in comments": lambda xml: xml.replace(b"</row>", b'</row><!-- <c r="A1"/> -->'),
     "empty rows and cells without references": lambda xml: without_refs(xml).replace(
         b'<row r="12"', b'<row/><row r="11"><c s="1"/></row><row r="12"', 1),
     "no numbers, empty rows between rows, a wrong answer": lambda xml: positional(
@@ -168,6 +171,42 @@ def test_a_register_read_quickly_reads_as_when_parsed_whole(tmp_path: Path,
         assert outcome(path) == expected
 
 
+def test_a_register_is_parsed_without_its_empty_cells_and_nothing_else(tmp_path: Path) -> None:
+    xml = sheet_xml(filled_register(tmp_path, [SAMPLE, {}, SAMPLE]))
+    root = _xlsx_sheet.parse_sheet([xml], "f", SHEET)
+    whole = etree.fromstring(xml)
+
+    def filled(tree: Any) -> list[tuple[str | None, bytes]]:
+        return [(c.get("r"), etree.tostring(c)) for c in tree.iter("{*}c") if len(c)]
+
+    assert filled(root) == filled(whole)
+    assert all(len(c) for c in root.iter("{*}c"))
+    assert sum(1 for c in whole.iter("{*}c") if not len(c)) > 50
+
+
+ROW = b'<row r="1"><c r="A1" s="1"/><c r="B1" t="s"><v>0</v></c><c r="C1" s="2" t="n"/></row>'
+
+
+@pytest.mark.parametrize("xml", [
+    ROW.replace(b"<v>0</v>", b"<is><t><![CDATA[x]]></t></is>"),  # such a tag could be text
+    ROW.replace(b'<c r="B1"', b"<c"),  # B1 is placed after A1, which must stay
+    ROW.replace(b'<c r="B1"', b'<c t="s" r="B1"'),  # r not first: it could be r-less
+    ROW.replace(b'<c r="B1"', b'<c\tr="B1"'),
+    ROW.replace(b"<c r=", b"<x:c r=").replace(b"</c>", b"</x:c>"),
+], ids=["CDATA", "no reference", "reference not first", "tab", "prefixed"])
+def test_empty_cells_stay_where_leaving_them_out_could_change_a_value(xml: bytes) -> None:
+    assert _xlsx_sheet.without_empty_cells(xml) == xml
+
+
+def test_empty_cells_are_left_out_and_cells_with_content_stay() -> None:
+    assert _xlsx_sheet.without_empty_cells(ROW) == \
+        b'<row r="1"><c r="B1" t="s"><v>0</v></c></row>'
+    odd = ROW.replace(b'<c r="B1"', b'<c r="B1" x="/>"')  # the cut ends in a value: no parse
+    with pytest.raises(etree.XMLSyntaxError):
+        etree.fromstring(_xlsx_sheet.without_empty_cells(odd))
+    etree.fromstring(odd)
+
+
 def test_a_sheet_is_parsed_only_as_far_as_its_cells(tmp_path: Path) -> None:
     xml = sheet_xml(filled_form(tmp_path))
     assert b"<dataValidations" in xml
@@ -208,7 +247,9 @@ def test_a_mangled_sheet_read_quickly_reads_as_when_parsed_whole(data: st.DataOb
         for _ in range(data.draw(st.integers(1, 4))):
             at = data.draw(st.integers(0, len(xml) - 1))
             piece = data.draw(st.sampled_from([b"<", b">", b"/", b'"', b"sheetData", b"</",
-                                               b"<!--", b"-->", b"</sheetData>", b"x"]))
+                                               b"<!--", b"-->", b"</sheetData>", b"x",
+                                               b'<c r="B9"/>', b"/>", b"<![CDATA[", b"<c ",
+                                               b'<c r="']))
             xml[at:at + data.draw(st.integers(0, 2))] = piece
         path = edit_zip(folder / "filled.xlsx", folder / "bad.xlsx", {SHEET: bytes(xml)})
         with whole_parse():

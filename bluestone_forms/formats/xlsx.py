@@ -34,9 +34,10 @@ by format, not by id). It drops the workbook's structure lock and the frozen pan
 needed to read a return.
 
 Reading. The parts are parsed with lxml through `_package` (see `_xlsx_parts`): the input
-sheet as far as the end of its cells (a sheet over 2 MB in slices, keeping only the rows that
-hold something: see `_xlsx_sheet`), shared strings, workbook.xml, styles.xml (to tell date
-cells from numbers by their number format) and the first rows of the metadata sheet; what
+sheet as far as the end of its cells and without its empty cells (a sheet over 2 MB in
+slices, keeping only the rows that hold something: see `_xlsx_sheet`), shared strings,
+workbook.xml, styles.xml (to tell date cells from numbers by their number format) and the
+document's custom properties (or, without them, the first rows of the metadata sheet); what
 every return of one form shares (workbook.xml, styles, content types) is worked out once;
 `bench/bench_xlsx.py` times a read against parsing the sheet alone. Numbers are read to the 15
 significant digits Excel keeps (Excel may store a typed 71.82 as 71.819999999999993), dates

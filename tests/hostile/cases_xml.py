@@ -116,6 +116,10 @@ _xml_case("laughs_workbook.xlsx", "billion laughs in xl/workbook.xml", "xlsx", "
 _xml_case("deep_sheet.xlsx", "100,000 nested elements in the form sheet", "xlsx", _SHEET,
           lambda c, x: F.nested(x, b"</sheetData>", 100_000, b"row"),
           fragment="not well-formed|depth|nested", stored=True)
+_xml_case("unclosed_cells_sheet.xlsx", "300,000 unclosed '<c r=\"' in the form sheet (a "
+          "pattern that ran to the next '>' from each would take minutes)", "xlsx", _SHEET,
+          lambda c, x: x.replace(b"</sheetData>", b'<c r="' * 300_000 + b"</sheetData>", 1),
+          fragment="not well-formed", stored=True)
 
 
 def _shared_strings(ctx: Ctx, name: str, path: Path, sst: bytes) -> None:
