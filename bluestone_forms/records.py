@@ -75,7 +75,12 @@ def empty_values(spec: FormSpec) -> dict[str, Any]:
 
 
 def flatten(spec: FormSpec, vals: Mapping[str, Any]) -> dict[str, Any]:
-    """Nested values -> canonical value per slot key (tables fill rows from the top)."""
+    """Nested values -> canonical value per slot key (tables fill rows from the top).
+
+    Values the form has no place for are a ValueError, never dropped: a key that is no
+    field's id, more table rows than the table has, a table column or sign-off part it does
+    not have, a select-many code that is not one of its options."""
+    _check_places(spec, vals)
     out: dict[str, Any] = {}
     for s in slots(spec):
         v = vals.get(s.field.id)
@@ -91,6 +96,35 @@ def flatten(spec: FormSpec, vals: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[s.key] = v
     return out
+
+
+def _check_places(spec: FormSpec, vals: Mapping[str, Any]) -> None:
+    fields = {f.id: f for f in spec.answerable()}
+    unknown = [k for k in vals if k not in fields]
+    if unknown:
+        raise ValueError(f"form {spec.id} has no field {', '.join(map(repr, unknown))}")
+    for key, v in vals.items():
+        f = fields[key]
+        if isinstance(f, TableField) and v:
+            if len(v) > f.max_rows:
+                raise ValueError(f"{key}: {len(v)} rows given; the table has {f.max_rows}")
+            columns = {c.id for c in f.columns}
+            for n, row in enumerate(v, start=1):
+                extra = [c for c in row if c not in columns]
+                if extra:
+                    raise ValueError(f"{key}: row {n} has no column "
+                                     f"{', '.join(map(repr, extra))}")
+        elif isinstance(f, SignoffField) and v:
+            extra = [p for p in v if p not in ("name", "date")]
+            if extra:
+                raise ValueError(f"{key}: a sign-off has a name and a date, not "
+                                 f"{', '.join(map(repr, extra))}")
+        elif isinstance(f, SelectManyField) and v:
+            codes = {c.code for c in spec.options(f)}
+            extra = [c for c in v if c not in codes]
+            if extra:
+                raise ValueError(f"{key}: {', '.join(map(repr, extra))} is not one of its "
+                                 "options")
 
 
 def texts(spec: FormSpec, vals: Mapping[str, Any]) -> dict[str, str]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -120,3 +122,20 @@ def test_validate_unknown_field_is_reported() -> None:
 def test_validate_signoff_needs_name_and_date() -> None:
     issues = validate(_good(supervisor_signoff={"name": "DS Smith", "date": None}), SINK)
     assert [i.field for i in issues] == ["supervisor_signoff.date"]
+
+
+@pytest.mark.parametrize(("vals", "message"), [
+    ({"officr": "A"}, "no field 'officr'"),
+    ({"actions": [{"action": "x"}] * 4}, "4 rows given; the table has 3"),
+    ({"actions": [{"action": "x", "cost": 1}]}, "row 1 has no column 'cost'"),
+    ({"supervisor_signoff": {"name": "A", "rank": "DS"}}, "not 'rank'"),
+    ({"support_offered": ["eap", "spa_day"]}, "'spa_day' is not one of its options"),
+])
+@pytest.mark.parametrize("fmt", ["docx", "xlsx", "pdf"])
+def test_prefilling_a_value_the_form_has_no_place_for_is_an_error(
+        tmp_path: Path, fmt: str, vals: dict[str, Any], message: str) -> None:
+    """A form made with values, or filled, never drops one silently."""
+    from bluestone_forms import formats
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        formats.module(fmt).write(SINK, tmp_path / f"f{formats.EXTENSIONS[fmt]}", values=vals)

@@ -57,33 +57,34 @@ def parse_sheet(chunks: Iterable[bytes], file: str, part: str) -> etree._Element
     return parse_xml(data, file, part)
 
 
+STRIP_FROM = 500  # empty-element tags in a part, below which the cut is not worth its scans
 _EMPTY_CELL = re.compile(rb'<c r="[^<>]*/>')
-_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
+_UNREFERENCED_CELL = re.compile(rb'<c(?! r=")[\s/>]')
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
 
 
 def without_empty_cells(data: bytes) -> bytes:
     """The cells part of a sheet without its empty cells (`<c r="B5" s="3"/>`: a style and no
-    content), when that cannot change anything a reader sees.
+    content), when there are many and leaving them out cannot change anything a reader sees.
 
     Why: a register is mostly empty input cells, styled and unlocked for typing in (4,900 of
     a 200-row register's 5,500 cells); building tree nodes for them is most of the cost of
-    parsing it, and a reader never looks at them. Removing them takes a fifth of that.
+    parsing it, and a reader never looks at them. Removing them takes a fifth of that. A
+    form has a few dozen: there the scans would cost more than they save.
 
     Why it is safe: the pattern runs from `<c r="` to the first `<` or `>` (never further:
     it stays linear on a hostile part), and matches only when that is the `>` closing an
-    empty-element tag, so a cell with content (whose start tag ends in a
-    bare `>`) never matches; a match that ends inside an attribute value holding "/>" leaves
-    the rest of that tag as stray text, which no longer parses, and the caller then parses the
-    part as it was. The cut is not made where it could move or change a value that still
-    parses: where any cell's start tag does not name its reference first (a cell without one
-    is placed after the cell before it, which must then stay), where a cell is written with a
-    namespace prefix, and where there is a CDATA section (the one place where such a tag
-    could be text)."""
-    if b"<![CDATA[" in data or data.count(b"<c ") != data.count(b'<c r="'):
+    empty-element tag, so a cell with content (whose start tag ends in a bare `>`) never
+    matches; a match that ends inside an attribute value holding "/>" leaves the rest of that
+    tag as stray text, which no longer parses, and the caller then parses the part as it was.
+    The cut is not made where it could move or change a value that still parses: where any
+    cell's start tag does not name its reference first (a cell without one is placed after
+    the cell before it, which must then stay), where a cell may be written with a namespace
+    prefix, and where there is a CDATA section (the one place where such a tag could be
+    text)."""
+    if data.count(b"/>") < STRIP_FROM or b"<![CDATA[" in data:
         return data
-    if any(v in data for v in (b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")):
-        return data
-    if _PREFIXED_CELL.search(data):
+    if _UNREFERENCED_CELL.search(data) or _PREFIXED_CELL.search(data):
         return data
     return _EMPTY_CELL.sub(b"", data)
 
