@@ -917,6 +917,20 @@ def test_xlsx_register_row_with_an_overlong_return_id_gets_a_derived_one(tmp_pat
     assert "5,000 characters" in issue.message
 
 
+@pytest.mark.parametrize("bad", ["C0", "XFE11", "11C", "C99999999"])
+def test_xlsx_an_answer_in_a_cell_with_a_bad_reference_is_a_return_error(
+        tmp_path: Path, bad: str) -> None:
+    """Such a cell cannot be placed; its answer is never dropped without a word."""
+    path = filled_form(tmp_path)
+    ref = ref_of(path, "crime_ref")
+    xml = sheet_xml(path)
+    assert f'<c r="{ref}"'.encode() in xml
+    broken = edit_zip(path, tmp_path / "bad.xlsx", {"xl/worksheets/sheet1.xml": xml.replace(
+        f'<c r="{ref}"'.encode(), f'<c r="{bad}"'.encode())})
+    with pytest.raises(ReturnError, match=f"bad cell reference '{bad}'"):
+        xlsx.read(broken, catalog=catalog_of(EXCEL_SPEC))
+
+
 def test_xlsx_overlong_instance_id_is_a_return_error(tmp_path: Path) -> None:
     path = filled_form(tmp_path)
     long_id = edit_zip(path, tmp_path / "long.xlsx", {"docProps/custom.xml": zipfile.ZipFile(

@@ -232,10 +232,15 @@ class Sheet:
     def row_numbers(self) -> list[int]:
         """The numbers of the rows with filled cells, in order (every filled cell's reference
         checked)."""
+        self.check()
+        return sorted(self.grid)
+
+    def check(self) -> None:
+        """A ReturnError if a filled cell's reference is not one (such a cell cannot be
+        placed, and its value must not be lost without a word)."""
         if self._bad is not None:
             raise ReturnError(self.book.file,
                               f"{self.info.part} has a bad cell reference {self._bad!r}")
-        return sorted(self.grid)
 
     def columns(self, r: int) -> list[int]:
         """The columns of row r's filled cells."""
@@ -244,6 +249,7 @@ class Sheet:
     def column_a(self) -> dict[int, str]:
         """The text in column A of every row that has some (where the tags are); in no
         particular order (readers look tags up and count them)."""
+        self.check()
         out: dict[int, str] = {}
         text_of = self.book.entry_text
         for r, cells in self.grid.items():
