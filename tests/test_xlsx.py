@@ -27,7 +27,7 @@ from bluestone_forms import records, values
 from bluestone_forms.catalog import Catalog
 from bluestone_forms.errors import ReturnError
 from bluestone_forms.formats import _xlsx_layout as L
-from bluestone_forms.formats import _xlsx_read, xlsx
+from bluestone_forms.formats import _xlsx_read, _xlsx_sheet, xlsx
 from bluestone_forms.loader import load_spec_text
 from bluestone_forms.slots import Slot, slot_map, slots
 from bluestone_forms.spec import FormSpec
@@ -182,7 +182,12 @@ def write_and_fill(spec: FormSpec, layout: str, rows: list[dict[str, Any]], fold
 
 
 def read_values(path: Path, spec: FormSpec) -> tuple[list[dict[str, Any]], list[str]]:
+    """What a read gives; the same whether or not the sheet's empty cells are left out of
+    the tree (only a part with many is cut by default: here every part is, too)."""
     result = xlsx.read(path, catalog=catalog_of(spec))
+    with mock.patch.object(_xlsx_sheet, "STRIP_FROM", 0):
+        stripped = xlsx.read(path, catalog=catalog_of(spec))
+    assert (stripped.records, stripped.issues) == (result.records, result.issues)
     return [r.values for r in result.records], [str(i) for i in result.issues]
 
 
