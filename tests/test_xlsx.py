@@ -653,7 +653,7 @@ def test_xlsx_without_usable_properties_is_identified_by_its_metadata_sheet(
 
 
 def test_xlsx_identity_as_written_is_read_from_the_properties_alone(tmp_path: Path) -> None:
-    """The metadata sheet's rows cost about six times the properties part; with both there,
+    """The metadata sheet's rows cost about three times the properties part; with both there,
     the sheet is not parsed."""
     path = filled_form(tmp_path)
     with mock.patch.object(_xlsx_read, "leading_rows", side_effect=AssertionError("parsed")):

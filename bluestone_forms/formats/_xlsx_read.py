@@ -82,7 +82,7 @@ def open_book(pkg: Package) -> Opened:
     the metadata sheet is there (both are written together, and Excel and LibreOffice keep
     both); a workbook whose properties were stripped (as some converters do) is identified by
     the metadata sheet's first rows. Why the properties first: they are one small part, about
-    a sixth of the cost of the sheet's rows, and they are where the Word and PDF forms keep
+    a third of the cost of the sheet's rows, and they are where the Word and PDF forms keep
     their identity too."""
     book = Book(pkg)
     file = book.file
