@@ -77,54 +77,36 @@ def empty_values(spec: FormSpec) -> dict[str, Any]:
 def flatten(spec: FormSpec, vals: Mapping[str, Any]) -> dict[str, Any]:
     """Nested values -> canonical value per slot key (tables fill rows from the top).
 
-    Values the form has no place for are a ValueError, never dropped: a key that is no
-    field's id, more table rows than the table has, a table column or sign-off part it does
-    not have, a select-many code that is not one of its options."""
-    _check_places(spec, vals)
-    out: dict[str, Any] = {}
-    for s in slots(spec):
-        v = vals.get(s.field.id)
-        if isinstance(s.field, TableField):
-            rows = v or []
-            assert s.row is not None
-            assert s.part is not None
-            out[s.key] = rows[s.row - 1].get(s.part) if s.row <= len(rows) else None
-        elif isinstance(s.field, SignoffField):
-            out[s.key] = (v or {}).get(s.part)
-        elif isinstance(s.field, SelectManyField):
-            out[s.key] = s.part in (v or [])
-        else:
-            out[s.key] = v
-    return out
-
-
-def _check_places(spec: FormSpec, vals: Mapping[str, Any]) -> None:
+    Every value is put into its slot, and a value with no slot is a ValueError, never dropped:
+    a key that is no field's id, a table row beyond the table's last or a column it does not
+    have, a sign-off part other than name and date, a select-many code that is not an option.
+    """
+    out: dict[str, Any] = {s.key: False if isinstance(s.field, SelectManyField) else None
+                           for s in slots(spec)}
     fields = {f.id: f for f in spec.answerable()}
-    unknown = [k for k in vals if k not in fields]
-    if unknown:
-        raise ValueError(f"form {spec.id} has no field {', '.join(map(repr, unknown))}")
-    for key, v in vals.items():
-        f = fields[key]
-        if isinstance(f, TableField) and v:
-            if len(v) > f.max_rows:
-                raise ValueError(f"{key}: {len(v)} rows given; the table has {f.max_rows}")
-            columns = {c.id for c in f.columns}
-            for n, row in enumerate(v, start=1):
-                extra = [c for c in row if c not in columns]
-                if extra:
-                    raise ValueError(f"{key}: row {n} has no column "
-                                     f"{', '.join(map(repr, extra))}")
-        elif isinstance(f, SignoffField) and v:
-            extra = [p for p in v if p not in ("name", "date")]
-            if extra:
-                raise ValueError(f"{key}: a sign-off has a name and a date, not "
-                                 f"{', '.join(map(repr, extra))}")
-        elif isinstance(f, SelectManyField) and v:
-            codes = {c.code for c in spec.options(f)}
-            extra = [c for c in v if c not in codes]
-            if extra:
-                raise ValueError(f"{key}: {', '.join(map(repr, extra))} is not one of its "
-                                 "options")
+
+    def put(key: str, value: Any) -> None:
+        if key not in out:
+            raise ValueError(f"form {spec.id} has no place for {key!r}")
+        out[key] = value
+
+    for fid, v in vals.items():
+        f = fields.get(fid)
+        if f is None:
+            raise ValueError(f"form {spec.id} has no place for {fid!r}")
+        if isinstance(f, TableField):
+            for r, row in enumerate(v or [], start=1):
+                for cid, cell in dict(row).items():
+                    put(f"{fid}.{r}.{cid}", cell)
+        elif isinstance(f, SignoffField):
+            for part, x in dict(v or {}).items():
+                put(f"{fid}.{part}", x)
+        elif isinstance(f, SelectManyField):
+            for code in v or []:
+                put(f"{fid}.{code}", True)
+        else:
+            put(fid, v)
+    return out
 
 
 def texts(spec: FormSpec, vals: Mapping[str, Any]) -> dict[str, str]:

@@ -125,11 +125,11 @@ def test_validate_signoff_needs_name_and_date() -> None:
 
 
 @pytest.mark.parametrize(("vals", "message"), [
-    ({"officr": "A"}, "no field 'officr'"),
-    ({"actions": [{"action": "x"}] * 4}, "4 rows given; the table has 3"),
-    ({"actions": [{"action": "x", "cost": 1}]}, "row 1 has no column 'cost'"),
-    ({"supervisor_signoff": {"name": "A", "rank": "DS"}}, "not 'rank'"),
-    ({"support_offered": ["eap", "spa_day"]}, "'spa_day' is not one of its options"),
+    ({"officr": "A"}, "no place for 'officr'"),
+    ({"actions": [{"action": "x"}] * 4}, "no place for 'actions.4.action'"),
+    ({"actions": [{"action": "x", "cost": 1}]}, "no place for 'actions.1.cost'"),
+    ({"supervisor_signoff": {"name": "A", "rank": "DS"}}, "no place for 'supervisor_signoff.rank'"),
+    ({"support_offered": ["eap", "spa_day"]}, "no place for 'support_offered.spa_day'"),
 ])
 @pytest.mark.parametrize("fmt", ["docx", "xlsx", "pdf"])
 def test_prefilling_a_value_the_form_has_no_place_for_is_an_error(

@@ -27,7 +27,8 @@ from bluestone_forms import records, values
 from bluestone_forms.catalog import Catalog
 from bluestone_forms.errors import ReturnError
 from bluestone_forms.formats import _xlsx_layout as L
-from bluestone_forms.formats import _xlsx_read, _xlsx_sheet, xlsx
+from bluestone_forms.formats import _xlsx_sheet, xlsx
+from bluestone_forms.formats._xlsx_parts import Book
 from bluestone_forms.loader import load_spec_text
 from bluestone_forms.slots import Slot, slot_map, slots
 from bluestone_forms.spec import FormSpec
@@ -656,7 +657,7 @@ def test_xlsx_identity_as_written_is_read_from_the_properties_alone(tmp_path: Pa
     """The metadata sheet's rows cost about three times the properties part; with both there,
     the sheet is not parsed."""
     path = filled_form(tmp_path)
-    with mock.patch.object(_xlsx_read, "leading_rows", side_effect=AssertionError("parsed")):
+    with mock.patch.object(Book, "leading_rows", side_effect=AssertionError("parsed")):
         result = xlsx.read(path, catalog=catalog_of(EXCEL_SPEC))
     assert [(r.instance_id, r.values) for r in result.records] == [("i-3", SAMPLE)]
 

@@ -10,7 +10,6 @@ input is reported and never evaluated; every other value goes through the one co
 
 from __future__ import annotations
 
-import re
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from ..records import ReadResult, Record
 from ..slots import Slot, slots
 from ..spec import FormSpec
 from . import _xlsx_layout as L
-from ._package import Package, parse_xml
+from ._package import Package
 from ._xlsx_parts import Book, Cell, SheetInfo
 from ._xlsx_refs import col_letter, parse_name_ref
 from ._xlsx_sheet import Sheet, sheet_cells
@@ -81,24 +80,27 @@ def open_book(pkg: Package) -> Opened:
     The identity is read from the document's custom properties when they hold all of it and
     the metadata sheet is there (both are written together, and Excel and LibreOffice keep
     both); a workbook whose properties were stripped (as some converters do) is identified by
-    the metadata sheet's first rows. Why the properties first: they are one small part, about
-    a third of the cost of the sheet's rows, and they are where the Word and PDF forms keep
-    their identity too."""
+    the metadata sheet's first rows (inflating and parsing no further than those). Why the
+    properties first: they are one small part, about a third of the cost of the sheet's rows,
+    and they are where the Word and PDF forms keep their identity too."""
     book = Book(pkg)
     file = book.file
     issues: list[Issue] = []
+    damaged: ReturnError | None = None
+    try:
+        props = book.custom_properties()
+    except ReturnError as exc:  # damaged properties: the sheet says the same, if it is there
+        props, damaged = {}, exc
     meta_info = book.sheet(L.META_SHEET)
     head: dict[str, str] = {}
     if meta_info is not None:
-        try:
-            head = book.custom_properties()
-        except ReturnError:  # damaged properties: the sheet says the same
-            head = {}
+        head = props
         if not all(head.get(key) for key in _IDENTITY_KEYS):
-            head = {a: (b or "").strip() for a, b in leading_rows(book, meta_info, L.MAP_HEADING)
+            head = {a: (b or "").strip() for a, b in book.leading_rows(meta_info, L.MAP_HEADING)
                     if a and a != L.MAP_HEADING}
     if FORM_ID not in head:
-        props = book.custom_properties()
+        if damaged is not None:
+            raise damaged
         if FORM_ID not in props:
             raise ReturnError(file, "not a bluestone form: the workbook carries no form id "
                               "(no hidden 'bluestone' sheet and no form document properties)")
@@ -118,37 +120,6 @@ def open_book(pkg: Package) -> Opened:
             raise ReturnError(file, f"the sheet '{wanted}' holding the answers is missing")
         sheet = others[0]
     return Opened(book, identity, layout, sheet, issues)
-
-
-_FIRST_TAG = re.compile(rb"<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)[\s/>]")
-_ROWS_TAG = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?sheetData)[\s/>]")
-
-
-def leading_rows(book: Book, info: SheetInfo, until: str, limit: int = 40
-                 ) -> list[tuple[str | None, str | None]]:
-    """`Book.leading_rows`, in one quick parse when the rows wanted are in the part's first
-    4 KB (where the metadata sheet keeps the identity, whoever saved it last): those bytes,
-    cut after the row that holds `until` (or after their last complete row) and closed with
-    the end tags of sheetData and of the root as the part spells them, are parsed as one
-    piece, about a third of what the pull parser costs. Anything else (no such cut, a cut that
-    does not parse, the rows wanted not all there) is read the long way, which also says what
-    is wrong."""
-    head = next(book.pkg.chunks(info.part, 4096), b"") if book.pkg.has(info.part) else b""
-    root_tag, rows_tag = _FIRST_TAG.search(head), _ROWS_TAG.search(head)
-    at = head.find(b">" + until.encode() + b"<")  # as an inline string: cut after its row
-    end = head.find(b"row>", at) if at >= 0 else head.rfind(b"row>")
-    if root_tag and rows_tag and end > rows_tag.end():
-        try:
-            root = parse_xml(head[:end + 4] + b"</" + rows_tag[1] + b"></" + root_tag[1] + b">",
-                             book.file, info.part)
-        except ReturnError:
-            return book.leading_rows(info, until, limit)
-        out: list[tuple[str | None, str | None]] = []
-        for row in root.iter(book.ns + "row"):
-            out.append(book.two_texts(row, len(out) + 1))
-            if out[-1][0] == until or len(out) >= limit:
-                return out
-    return book.leading_rows(info, until, limit)
 
 
 class Where(Mapping[str, str]):
