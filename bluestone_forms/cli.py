@@ -111,31 +111,28 @@ def read_cmd(files: tuple[Path, ...], spec_paths: tuple[Path, ...]) -> None:
 
 
 class _Progress:
-    """A progress bar on a terminal; nothing when output is redirected."""
+    """A progress bar on a terminal (click's own); nothing when output is redirected."""
 
     def __init__(self, what: str) -> None:
         self.what = what
         self.bar: Any = None
-        self.task: Any = None
+        self.done = 0
 
     def __enter__(self) -> _Progress:
-        if sys.stderr.isatty():
-            from rich.progress import Progress
-
-            self.bar = Progress(transient=True)
-            self.bar.start()
         return self
 
     def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
+        if not sys.stderr.isatty():
             return
-        if self.task is None:
-            self.task = self.bar.add_task(self.what, total=total)
-        self.bar.update(self.task, completed=done)
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.what, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
-            self.bar.stop()
+            self.bar.__exit__(None, None, None)
 
 
 @main.command("collate")

@@ -2,9 +2,11 @@
 
 Labels taken from a seed must be verbatim: a paraphrased, merged, split or dropped point is a
 change to the Bluestone model itself, not a wording choice. So these tests read the seeds at test
-time (from `../shared/seeds` beside the repository), extract the points, criteria, questions and
-headings from the seed text, and compare them, in order and in number, with the specs. Text is
-compared with whitespace normalised; seed 002's HTML tags are removed and its entities decoded.
+time (the passages they check are kept, unchanged, in `tests/data/seeds/`, made by
+`scripts/seed_excerpts.py` with each document's title, authors and date), extract the points,
+criteria, questions and headings from the seed text, and compare them, in order and in number,
+with the specs. Text is compared with whitespace normalised; seed 002's HTML tags are removed
+and its entities decoded.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from bluestone_forms.spec import FormSpec, NoteField, RatingField, Section, YesN
 
 REPO = Path(__file__).resolve().parents[1]
 SPECS_DIR = REPO / "form_specs"
-SEEDS_DIR = REPO.parent / "shared" / "seeds"
+SEEDS_DIR = REPO / "tests" / "data" / "seeds"
 
 RP_IDS = [f"rp{n}" for n in range(1, 7)]
 SHIPPED_IDS = [
@@ -60,8 +62,6 @@ def untag(text: str) -> str:
 
 
 def seed_path(prefix: str) -> Path:
-    if not SEEDS_DIR.is_dir():
-        pytest.skip(f"seed documents not found at {SEEDS_DIR} (expected beside the repository)")
     found = sorted(SEEDS_DIR.glob(f"{prefix}_*.txt"))
     assert len(found) == 1, f"expected one seed {prefix}_*.txt in {SEEDS_DIR}, found {found}"
     return found[0]
@@ -262,7 +262,6 @@ def test_shipped_specs_all_load():
 @pytest.mark.parametrize("form_id", SHIPPED_IDS)
 def test_shipped_specs_source_names_an_existing_seed(form_id):
     s = spec(form_id)
-    seed_path("000")  # skips when the seeds are absent
     assert (SEEDS_DIR / s.source.seed).is_file(), f"{form_id}: no seed {s.source.seed}"
     assert s.source.title
 
