@@ -65,6 +65,12 @@ def _limit_memory(budget: int = MEMORY_BUDGET) -> None:
         pass
 
 
+def too_large(budget: int = MEMORY_BUDGET) -> str:
+    """The one message for a file that hits the memory ceiling."""
+    return (f"too large to read within {budget // (1024 * 1024)} MB (the memory one return "
+            "may use); a form return is far smaller: send the form itself again")
+
+
 def _digest(path: Path) -> tuple[str, int]:
     """sha256 and size of a file, read in chunks (a huge file costs no memory)."""
     h = hashlib.sha256()
@@ -133,6 +139,9 @@ def read_one(name: str, disk: str, extra_specs: tuple[str, ...] = (),
         reader = formats.sniff(path)
         result["reader"] = reader
         read = formats.module(reader).read(path, catalog=catalog)
+        note = formats.note_issue(Path(name), reader, name)
+        if note is not None:
+            read.issues.insert(0, note)
     except ReturnError as exc:
         result["error"] = exc.message
         return result
@@ -140,7 +149,7 @@ def read_one(name: str, disk: str, extra_specs: tuple[str, ...] = (),
         result["error"] = f"cannot read the file ({exc.strerror or exc})"
         return result
     except MemoryError:
-        result["error"] = "the file needs more memory than a return may use"
+        result["error"] = too_large()
         return result
     except RecursionError:
         result["error"] = "the file is nested too deeply to read"

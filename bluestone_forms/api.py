@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import formats
 from .catalog import Catalog
-from .errors import BluestoneError, ReturnError, SpecError, SpecProblem
+from .errors import BluestoneError, Issue, SpecError, SpecProblem
 from .loader import load_spec
 from .spec import FormSpec, NoteField, TableField
 
@@ -124,20 +125,36 @@ def catalog_with(spec_paths: Iterable[str | Path]) -> Catalog:
 
 
 def read_files(
-    files: Iterable[Path], spec_paths: Iterable[Path] = ()
+    files: Iterable[Path], spec_paths: Iterable[Path] = (), timeout: float | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Read returns: every record as JSON data, and every problem as a line of text."""
-    cat = catalog_with(spec_paths)
+    """Read returns: every record as JSON data, and every problem as a line of text.
+
+    Each file is read the way collation reads it: in a worker process under the same memory
+    ceiling and time budget (default: BLUESTONE_READ_TIMEOUT, else 30 s), so a hostile file
+    costs its own line and never the machine's memory."""
+    from ._collate_read import Source, read_all
+    from .collate import env_timeout, not_readable
+
+    extra = tuple(str(p) for p in spec_paths)
+    catalog_with(spec_paths)  # a broken extra spec fails here, plainly
     records: list[dict[str, Any]] = []
     problems: list[str] = []
+    sources = []
     for f in files:
-        try:
-            result = formats.read(f, catalog=cat)
-        except ReturnError as exc:
-            problems.append(f"{exc.file}: {exc.message}")
+        why = not_readable(Path(f), [], top=True) if os.path.lexists(f) else \
+            "no such file or folder"
+        if why is None:
+            sources.append(Source(str(f), Path(f)))
+        else:  # never opened: a FIFO would block the read
+            problems.append(f"{f}: {why}")
+    budget = timeout if timeout is not None else env_timeout()
+    for res in read_all(sources, 1, extra, budget):
+        if "error" in res:
+            problems.append(f"{res['path']}: {res['error']}")
             continue
-        records.extend(r.as_json() for r in result.records)
-        problems.extend(str(i) for i in result.issues)
+        records.extend({k: v for k, v in r.items() if k != "modified"} for r in res["records"])
+        problems.extend(str(Issue(i["field"], i["message"], i["value"], i["where"],
+                                  res["path"], i["row"])) for i in res["issues"])
     return records, problems
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import shutil
 import sqlite3
+import stat
 import sys
 import tempfile
 import zipfile
@@ -28,6 +29,7 @@ from ._collate_read import TEST_HOOK as TEST_HOOK
 from ._collate_read import read_one as read_one
 from .errors import BluestoneError
 from .formats._package import zip_directory
+from .settle import settle
 from .store import Store, store_failure
 
 MAX_ARCHIVE_MEMBERS = 5000
@@ -41,40 +43,65 @@ SCRATCH_PREFIX = "bluestone-collate-"  # + pid: a run killed mid-way is cleaned 
 
 @dataclass
 class Summary:
+    """What a collation run did (`files` found, `unchanged` already in the store, and the
+    outcome each new file got on arrival), and `totals`: the store's figures after the run,
+    the very figures the Summary sheet, the report and the Files sheet give."""
+
     files: int = 0
     unchanged: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
-    records: int = 0
-    issues: int = 0
+    totals: dict[str, int] = field(default_factory=dict)
 
     @property
     def rejected(self) -> int:
+        """Files of this run that were rejected (the run exits 1 when there are any)."""
         return self.outcomes["rejected"]
 
+    @property
+    def records(self) -> int:
+        return self.totals.get("records", 0)
+
+    @property
+    def issues(self) -> int:
+        return self.totals.get("issues", 0)
+
     def line(self) -> str:
-        o = self.outcomes
+        """One line: this run, then the store in the Summary sheet's order and words."""
+        t = {k: self.totals.get(k, 0) for k in ("files", "records", "issues", "rejected",
+                                                  "duplicate", "superseded", "conflict")}
         return (
-            f"{self.files} files ({self.unchanged} already in the store), {self.records} records "
-            f"read, {self.issues} issues, {o['duplicate']} duplicates, "
-            f"{o['superseded']} superseded, {o['conflict']} conflicts, {o['rejected']} rejected"
+            f"{self.files} files found ({self.unchanged} already in the store, "
+            f"{self.rejected} rejected); the store now holds {t['files']} files, "
+            f"{t['records']} records, {t['issues']} issues, {t['rejected']} rejected, "
+            f"{t['duplicate']} duplicates, {t['superseded']} superseded, "
+            f"{t['conflict']} conflicts"
         )
 
 
 def find_sources(
     paths: Iterable[Path], scratch: Path
 ) -> tuple[list[Source], list[tuple[str, str]]]:
-    """Every file under the paths (zip members extracted to scratch), in a stable order.
+    """Every path under the paths (zip members extracted to scratch), in a stable order.
 
-    Returns the sources and the archives that could not be opened (name, why).
+    Returns the sources to read and the paths that get a rejection without being read (name,
+    why): archives that cannot be opened, links to nothing or to outside the folders given,
+    and what is not a regular file (a FIFO, a socket, a device). Each path found gets exactly
+    one of the two. Nothing that is not a regular file is opened (a FIFO would block).
     """
     found: list[Source] = []
     bad: list[tuple[str, str]] = []
+    given = list(paths)
+    roots = [os.path.realpath(p) for p in given if p.is_dir()]
     files: list[Path] = []
-    for p in paths:
+    for p in given:
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.is_file()))
-        elif p.is_file():
-            files.append(p)
+            _walk(p, roots, files, bad)
+        elif os.path.lexists(p):
+            why = not_readable(p, roots, top=True)
+            if why is None:
+                files.append(p)
+            else:
+                bad.append((str(p), why))
         else:
             bad.append((str(p), "no such file or folder"))
     for f in files:
@@ -85,7 +112,64 @@ def find_sources(
                 bad.append((str(f), str(exc)))
         else:
             found.append(Source(str(f), f))
-    return sorted(found, key=lambda s: s.name), bad
+    return sorted(found, key=lambda s: s.name), sorted(bad)
+
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def _walk(folder: Path, roots: list[str], files: list[Path],
+          bad: list[tuple[str, str]]) -> None:
+    """Every path under `folder`, links never followed into folders (no loops, no escape)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        bad.append((str(folder), f"the folder cannot be listed ({exc.strerror or exc})"))
+        return
+    for e in entries:
+        path = Path(e.path)
+        try:
+            if e.is_dir(follow_symlinks=False):
+                _walk(path, roots, files, bad)
+                continue
+        except OSError:
+            pass
+        why = not_readable(path, roots)
+        if why is None:
+            files.append(path)
+        else:
+            bad.append((str(path), why))
+
+
+def not_readable(path: Path, roots: list[str], top: bool = False) -> str | None:
+    """Why a path found is not read as a return, or None for a regular file to read.
+
+    A link is followed only to a regular file inside the folders given (`top`: a path given
+    by itself is the user's own choice and is followed wherever it leads)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError as exc:
+        return f"cannot be looked at ({exc.strerror or exc})"
+    if stat.S_ISLNK(mode):
+        target = Path(os.path.realpath(path))
+        if not target.exists():
+            return (f"not a regular file: a link to {path.readlink()}, which does not "
+                    "exist (a dangling link)")
+        inside = any(target == Path(r) or Path(r) in target.parents for r in roots)
+        if not top and not inside:
+            return (f"a link to {target}, outside the folders given; it is not followed "
+                    "(copy the file itself into the folder to collate it)")
+        if target.is_dir():
+            return "a link to a folder; it is not followed (collate the folder itself)"
+        try:
+            mode = target.stat().st_mode
+        except OSError as exc:
+            return f"cannot be looked at ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((what for test, what in _KINDS if test(mode)), "not a file")
+    return f"not a regular file ({kind}); it was not opened"
 
 
 def _extract(archive: Path, scratch: Path) -> list[Source]:
@@ -202,51 +286,17 @@ def ingest(store: Store, res: dict[str, Any], summary: Summary) -> None:
                                  modified=head.get("modified"))
         for issue in res["issues"]:
             store.add_issue(file_id, issue)
-        summary.issues += len(res["issues"])
         for rec in recs:
-            status = _place(store, rec)
-            store.add_record(file_id, rec, status)
-            if status != "current":
-                outcome = status
-        store.set_outcome(file_id, outcome)
-        summary.outcomes[outcome] += 1
-        summary.records += len(recs)
+            store.add_record(file_id, rec, "current")
+        for iid in sorted({r["instance_id"] for r in recs if r["instance_id"]}):
+            settle(store, iid)  # a record without an instance id stands on its own
+        summary.outcomes[store.file_outcome(file_id)] += 1
 
 
 def _clip(message: str) -> str:
     """A message short enough for a cell (a hostile file may put megabytes into one)."""
     text = " ".join(str(message).split())
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "…"
-
-
-def _place(store: Store, rec: dict[str, Any]) -> str:
-    """Status of a record whose instance id may already be in the store.
-
-    A record without an instance id (its reader reported that) cannot be matched to any
-    other, so it stands on its own.
-    """
-    if not rec["instance_id"]:
-        return "current"
-    existing = store.current(rec["instance_id"])
-    if not existing:
-        return "current"
-    mine = rec.get("modified")
-    newer_than_all = mine is not None and all(
-        r["modified"] is not None and mine > r["modified"] for r in existing
-    )
-    older_than_one = mine is not None and any(
-        r["modified"] is not None and mine < r["modified"] and r["status"] == "current"
-        for r in existing
-    )
-    if newer_than_all:
-        for r in existing:
-            store.set_status(r["id"], "superseded")
-        return "current"
-    if older_than_one:
-        return "superseded"
-    for r in existing:
-        store.set_status(r["id"], "conflict")
-    return "conflict"
 
 
 def collate(
@@ -274,7 +324,7 @@ def collate(
     extra = tuple(str(p) for p in extra_specs)
     catalog_for(extra)  # fail early, in this process, on a broken extra spec
     n_workers = workers if workers is not None else default_workers()
-    timeout = read_timeout if read_timeout is not None else _env_timeout()
+    timeout = read_timeout if read_timeout is not None else env_timeout()
     _remove_stale_scratch()
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     try:
@@ -290,6 +340,7 @@ def collate(
                 ingest(store, res, summary)
                 if progress:
                     progress(done, len(sources))
+            summary.totals = store.totals()
             store.audit(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "collate",
                         summary.line())
     except sqlite3.Error as exc:
@@ -326,7 +377,7 @@ def _remove_stale_scratch() -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-def _env_timeout() -> float:
+def env_timeout() -> float:
     raw = os.environ.get("BLUESTONE_READ_TIMEOUT", "")
     try:
         value = float(raw) if raw else READ_TIMEOUT

@@ -189,18 +189,50 @@ class Store:
                         "'rejected'", (path, sha256))
 
     def file_with_sha(self, sha256: str) -> str | None:
+        """The file already in with this content; a rejected file never counts (a copy of
+        it sent again under a name that can be read is read, not a duplicate)."""
         row = self.db.execute(
-            "SELECT path FROM files WHERE sha256 = ? AND outcome != 'duplicate' ORDER BY id",
+            "SELECT path FROM files WHERE sha256 = ? AND outcome NOT IN ('duplicate', "
+            "'rejected') ORDER BY id",
             (sha256,),
         ).fetchone()
         return None if row is None else str(row["path"])
 
-    def current(self, instance_id: str) -> list[sqlite3.Row]:
+    def instance_records(self, instance_id: str) -> list[sqlite3.Row]:
+        """Every return of one instance (id, file_id, status, modified, path), in a fixed
+        order."""
         return self.db.execute(
-            "SELECT r.*, f.sha256 FROM records r JOIN files f ON f.id = r.file_id "
-            "WHERE r.instance_id = ? AND r.status IN ('current', 'conflict')",
+            "SELECT r.id, r.file_id, r.status, r.modified, f.path FROM records r "
+            "JOIN files f ON f.id = r.file_id WHERE r.instance_id = ? "
+            "AND r.status IN ('current', 'conflict', 'superseded') ORDER BY f.path, r.id",
             (instance_id,),
         ).fetchall()
+
+    def file_outcome(self, file_id: int) -> str:
+        row = self.db.execute("SELECT outcome FROM files WHERE id = ?", (file_id,)).fetchone()
+        return str(row[0])
+
+    def record_statuses(self, file_id: int) -> list[str]:
+        rows = self.db.execute("SELECT status FROM records WHERE file_id = ?", (file_id,))
+        return [str(r[0]) for r in rows]
+
+    def issue_count(self, file_id: int) -> int:
+        row = self.db.execute("SELECT COUNT(*) FROM issues WHERE file_id = ?", (file_id,))
+        return int(row.fetchone()[0])
+
+    def totals(self) -> dict[str, int]:
+        """The store's figures as the Summary sheet and the report give them: files, current
+        records, issues (of files not superseded or duplicate) and files by outcome."""
+        out = dict.fromkeys(OUTCOMES, 0)
+        for r in self.db.execute("SELECT outcome, COUNT(*) FROM files GROUP BY outcome"):
+            out[str(r[0])] = int(r[1])
+        out["files"] = int(self.db.execute("SELECT COUNT(*) FROM files").fetchone()[0])
+        out["records"] = int(self.db.execute(
+            "SELECT COUNT(*) FROM records WHERE status = 'current'").fetchone()[0])
+        out["issues"] = int(self.db.execute(
+            "SELECT COUNT(*) FROM issues i JOIN files f ON f.id = i.file_id "
+            "WHERE f.outcome NOT IN ('superseded', 'duplicate')").fetchone()[0])
+        return out
 
     # --- writing (callers wrap each file in one transaction) ----------------------------
     def add_file(self, **cols: Any) -> int:
@@ -210,9 +242,12 @@ class Store:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
-    def set_outcome(self, file_id: int, outcome: str, message: str | None = None) -> None:
+    def set_outcome(self, file_id: int, outcome: str, message: str | None = None,
+                    clear: bool = False) -> None:
+        """Set a file's outcome (and its message; `clear` removes a message it had)."""
         self.db.execute(
-            "UPDATE files SET outcome = ?, message = COALESCE(?, message) WHERE id = ?",
+            "UPDATE files SET outcome = ?, message = "
+            + ("?" if clear else "COALESCE(?, message)") + " WHERE id = ?",
             (outcome, message, file_id),
         )
 

@@ -66,7 +66,8 @@ def test_rerun_does_not_read_files_already_in(
     assert len(results["new.docx"]["records"]) == 1
     again = collate([inbox], store, workers=2)
     assert again.unchanged == 3
-    assert again.records == 1
+    assert again.outcomes == {"read": 1}  # only the new file was read
+    assert again.records == 4  # the store's figure, as the Summary sheet gives it
     assert again.rejected == 0
     # a file whose content changed under the same name is read again (and here, rejected)
     _return(rp1, "xlsx", inbox / "r1.xlsx", 10)
@@ -90,14 +91,14 @@ def test_rerun_reads_a_rejected_file_once_its_spec_is_given(tmp_path: Path) -> N
     # the same run again without the spec: still rejected, said again, not recorded twice
     same = runner.invoke(main, ["collate", str(inbox), "-o", str(out), "--workers", "1"])
     assert same.exit_code == 1, same.output
-    assert "(2 already in the store)" in same.output
+    assert "(2 already in the store, 1 rejected)" in same.output
     assert "1 rejected" in same.output
     assert _outcomes(out / "bluestone.sqlite")["custom.pdf"] == ["rejected"]
     fixed = runner.invoke(main, ["collate", str(inbox), "-o", str(out), "--spec", str(KITCHEN),
                                  "--workers", "1", "--read-timeout", "20"])
     assert fixed.exit_code == 0, fixed.output
-    assert "1 records read" in fixed.output
-    assert "0 rejected" in fixed.output
+    assert "0 rejected); the store now holds 2 files, 2 records" in fixed.output
+    assert "0 rejected, 0 duplicates" in fixed.output
     outcomes = _outcomes(out / "bluestone.sqlite")
     assert outcomes["custom.pdf"] == ["read"]
     assert outcomes["rp2.xlsx"] == ["read"]

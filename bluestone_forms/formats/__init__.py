@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 from ..catalog import Catalog
-from ..errors import ReturnError
+from ..errors import Issue, ReturnError
 from ..records import ReadResult
 
 # fillable formats that can be read back; "paper" is written only
@@ -46,11 +46,13 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def sniff(path: Path) -> str:
-    """Which reader a file needs, by its content first and its extension second."""
+    """Which reader a file needs, by its content first and its extension second.
+
+    Why content first: a return renamed by hand or by a mail system (a .docx saved as
+    "form.doc") is still the form; a real legacy or macro-enabled file is refused by what it
+    holds. `misnamed` says when the name and the content disagree."""
     ext = path.suffix.lower()
     file = str(path)
-    if ext in _REFUSED:
-        raise ReturnError(file, f"cannot read {_REFUSED[ext]}")
     try:
         with path.open("rb") as fh:
             head = fh.read(1024)
@@ -69,10 +71,14 @@ def sniff(path: Path) -> str:
             return "docx"
         if "xl/workbook.xml" in names:
             return "xlsx"
+        if ext in _REFUSED:
+            raise ReturnError(file, f"cannot read {_REFUSED[ext]}")
         if ext == ".zip":
             raise ReturnError(file, "an archive inside an archive, which is not unpacked; "
                               "unpack it and collate its files")
         raise ReturnError(file, "a zip file that is neither a Word nor an Excel document")
+    if ext in _REFUSED:
+        raise ReturnError(file, f"cannot read {_REFUSED[ext]}")
     if head.startswith(_OLE_MAGIC):
         raise ReturnError(file, "a legacy binary (97-2003) or password-protected Office file; "
                           "remove any password and save it as .docx or .xlsx")
@@ -90,8 +96,31 @@ def sniff(path: Path) -> str:
     raise ReturnError(file, "not a form return: expected a .docx, .xlsx or .pdf file")
 
 
+_KIND_NAMES = {"docx": "a Word document (.docx)", "xlsx": "an Excel workbook (.xlsx)",
+               "pdf": "a PDF"}
+
+
+def misnamed(path: Path, reader: str) -> str | None:
+    """A note when a file's name does not say what its content is, or None."""
+    ext = path.suffix.lower()
+    if ext == EXTENSIONS[reader]:
+        return None
+    named = f"named {ext}" if ext else "named without an extension"
+    return f"the file is {named} but is {_KIND_NAMES[reader]}; it was read as one"
+
+
+def note_issue(path: Path, reader: str, name: str | None = None) -> Issue | None:
+    """`misnamed` as an Issue of the file (a note on the form, not on any answer)."""
+    note = misnamed(path, reader)
+    return None if note is None else Issue("(file)", note, file=name or str(path))
+
+
 def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
     """Read any return with the reader its content needs."""
     p = Path(path)
-    result: ReadResult = module(sniff(p)).read(p, catalog=catalog)
+    reader = sniff(p)
+    result: ReadResult = module(reader).read(p, catalog=catalog)
+    note = note_issue(p, reader)
+    if note is not None:
+        result.issues.insert(0, note)
     return result

@@ -42,7 +42,7 @@ from ._pdf_appearance import UNICODE_FONT, field_font, resources, text_appearanc
 XMP_NS = "urn:bluestone-forms:identity:1.0/"
 XMP_PREFIX = "bluestone"
 INFO_KEYS = {"form_id": common.FORM_ID, "version": common.VERSION,
-             "instance_id": common.INSTANCE_ID}
+             "instance_id": common.INSTANCE_ID, "slots": common.SLOTS}
 HELV = "/Helv"
 DEFAULT_SIZE = 10.0
 MAX_FIELD_NODES = 5000
@@ -174,7 +174,8 @@ def read_identity(pdf: pikepdf.Pdf) -> common.Identity:
         found[attr] = str(value) if isinstance(value, pikepdf.String) and str(value) else None
     if not found["form_id"]:
         found = _xmp_identity(pdf) or found
-    return common.Identity(found["form_id"], found["version"], found["instance_id"])
+    return common.Identity(found["form_id"], found["version"], found["instance_id"],
+                           found.get("slots"))
 
 
 def _xmp_identity(pdf: pikepdf.Pdf) -> dict[str, str | None] | None:

@@ -28,7 +28,15 @@ from ._package import Package
 from ._xlsx_parts import Book, Cell, SheetInfo
 from ._xlsx_refs import col_letter, parse_name_ref
 from ._xlsx_sheet import Sheet, sheet_cells
-from .common import FORM_ID, INSTANCE_ID, MAX_ID_CHARS, VERSION, Identity, finish
+from .common import (
+    FORM_ID,
+    INSTANCE_ID,
+    MAX_ID_CHARS,
+    SLOTS,
+    VERSION,
+    Identity,
+    finish,
+)
 
 FORMAT = "xlsx"
 
@@ -108,7 +116,8 @@ def open_book(pkg: Package) -> Opened:
         issues.append(Issue(field="(form)", file=file, message=(
             f"the hidden sheet '{L.META_SHEET}' that identifies the form was deleted; the form "
             "was recognised from the workbook's document properties")))
-    identity = Identity(head.get(FORM_ID), head.get(VERSION), head.get(INSTANCE_ID))
+    identity = Identity(head.get(FORM_ID), head.get(VERSION), head.get(INSTANCE_ID),
+                        head.get(SLOTS))
     layout = head.get(L.LAYOUT, "form")
     if layout not in L.LAYOUTS:
         raise ReturnError(file, f"unknown workbook layout {layout!r}")

@@ -26,7 +26,7 @@ from ..spec import (
     FormSpec,
 )
 from . import _xlsx_layout as L
-from .common import FORM_ID, INSTANCE_ID, VERSION, Identity
+from .common import FORM_ID, INSTANCE_ID, SLOTS, VERSION, Identity, fingerprint
 
 THIN = Side(style="thin", color="7F7F7F")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -165,6 +165,7 @@ def finish_workbook(
         (INSTANCE_ID, identity.instance_id or ""),
         (L.LAYOUT, layout),
         (L.SHEET, ws.title),
+        (SLOTS, fingerprint(spec)),
     ]
     for r, (key, value) in enumerate(head, start=1):
         put(meta, r, 1, key)

@@ -3,12 +3,15 @@ validated record."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..catalog import Catalog
 from ..errors import Issue, ReturnError
 from ..records import Record, assemble
+from ..slots import slots
 from ..spec import FormSpec
 from ..validate import validate
 
@@ -17,6 +20,7 @@ from ..validate import validate
 FORM_ID = "bluestone:form-id"
 VERSION = "bluestone:version"
 INSTANCE_ID = "bluestone:instance-id"
+SLOTS = "bluestone:slots"  # the fingerprint of the form's answer slots (`fingerprint`)
 MAX_ID_CHARS = 200  # an instance id this toolkit writes is a UUID of 36 characters
 
 
@@ -25,10 +29,65 @@ class Identity:
     form_id: str | None
     version: str | None
     instance_id: str | None
+    slots: str | None = None  # the fingerprint written at generation; None in older files
 
     def footer(self) -> str:
         """The small identity line printed on every page / in every footer."""
         return f"Form {self.form_id} v{self.version} · instance {self.instance_id}"
+
+
+def fingerprint(spec: FormSpec) -> str:
+    """A short fingerprint of a form version's answer slots (its id, version and every slot
+    key with its kind).
+
+    Why: a return's identity is three properties anyone can edit. Written at generation
+    beside them, the fingerprint lets a reader tell a file relabelled as another form or
+    version (an rp1 file whose form id was changed to rp2) from the form it claims to be,
+    before any answer lands in the wrong columns."""
+    text = "\n".join([spec.id, spec.version,
+                      *sorted(f"{s.key}:{s.kind}" for s in slots(spec))])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _owner(fp: str | None, names: Iterable[str], catalog: Catalog | None) -> FormSpec | None:
+    """The known form version with this fingerprint, else the one whose answer slots hold
+    every name found (None when there is none)."""
+    found = set(names)
+    known: list[FormSpec] = list(catalog or Catalog.shipped())
+    for spec in sorted(known, key=lambda s: (s.id, s.version)):
+        if fp is not None and fingerprint(spec) == fp:
+            return spec
+        if fp is None and found and found <= {s.key for s in slots(spec)}:
+            return spec
+    return None
+
+
+def check_identity(spec: FormSpec, identity: Identity, file: str,
+                   catalog: Catalog | None = None) -> None:
+    """Refuse a return whose fingerprint is not its claimed form's (it was relabelled)."""
+    if identity.slots is None or identity.slots == fingerprint(spec):
+        return
+    owner = _owner(identity.slots, (), catalog)
+    boxes = (f"form {owner.id} v{owner.version}" if owner is not None
+             else "another form or version (none known here)")
+    raise ReturnError(file, f"the file says it is form {spec.id} v{spec.version}, but its "
+                      f"answer boxes are those of {boxes}; its identity was changed. Send the "
+                      "form as it was sent out, filled in")
+
+
+def check_slots(spec: FormSpec, names: Iterable[str], file: str,
+                catalog: Catalog | None = None) -> None:
+    """For a file without a fingerprint (made before there was one): refuse it when none of
+    its answer boxes are slots of the form it claims, naming the form they belong to."""
+    found = set(names)
+    if not found or found & {s.key for s in slots(spec)}:
+        return
+    owner = _owner(None, found, catalog)
+    boxes = (f"those of form {owner.id} v{owner.version}" if owner is not None
+             else "of no form known here")
+    raise ReturnError(file, f"the file says it is form {spec.id} v{spec.version}, but none "
+                      f"of its answer boxes belong to it (they are {boxes}); its identity was "
+                      "changed. Send the form as it was sent out, filled in")
 
 
 def finish(
@@ -39,11 +98,14 @@ def finish(
     file: str,
     row: int | None = None,
     modified: str | None = None,
+    catalog: Catalog | None = None,
 ) -> tuple[Record, list[Issue]]:
     """Raw content per slot -> a validated Record and every issue, each naming the file.
 
-    An instance id longer than MAX_ID_CHARS is a ReturnError: it is the key a return is stored
+    A return relabelled as another form or version (`check_identity`) is a ReturnError. An
+    instance id longer than MAX_ID_CHARS is a ReturnError: it is the key a return is stored
     and replaced by, and no client makes one that long."""
+    check_identity(spec, identity, file, catalog)
     if identity.instance_id and len(identity.instance_id) > MAX_ID_CHARS:
         raise ReturnError(file, f"the instance id is {len(identity.instance_id):,} characters "
                           f"long; an instance id is at most {MAX_ID_CHARS} (the toolkit writes "

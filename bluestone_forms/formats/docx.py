@@ -77,7 +77,7 @@ from . import _docx_layout as layout
 from . import _docx_package as package
 from . import _docx_xml as X
 from ._package import Package, parse_xml
-from .common import FORM_ID, INSTANCE_ID, VERSION, Identity, finish
+from .common import FORM_ID, INSTANCE_ID, SLOTS, VERSION, Identity, fingerprint, finish
 
 FORMAT = "docx"
 PROTECT_MODES = ("enforce", "ready", "off")
@@ -117,7 +117,7 @@ def write(
         X.fill_tree(document.element.body, _entries(spec, values))
     B.prune_styles(document)
     package.finalise(document, {FORM_ID: spec.id, VERSION: spec.version,
-                                INSTANCE_ID: ident.instance_id or ""})
+                                INSTANCE_ID: ident.instance_id or "", SLOTS: fingerprint(spec)})
     document.save(str(out))
     return out
 
@@ -257,7 +257,8 @@ def _open(pkg: Package) -> tuple[Identity, str]:
     if pkg.has(_CUSTOM) and pkg.has(_MAIN) and "wordprocessingml.document.main" in types:
         props = package.read_custom_properties(pkg.xml(_CUSTOM))
         if props.get(FORM_ID):
-            ident = Identity(props.get(FORM_ID), props.get(VERSION), props.get(INSTANCE_ID))
+            ident = Identity(props.get(FORM_ID), props.get(VERSION), props.get(INSTANCE_ID),
+                            props.get(SLOTS))
             return ident, _MAIN
     rels = pkg.xml("_rels/.rels") if pkg.has("_rels/.rels") else None
     target = package.package_target(rels, package.REL_DOCUMENT) if rels is not None else None
@@ -275,7 +276,8 @@ def _identity(pkg: Package, rels: Any) -> Identity:
     if custom and pkg.has(custom):
         props = package.read_custom_properties(pkg.xml(custom))
     if props.get(FORM_ID):
-        return Identity(props.get(FORM_ID), props.get(VERSION), props.get(INSTANCE_ID))
+        return Identity(props.get(FORM_ID), props.get(VERSION), props.get(INSTANCE_ID),
+                            props.get(SLOTS))
     core_part = package.package_target(rels, package.REL_CORE) if rels is not None else None
     if core_part and pkg.has(core_part):
         core = package.read_core_properties(pkg.xml(core_part))

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,11 @@ from ..spec import FormSpec
 from ..values import DATE_FORMAT_HINT
 from . import _pdf_fields as fields
 from . import _pdf_layout as layout
+from . import _pdf_printed as printed
 from . import _pdf_stamp as stamp
 from ._package import normalise_time
 from ._pdf_open import active_content, open_return, repaired
-from .common import Identity, finish
+from .common import Identity, check_slots, fingerprint, finish
 
 FORMAT = "pdf"
 PAPER_VARIANT = "pdf/ua-1"
@@ -48,7 +50,7 @@ FORM_VARIANT = "pdf/ua-1"  # WeasyPrint 70 tags form fields too (a /Form element
 
 
 def _identity(spec: FormSpec, instance_id: str | None) -> Identity:
-    return Identity(spec.id, spec.version, instance_id or new_instance_id())
+    return Identity(spec.id, spec.version, instance_id or new_instance_id(), fingerprint(spec))
 
 
 def form_html(spec: FormSpec, identity: Identity) -> str:
@@ -162,7 +164,7 @@ def fill(
         fields.fill_fields(pdf, slot_map(spec), texts(spec, values), str(template),
                            need_appearances)
         if instance_id is not None and instance_id != identity.instance_id:
-            identity = Identity(identity.form_id, identity.version, instance_id)
+            identity = replace(identity, instance_id=instance_id)
             fields.write_identity(pdf, identity)
             stamp.restamp(pdf, identity.footer())
         fields.save(pdf, out)
@@ -206,12 +208,18 @@ def _modified(pdf: pikepdf.Pdf) -> str | None:
 
 def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
     identity = fields.read_identity(pdf)
+    if not identity.form_id:  # no metadata: a PDF exported or printed from a form?
+        shown = printed.printed_identity(Path(file), pdf)
+        if shown is not None:
+            raise ReturnError(file, printed.picture_message(pdf, shown))
     spec = catalog.resolve(identity.form_id, identity.version, file)
     pages = {page.obj.objgen: n for n, page in enumerate(pdf.pages, start=1)}
     known = slot_map(spec)
     raw: dict[str, Any] = {}
     where: dict[str, str] = {}
+    names: list[str] = []
     for found in fields.walk(pdf, file):
+        names.append(found.name)
         if found.name not in known or found.name in raw:
             continue
         raw[found.name] = fields.raw_value(found)
@@ -219,7 +227,12 @@ def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
         page = widgets[0].get("/P") if widgets else None
         number = pages.get(page.objgen) if isinstance(page, pikepdf.Dictionary) else None
         where[found.name] = (f"page {number}, " if number else "") + f"PDF field '{found.name}'"
-    record, issues = finish(spec, identity, raw, where, file, modified=_modified(pdf))
+    if not names:  # the identity is there, every answer box is gone
+        raise ReturnError(file, printed.FLATTENED + " (the PDF form as filled in, not a "
+                          "printed or flattened copy)")
+    check_slots(spec, names, file, catalog)
+    record, issues = finish(spec, identity, raw, where, file, modified=_modified(pdf),
+                            catalog=catalog)
     record.meta["format"] = FORMAT
     extra: list[Issue] = []
     active = active_content(pdf)
