@@ -139,9 +139,8 @@ def read_one(name: str, disk: str, extra_specs: tuple[str, ...] = (),
         reader = formats.sniff(path)
         result["reader"] = reader
         read = formats.module(reader).read(path, catalog=catalog)
-        note = formats.note_issue(Path(name), reader, name)
-        if note is not None:
-            read.issues.insert(0, note)
+        if note := formats.misnamed(Path(name), reader):
+            result["note"] = note
     except ReturnError as exc:
         result["error"] = exc.message
         return result

@@ -126,8 +126,9 @@ def catalog_with(spec_paths: Iterable[str | Path]) -> Catalog:
 
 def read_files(
     files: Iterable[Path], spec_paths: Iterable[Path] = (), timeout: float | None = None,
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Read returns: every record as JSON data, and every problem as a line of text.
+) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """Read returns: every record as JSON data, every problem as a line of text, and notes
+    (a file read by its content though its name says otherwise).
 
     Each file is read the way collation reads it: in a worker process under the same memory
     ceiling and time budget (default: BLUESTONE_READ_TIMEOUT, else 30 s), so a hostile file
@@ -139,6 +140,7 @@ def read_files(
     catalog_with(spec_paths)  # a broken extra spec fails here, plainly
     records: list[dict[str, Any]] = []
     problems: list[str] = []
+    notes: list[str] = []
     sources = []
     for f in files:
         why = not_readable(Path(f), [], top=True) if os.path.lexists(f) else \
@@ -152,10 +154,12 @@ def read_files(
         if "error" in res:
             problems.append(f"{res['path']}: {res['error']}")
             continue
+        if res.get("note"):
+            notes.append(f"{res['path']}: note: {res['note']}")
         records.extend({k: v for k, v in r.items() if k != "modified"} for r in res["records"])
         problems.extend(str(Issue(i["field"], i["message"], i["value"], i["where"],
                                   res["path"], i["row"])) for i in res["issues"])
-    return records, problems
+    return records, problems, notes
 
 
 def collate(

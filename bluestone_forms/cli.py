@@ -102,9 +102,9 @@ def generate_cmd(specs: tuple[str, ...], formats: tuple[str, ...], out: Path,
 @_clean_errors
 def read_cmd(files: tuple[Path, ...], spec_paths: tuple[Path, ...]) -> None:
     """Read completed forms: records as JSON on stdout, issues on stderr; exit 1 on issues."""
-    records, problems = api.read_files(files, spec_paths)
+    records, problems, notes = api.read_files(files, spec_paths)
     click.echo(json.dumps(records, indent=2, ensure_ascii=False))
-    for line in problems:
+    for line in [*notes, *problems]:
         click.echo(line, err=True)
     if problems:
         sys.exit(1)

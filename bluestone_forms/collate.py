@@ -280,7 +280,8 @@ def ingest(store: Store, res: dict[str, Any], summary: Summary) -> None:
         recs = res["records"]
         head = recs[0] if recs else {}
         outcome = "read_with_issues" if res["issues"] else "read"
-        file_id = store.add_file(**base, outcome=outcome, form_id=head.get("form_id"),
+        file_id = store.add_file(**base, outcome=outcome, message=res.get("note"),
+                                 form_id=head.get("form_id"),
                                  version=head.get("version"),
                                  instance_id=head.get("instance_id"),
                                  modified=head.get("modified"))

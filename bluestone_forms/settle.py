@@ -63,5 +63,5 @@ def _file_outcome(store: Store, file_id: int, winners: list[Any]) -> None:
         kind = "a corrected return" if len(by) == 1 else "later returns in conflict"
         store.set_outcome(file_id, "superseded", f"superseded by {kind}: {what}")
     else:
-        store.set_outcome(file_id, base, None, clear=True)
+        store.set_outcome(file_id, base)  # keeping a note it has (read by its content)
 

@@ -242,12 +242,9 @@ class Store:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
-    def set_outcome(self, file_id: int, outcome: str, message: str | None = None,
-                    clear: bool = False) -> None:
-        """Set a file's outcome (and its message; `clear` removes a message it had)."""
+    def set_outcome(self, file_id: int, outcome: str, message: str | None = None) -> None:
         self.db.execute(
-            "UPDATE files SET outcome = ?, message = "
-            + ("?" if clear else "COALESCE(?, message)") + " WHERE id = ?",
+            "UPDATE files SET outcome = ?, message = COALESCE(?, message) WHERE id = ?",
             (outcome, message, file_id),
         )
 

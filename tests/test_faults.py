@@ -173,7 +173,8 @@ def test_faults_crash_hang_or_memory_cost_only_their_own_line(
     with Store(tmp_path / "s.sqlite") as s:
         lines = {Path(f["path"]).stem + ".": (f["outcome"], f["message"]) for f in s.files()}
     want = {"abort": "crashed.*SIGABRT", "segv": "crashed.*SIGSEGV", "loop": "took too long",
-            "memory": "more memory", "exit": "crashed.*exit code 3", "sleep": "took too long",
+            "memory": "too large to read within 512 MB", "exit": "crashed.*exit code 3",
+            "sleep": "took too long",
             "raise": "reader failed.*RuntimeError"}
     for name, mode in hooks.items():
         outcome, message = lines[name]

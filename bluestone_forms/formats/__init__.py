@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 from ..catalog import Catalog
-from ..errors import Issue, ReturnError
+from ..errors import ReturnError
 from ..records import ReadResult
 
 # fillable formats that can be read back; "paper" is written only
@@ -50,7 +50,7 @@ def sniff(path: Path) -> str:
 
     Why content first: a return renamed by hand or by a mail system (a .docx saved as
     "form.doc") is still the form; a real legacy or macro-enabled file is refused by what it
-    holds. `misnamed` says when the name and the content disagree."""
+    holds. `misnamed` gives the note for when the name and the content disagree."""
     ext = path.suffix.lower()
     file = str(path)
     try:
@@ -106,21 +106,11 @@ def misnamed(path: Path, reader: str) -> str | None:
     if ext == EXTENSIONS[reader]:
         return None
     named = f"named {ext}" if ext else "named without an extension"
-    return f"the file is {named} but is {_KIND_NAMES[reader]}; it was read as one"
-
-
-def note_issue(path: Path, reader: str, name: str | None = None) -> Issue | None:
-    """`misnamed` as an Issue of the file (a note on the form, not on any answer)."""
-    note = misnamed(path, reader)
-    return None if note is None else Issue("(file)", note, file=name or str(path))
+    return f"read as {_KIND_NAMES[reader]}, which it is, though it is {named}"
 
 
 def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
     """Read any return with the reader its content needs."""
     p = Path(path)
-    reader = sniff(p)
-    result: ReadResult = module(reader).read(p, catalog=catalog)
-    note = note_issue(p, reader)
-    if note is not None:
-        result.issues.insert(0, note)
+    result: ReadResult = module(sniff(p)).read(p, catalog=catalog)
     return result

@@ -76,13 +76,22 @@ def refuse_dtd(data: bytes, file: str, part: str) -> None:
                           "use only UTF-8 or UTF-16")
 
 
+def xml_failure(exc: etree.XMLSyntaxError, file: str, part: str) -> Exception:
+    """What a parse error means: MemoryError when libxml2 ran out of memory (the reader's
+    memory ceiling was reached: "too large to read", never "not well-formed"), else a
+    ReturnError saying the part is broken."""
+    if exc.code == etree.ErrorTypes.ERR_NO_MEMORY:
+        return MemoryError(f"{part} needs more memory than a return may use")
+    return ReturnError(file, f"{part} is not well-formed XML ({exc.msg})")
+
+
 def parse_xml(data: bytes, file: str, part: str) -> etree._Element:
     """Parse one XML part safely; a DTD, an entity or broken XML is a ReturnError."""
     refuse_dtd(data, file, part)
     try:
         root = etree.fromstring(data, parser=_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise ReturnError(file, f"{part} is not well-formed XML ({exc.msg})") from None
+        raise xml_failure(exc, file, part) from None
     if root is None:
         raise ReturnError(file, f"{part} is empty")
     docinfo = root.getroottree().docinfo

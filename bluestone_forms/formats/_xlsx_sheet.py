@@ -11,7 +11,7 @@ from typing import Any
 from lxml import etree
 
 from ..errors import ReturnError
-from ._package import HEAD_BYTES, parse_xml, refuse_dtd
+from ._package import HEAD_BYTES, parse_xml, refuse_dtd, xml_failure
 from ._xlsx_parts import Book, Cell, SheetInfo
 from ._xlsx_refs import SEEN_REFS, Entry, col_letter, entry_of, split_ref
 
@@ -112,7 +112,7 @@ def _parse_pruned(head: list[bytes], rest: Iterator[bytes], file: str, part: str
                     _prune(rows, held)
         root = parser.close()
     except etree.XMLSyntaxError as exc:
-        raise ReturnError(file, f"{part} is not well-formed XML ({exc.msg})") from None
+        raise xml_failure(exc, file, part) from None
     if rows is not None:
         _prune(rows, held, finished=True)
         rows[0:0] = held

@@ -50,14 +50,14 @@ def fingerprint(spec: FormSpec) -> str:
 
 
 def _owner(fp: str | None, names: Iterable[str], catalog: Catalog | None) -> FormSpec | None:
-    """The known form version with this fingerprint, else the one whose answer slots hold
-    every name found (None when there is none)."""
+    """The known form version with this fingerprint, else the one whose answer slots are
+    exactly the names found (None when there is none)."""
     found = set(names)
     known: list[FormSpec] = list(catalog or Catalog.shipped())
     for spec in sorted(known, key=lambda s: (s.id, s.version)):
         if fp is not None and fingerprint(spec) == fp:
             return spec
-        if fp is None and found and found <= {s.key for s in slots(spec)}:
+        if fp is None and found and found == {s.key for s in slots(spec)}:
             return spec
     return None
 
@@ -77,17 +77,24 @@ def check_identity(spec: FormSpec, identity: Identity, file: str,
 
 def check_slots(spec: FormSpec, names: Iterable[str], file: str,
                 catalog: Catalog | None = None) -> None:
-    """For a file without a fingerprint (made before there was one): refuse it when none of
-    its answer boxes are slots of the form it claims, naming the form they belong to."""
+    """For a file without a fingerprint (made before there was one), from the answer boxes
+    it has: refuse it when they are exactly those of another known form version (rp1's boxes
+    are all in rp2, so a subset proves nothing), or when none of them belong to the form it
+    claims."""
     found = set(names)
-    if not found or found & {s.key for s in slots(spec)}:
+    mine = {s.key for s in slots(spec)}
+    if not found or found == mine:
         return
     owner = _owner(None, found, catalog)
-    boxes = (f"those of form {owner.id} v{owner.version}" if owner is not None
-             else "of no form known here")
-    raise ReturnError(file, f"the file says it is form {spec.id} v{spec.version}, but none "
-                      f"of its answer boxes belong to it (they are {boxes}); its identity was "
-                      "changed. Send the form as it was sent out, filled in")
+    if owner is not None and (owner.id, owner.version) != (spec.id, spec.version):
+        boxes = f"those of form {owner.id} v{owner.version}"
+    elif not found & mine:
+        boxes = "of no form known here"
+    else:
+        return
+    raise ReturnError(file, f"the file says it is form {spec.id} v{spec.version}, but its "
+                      f"answer boxes are {boxes}; its identity was changed. Send the form as it "
+                      "was sent out, filled in")
 
 
 def finish(

@@ -83,9 +83,6 @@ FORMAT = "docx"
 PROTECT_MODES = ("enforce", "ready", "off")
 _FOOTER_ID = re.compile(r"Form (\S+) v(\S+) · instance (\S+)")
 _MAIN, _CUSTOM, _CORE = "word/document.xml", "docProps/custom.xml", "docProps/core.xml"
-_REFUSED = {".doc": "a legacy Word 97-2003 file (.doc)", ".dot": "a legacy Word template (.dot)",
-            ".docm": "a macro-enabled Word file (.docm)",
-            ".dotm": "a macro-enabled Word template (.dotm)"}
 
 
 # --------------------------------------------------------------------------- writing
@@ -200,9 +197,6 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
     """Read a returned Word form: identity from its properties, answers from its controls."""
     p = Path(path)
     file = str(p)
-    if p.suffix.lower() in _REFUSED:
-        raise ReturnError(file, f"cannot read {_REFUSED[p.suffix.lower()]}; save it as .docx "
-                          "(Word Document) and send it again")
     with Package(p, FORMAT) as pkg:
         ident, main = _open(pkg)
         spec = _spec_for(ident, file, catalog)

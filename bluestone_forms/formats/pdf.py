@@ -183,7 +183,7 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
     try:
         with pdf:
             return _read(pdf, file, catalog or Catalog.shipped())
-    except BluestoneError:
+    except (BluestoneError, MemoryError):
         raise
     except Exception as exc:
         raise ReturnError(file, f"the PDF cannot be read as a form ({type(exc).__name__}: "
