@@ -28,7 +28,7 @@ from bluestone_forms.catalog import Catalog
 from bluestone_forms.errors import ReturnError
 from bluestone_forms.formats import _pdf_fields, _pdf_layout
 from bluestone_forms.formats import pdf as pdf_format
-from bluestone_forms.formats.common import FORM_ID, INSTANCE_ID, VERSION, Identity
+from bluestone_forms.formats.common import FORM_ID, INSTANCE_ID, VERSION, Identity, fingerprint
 from bluestone_forms.loader import load_spec_text
 from bluestone_forms.records import new_instance_id, texts
 from bluestone_forms.slots import slot_map, slots
@@ -239,7 +239,7 @@ def test_pdf_identity_marking_and_page_numbers_on_every_page(
         assert _pdf_fields.XMP_NS in xmp
         del pdf.docinfo[f"/{FORM_ID}"]  # the XMP alone still identifies the form
         assert _pdf_fields.read_identity(pdf) == Identity("kitchen_sink", "2.1",
-                                                          "inst-kitchen_sink")
+                                                          "inst-kitchen_sink", fingerprint(SINK))
     pages = pdftotext(path).split("\f")[:-1]
     footer = Identity("kitchen_sink", "2.1", "inst-kitchen_sink").footer()
     for n, page in enumerate(pages, start=1):
