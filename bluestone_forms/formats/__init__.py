@@ -43,6 +43,9 @@ _REFUSED = {
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# names refused whatever the content: a macro-enabled or template name is what the sender's
+# Office saved it as, and it would open it so again
+_BY_NAME = (".docm", ".dotx", ".xlsm")
 
 
 def sniff(path: Path) -> str:
@@ -53,6 +56,8 @@ def sniff(path: Path) -> str:
     holds. `misnamed` gives the note for when the name and the content disagree."""
     ext = path.suffix.lower()
     file = str(path)
+    if ext in _BY_NAME:
+        raise ReturnError(file, f"cannot read {_REFUSED[ext]}")
     try:
         with path.open("rb") as fh:
             head = fh.read(1024)

@@ -208,7 +208,8 @@ def _modified(pdf: pikepdf.Pdf) -> str | None:
 
 def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
     identity = fields.read_identity(pdf)
-    if not identity.form_id:  # no metadata: a PDF exported or printed from a form?
+    if not identity.form_id and not any(True for _ in fields.walk(pdf, file)):
+        # no metadata and no answer boxes: a PDF exported or printed from a form?
         shown = printed.printed_identity(Path(file), pdf)
         if shown is not None:
             raise ReturnError(file, printed.picture_message(pdf, shown))
