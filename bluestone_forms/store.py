@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS records (
     values_json TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_instance ON records (instance_id, status);
+CREATE INDEX IF NOT EXISTS records_file ON records (file_id);
 CREATE TABLE IF NOT EXISTS issues (
     id INTEGER PRIMARY KEY,
     file_id INTEGER NOT NULL REFERENCES files (id),
@@ -67,6 +68,7 @@ CREATE TABLE IF NOT EXISTS issues (
     value TEXT,
     message TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS issues_file ON issues (file_id);
 CREATE TABLE IF NOT EXISTS register (
     instance_id TEXT PRIMARY KEY,
     form_id TEXT NOT NULL,
