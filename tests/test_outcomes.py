@@ -300,8 +300,10 @@ def test_a_pdf_exported_from_the_word_or_excel_form_says_which_and_what_to_send(
     assert "not a bluestone form" not in message
 
 
-def test_read_never_opens_a_fifo(inbox: Path) -> None:
-    records, problems, _ = api.read_files([inbox / "pipe.docx", inbox / "good.docx"])
+def test_read_never_opens_a_fifo_or_a_device(inbox: Path) -> None:
+    records, problems, _ = api.read_files([inbox / "pipe.docx", Path("/dev/null"),
+                                           inbox / "good.docx"])
     assert len(records) == 1
     assert problems == [f"{inbox / 'pipe.docx'}: not a regular file (a named pipe (FIFO)); it "
-                        "was not opened"]
+                        "was not opened",
+                        "/dev/null: not a regular file (a character device); it was not opened"]
