@@ -134,7 +134,7 @@ def read_files(
     ceiling and time budget (default: BLUESTONE_READ_TIMEOUT, else 30 s), so a hostile file
     costs its own line and never the machine's memory."""
     from ._collate_read import Source, read_all
-    from .collate import env_timeout, not_readable
+    from .collate import default_workers, env_timeout, not_readable
 
     extra = tuple(str(p) for p in spec_paths)
     catalog_with(spec_paths)  # a broken extra spec fails here, plainly
@@ -150,7 +150,7 @@ def read_files(
         else:  # never opened: a FIFO would block the read
             problems.append(f"{f}: {why}")
     budget = timeout if timeout is not None else env_timeout()
-    for res in read_all(sources, 1, extra, budget):
+    for res in read_all(sources, default_workers(), extra, budget):  # results in order
         if "error" in res:
             problems.append(f"{res['path']}: {res['error']}")
             continue
