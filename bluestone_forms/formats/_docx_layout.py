@@ -31,7 +31,7 @@ from . import _docx_build_xml as B
 from .common import Identity
 
 # the Word control for each slot kind (long text: see docx.py for why rich text)
-KIND = {"text": "text", "integer": "text", "decimal": "text", "long_text": "richtext",
+KIND = {"text": "richtext", "integer": "richtext", "decimal": "richtext", "long_text": "richtext",
         "date": "date", "choice": "dropdown", "rating": "dropdown", "flag": "checkbox"}
 GREY = RGBColor(0x40, 0x40, 0x40)
 INSTRUCTIONS = (

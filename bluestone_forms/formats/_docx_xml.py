@@ -220,16 +220,17 @@ Answer = str | bool | None
 
 def answers(root: Any, keys: Sequence[str]) -> dict[str, Answer]:
     """The raw answer of every control found (as `find_controls` finds them): a tick box's
-    state, None for a control showing its placeholder, else the text it shows.
+    state, else the text it shows, placeholder or not.
+
+    `w:showingPlcHdr` is not trusted: LibreOffice 7.4 keeps it (and the placeholder style)
+    on text a person typed over the placeholder, so only the caller, knowing each control's
+    own placeholder text, can tell "no answer" from an answer.
 
     The fast path for reading returns: whole-document walks for one tag each are nearly free
-    in lxml, so placeholders and tick states are collected first and only text is walked per
-    control.
+    in lxml, so tick states are collected first and only text is walked per control.
     """
     by_name = _bookmarks(tuple(keys))
     wanted = set(by_name.values())
-    showing = {el.getparent() for el in root.iter(SHOWING_PLACEHOLDER)
-               if el.get(VAL, "1") not in ("0", "false", "off")}
     ticks: dict[Any, bool] = {}
     for el in root.iter(CHECKED_STATE):
         box = el.getparent()
@@ -247,8 +248,6 @@ def answers(root: Any, keys: Sequence[str]) -> dict[str, Answer]:
             continue
         if pr in ticks:
             out[key] = ticks[pr]
-        elif pr in showing:
-            out[key] = None
         else:
             content = pr.getnext()
             while content is not None and content.tag != SDT_CONTENT:
@@ -262,7 +261,7 @@ def answers(root: Any, keys: Sequence[str]) -> dict[str, Answer]:
                                           with_tail=False)
     if len(out) < len(wanted):
         for key, f in _by_bookmark(root, by_name, set(out)).items():
-            out[key] = f.checked if f.checked is not None else None if f.placeholder else f.text
+            out[key] = f.checked if f.checked is not None else f.text
     return out
 
 

@@ -214,10 +214,10 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
     except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:  # pragma: no cover
         raise ReturnError(file, f"the Word document is damaged ({exc})") from None
     for key, empty in boxes:
-        # LibreOffice drops w:showingPlcHdr from plain-text controls, so their placeholder
-        # comes back as text; a drop-down's "Choose an item" entry means no answer
+        # "no answer" is the control's own placeholder text (or nothing), whatever
+        # w:showingPlcHdr says: LibreOffice keeps that flag on typed text (module docstring)
         got = raw.get(key)
-        if isinstance(got, str) and got.strip() == empty:
+        if isinstance(got, str) and got.strip() in ("", empty):
             raw[key] = None
     record, issues = finish(spec, ident, raw, where, file, modified=modified)
     return ReadResult(file=file, format=FORMAT, records=[record], issues=issues)
