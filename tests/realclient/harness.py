@@ -51,10 +51,47 @@ def run_driver(driver: str, jobs: list[dict[str, Any]], work: Path,
     work.mkdir(parents=True, exist_ok=True)
     job_file = work / f"{Path(driver).stem}-jobs.json"
     job_file.write_text(json.dumps(jobs), encoding="utf-8")
+    profile = Path(env["BLUESTONE_PROFILE"]) if env and "BLUESTONE_PROFILE" in env else (
+        work / "profile")
     run = subprocess.run(
-        [UNO_PYTHON, str(HERE / driver), str(job_file), str(free_port()), str(work / "profile")],
+        [UNO_PYTHON, str(HERE / driver), str(job_file), str(free_port()), str(profile)],
         capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
     if run.returncode != 0:
         raise AssertionError(f"{driver} failed ({run.returncode}):\n{run.stderr[-3000:]}")
     report: list[dict[str, Any]] = json.loads(run.stdout.strip().splitlines()[-1])
     return report
+
+
+_XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse">\
+<value>{tag}</value></prop></item>
+<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="DateAcceptancePatterns" \
+oor:op="fuse"><value>{patterns}</value></prop></item>
+</oor:items>
+"""
+_PATTERNS = {"en-GB": "D/M/Y;D/M", "en-US": "M/D/Y;M/D"}
+
+
+def locale_profile(work: Path, tag: str) -> dict[str, str]:
+    """A private profile in `work` whose Calc reads dates as a person in locale `tag`
+    (en-GB or en-US) would, and the environment that gives soffice that system locale.
+
+    Minimal Debian images have only the C locales, so the locale is compiled with localedef
+    into a private folder (LOCPATH) rather than installed system-wide.
+    """
+    name = tag.replace("-", "_") + ".UTF-8"
+    locales = work / "locale"
+    if not (locales / name).exists():
+        locales.mkdir(parents=True, exist_ok=True)
+        run = subprocess.run(["localedef", "-i", tag.replace("-", "_"), "-f", "UTF-8",
+                              str(locales / name)], capture_output=True, text=True)
+        if not (locales / name).exists():
+            raise AssertionError(f"localedef could not make {name}: {run.stderr[-500:]}")
+    user = work / "profile" / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(
+        _XCU.format(tag=tag, patterns=_PATTERNS[tag]), encoding="utf-8")
+    return {"LOCPATH": str(locales), "LANG": name, "LC_ALL": name,
+            "BLUESTONE_PROFILE": str(work / "profile")}
