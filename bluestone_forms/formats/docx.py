@@ -5,15 +5,15 @@ Layout (`_docx_layout`, python-docx). The title uses Word's Title style and ever
 real Heading 1, so the navigation pane and screen readers move section by section. Each
 question has its label (style "Question", "(required)" in words, not a star), its hints (style
 "Hint": the spec's hint, "Answer only if ...", tick limits, who signs) and one inline content
-control per slot: plain text for text and numbers, a date picker (w:date, dd/MM/yyyy, en-GB),
-a drop-down list (w:dropDownList, items = `values.choice_texts`) for choices and ratings, a
-w14:checkbox per option of a select-many question, and for long text a rich-text control (see
-below). Tables are Word tables (header row repeated on each page) with a control in every cell
-of max_rows blank rows; sign-offs are a name and a date control. Every control has a
-placeholder saying what to enter, a title (w:alias, the slot's label, which Word shows and
-reads out) and the lock "content control cannot be deleted". The protective marking is in the
-header and footer of every page, with the licence attribution where the spec has a licence,
-and the identity line `Identity.footer()` with page x of y.
+control per slot: rich text for text, numbers and long text (see below), a date picker
+(w:date, dd/MM/yyyy, en-GB), a drop-down list (w:dropDownList, items =
+`values.choice_texts`) for choices and ratings and a w14:checkbox per option of a
+select-many question. Tables are Word tables (header row repeated on each page) with a
+control in every cell of max_rows blank rows; sign-offs are a name and a date control. Every
+control has a placeholder saying what to enter, a title (w:alias, the slot's label, which
+Word shows and reads out) and the lock "content control cannot be deleted". The protective
+marking is in the header and footer of every page, with the licence attribution where the
+spec has a licence, and the identity line `Identity.footer()` with page x of y.
 
 Identity. Form id, version and instance id are stored three times: as custom document
 properties (`bluestone:form-id`, ...), in the core properties (dc:subject "form-id version",
@@ -35,9 +35,18 @@ tick boxes keep w14:checked and the glyph, plain-text controls keep their text b
 w:showingPlcHdr (so an unfilled one comes back showing its placeholder text, which the reader
 therefore treats as empty), and plain-text controls with line breaks are mangled: the w:br
 are moved out in front of the control and the lines run together. Rich-text controls keep
-their w:br inside. That is why long text is a rich-text control holding runs with w:br: the
+their w:br inside. That is why text boxes are rich-text controls holding runs with w:br: the
 same markup Word writes for Shift+Enter, and the only multi-line markup both clients keep.
-(Word itself stores line breaks in a w:multiLine plain-text control as w:br too.)
+(Word itself stores line breaks in a w:multiLine plain-text control as w:br too.) LibreOffice
+7.4 also shows a plain-text control as an input field, which a person fills through a dialog,
+so short text and numbers are rich-text controls as well; a name typed on two lines reads
+back with its line break.
+
+"No answer". A control holds no answer when its text is empty or is the control's own
+placeholder text (`_docx_layout.placeholder`), whatever `w:showingPlcHdr` says. Word removes
+that flag and the placeholder run once a person types (ECMA-376 §17.5.2.39: the flag says the
+content is the placeholder); LibreOffice 7.4 keeps both the flag and the PlaceholderText
+style on what a person types over the placeholder, so neither can be trusted to mean "empty".
 
 Editing restriction. `write` sets `w:documentProtection w:edit="forms" w:enforcement="1"`
 with no password: Word's "Filling in forms" restriction. It dates from legacy form fields,
