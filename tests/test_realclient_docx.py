@@ -105,7 +105,7 @@ def test_typed_answers_recovered_per_route(
         print("\nWord form typed in LibreOffice Writer 7.4, answers recovered per route:")
         for route in sorted(sent):
             print(f"  {route:12} {back[route]:4} of {sent[route]:4}")
-    assert {"type", "enter", "shift_enter", "paste", "click"} <= set(sent)
+    assert {"type", "enter", "shift_enter", "paste", "type_paste", "click"} <= set(sent)
     assert back == sent
 
 
@@ -157,3 +157,64 @@ def test_only_the_controls_own_placeholder_is_no_answer(tmp_path: Path, flag: bo
     # another control's placeholder text is an answer here (however odd)
     path = _control(spec, "crime_ref", "Choose an item", tmp_path, flag=flag)
     assert docx.read(path, catalog=CATALOG).records[0].values["crime_ref"] == "Choose an item"
+
+
+def _edited(spec: FormSpec, tmp: Path, edit: Any) -> Path:
+    """The generated form with word/document.xml changed by `edit(root)`."""
+    form = docx.write(spec, tmp / "form.docx", protect="off")
+    with zipfile.ZipFile(form) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    root = etree.fromstring(parts["word/document.xml"])
+    edit(root)
+    parts["word/document.xml"] = etree.tostring(root, xml_declaration=True,
+                                                encoding="UTF-8", standalone=True)
+    out = tmp / "edited.docx"
+    with zipfile.ZipFile(out, "w") as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+    return out
+
+
+def _sdt(root: Any, key: str) -> Any:
+    return next(t.getparent().getparent() for t in root.iter(X.TAG) if t.get(X.VAL) == key)
+
+
+def _empty_it(sdt: Any) -> None:
+    content = sdt.find(X.SDT_CONTENT)
+    for run in content.iter(X.R):
+        for t in run.findall(X.T):
+            run.remove(t)
+
+
+@pytest.mark.parametrize("styled", [True, False])
+def test_text_pasted_just_before_an_empty_control(tmp_path: Path, styled: bool) -> None:
+    """As LibreOffice 7.4 pastes over a selected placeholder: the control emptied, the text
+    in front of it in PlaceholderText style. Unstyled text there is not an answer."""
+
+    def paste(root: Any) -> None:
+        sdt = _sdt(root, "crime_ref")
+        _empty_it(sdt)
+        run = etree.Element(X.R)
+        if styled:
+            props = etree.SubElement(run, X.w("rPr"))
+            etree.SubElement(props, X.R_STYLE).set(X.VAL, X.PLACEHOLDER_STYLE)
+        etree.SubElement(run, X.T).text = "DC 4411/26"
+        sdt.addprevious(run)
+
+    result = docx.read(_edited(SPECS["rp1"], tmp_path, paste), catalog=CATALOG)
+    assert result.records[0].values["crime_ref"] == ("DC 4411/26" if styled else None)
+
+
+def test_text_pasted_after_a_signoff_caption(tmp_path: Path) -> None:
+    """LibreOffice appends the pasted name to the "Name: " caption's run."""
+
+    def paste(root: Any) -> None:
+        sdt = _sdt(root, "supervisor_signoff.name")
+        _empty_it(sdt)
+        caption = sdt.getprevious()
+        while caption.tag != X.R:
+            caption = caption.getprevious()
+        caption.find(X.T).text = "Name: DS Priya Shah"
+
+    result = docx.read(_edited(SPECS["rp1"], tmp_path, paste), catalog=CATALOG)
+    assert result.records[0].values["supervisor_signoff"]["name"] == "DS Priya Shah"

@@ -80,6 +80,16 @@ def placeholder(s: Slot) -> str:
     return text + (f", up to {limit} characters" if limit else "")
 
 
+SIGNOFF_CAPTIONS = {"name": "Name: ", "date": "Date: "}
+
+
+def caption(s: Slot) -> str:
+    """The text printed before a slot's control in its paragraph ("" for most)."""
+    if isinstance(s.field, SignoffField) and s.row is None and s.part in SIGNOFF_CAPTIONS:
+        return SIGNOFF_CAPTIONS[s.part]
+    return ""
+
+
 def control(s: Slot) -> B.Control:
     items = tuple(values.choice_texts(s)) if s.kind in ("choice", "rating") else ()
     return B.Control(s.key, KIND[s.kind], s.label, placeholder(s), items)
@@ -217,8 +227,8 @@ class _Layout:
         if isinstance(f, TableField):
             self._table(f, boxes)
         elif isinstance(f, SignoffField):
-            for s, caption in zip(boxes, ("Name: ", "Date: "), strict=True):
-                B.append_control(self.doc.add_paragraph(caption, style="Answer"), control(s))
+            for s in boxes:
+                B.append_control(self.doc.add_paragraph(caption(s), style="Answer"), control(s))
         elif isinstance(f, SelectManyField):
             for s in boxes:
                 paragraph = self.doc.add_paragraph(style="Answer")

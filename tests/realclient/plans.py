@@ -2,7 +2,8 @@
 
 A route is how the answer gets in: "type" (key presses), "enter" (a paragraph break, Enter),
 "shift_enter" (a line break, Shift+Enter), "paste" (Edit > Paste of text put on the
-clipboard) or "click" (a tick box). Routes rotate over the boxes of each kind, so every kind
+clipboard, over the selected placeholder), "type_paste" (a few letters typed, the rest
+pasted) or "click" (a tick box). Routes rotate over the boxes of each kind, so every kind
 of control gets every route that makes sense for it.
 """
 
@@ -34,7 +35,8 @@ _SHORT = (("type", "Llŷr Ó Briain-Smith, DC 4411"),
           ("paste", "Pasted ref 47/2026 – see log"))
 _LONG = (("enter", ("First paragraph of the notes.", "Second paragraph, after Enter.")),
          ("shift_enter", ("One line", "then a line break")),
-         ("paste", "Pasted from an email: victim’s account reviewed"))
+         ("paste", "Pasted from an email: victim’s account reviewed"),
+         ("type_paste", "Typed, then the rest pasted from the case file"))
 _DATES = (dt.date(2026, 12, 5), dt.date(2026, 1, 31), dt.date(2027, 3, 2))
 
 
@@ -42,9 +44,11 @@ def _text_steps(route: str, what: Any) -> tuple[tuple[Step, ...], str]:
     if route == "type":
         return (["type", what],), what
     if route == "paste":
-        # the first letter typed, the rest pasted: LibreOffice 7.4 pastes *beside* a
-        # control whose placeholder is selected (see docs/VERIFIED.md)
-        return (["type", what[0]], ["paste", what[1:]]), what
+        # over the selected placeholder: LibreOffice 7.4 puts it just before the control,
+        # outside (docs/VERIFIED.md), and the reader must still find it
+        return (["paste", what],), what
+    if route == "type_paste":  # a few letters typed, the rest pasted: lands inside
+        return (["type", what[:4]], ["paste", what[4:]]), what
     first, second = what
     key = "RETURN" if route == "enter" else "SHIFT+RETURN"
     return (["type", first], ["key", key], ["type", second]), f"{first}\n{second}"
