@@ -36,7 +36,7 @@ KIND = {"text": "richtext", "integer": "richtext", "decimal": "richtext", "long_
 GREY = RGBColor(0x40, 0x40, 0x40)
 INSTRUCTIONS = (
     "Click each answer box (the grey text such as “Type your answer” or “Choose an item”) "
-    "and type or choose your answer; tick boxes are ticked with a click or the space bar. "
+    "and type or choose your answer; tick a box with a click. "
     f"Write dates as {values.DATE_FORMAT_HINT} or pick them from the calendar. "
     "Only the answer boxes can be changed. Questions marked (required) must be answered."
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 from pathlib import Path
@@ -53,12 +54,20 @@ def run_driver(driver: str, jobs: list[dict[str, Any]], work: Path,
     job_file.write_text(json.dumps(jobs), encoding="utf-8")
     profile = Path(env["BLUESTONE_PROFILE"]) if env and "BLUESTONE_PROFILE" in env else (
         work / "profile")
-    run = subprocess.run(
+    # a session of its own, so that a hung driver is stopped together with its soffice
+    proc = subprocess.Popen(
         [UNO_PYTHON, str(HERE / driver), str(job_file), str(free_port()), str(profile)],
-        capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
-    if run.returncode != 0:
-        raise AssertionError(f"{driver} failed ({run.returncode}):\n{run.stderr[-3000:]}")
-    report: list[dict[str, Any]] = json.loads(run.stdout.strip().splitlines()[-1])
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={**os.environ, **{k: v for k, v in (env or {}).items() if k != "BLUESTONE_PROFILE"}})
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise AssertionError(f"{driver} took more than {timeout} s; stopped") from None
+    if proc.returncode != 0:
+        raise AssertionError(f"{driver} failed ({proc.returncode}):\n{err[-3000:]}")
+    report: list[dict[str, Any]] = json.loads(out.strip().splitlines()[-1])
     return report
 
 
