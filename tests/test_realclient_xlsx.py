@@ -7,7 +7,9 @@ cell and pressing Enter goes through: it applies the locale's date acceptance pa
 unlike the API's setFormula), records what each cell then shows, and saves as .xlsx.
 
 en-GB: every answer reads back exactly. en-US: a date typed day-first (05/12/2026) is taken
-month-first (12 May), and the date cell *shows* that in words, so the typist sees it.
+month-first (12 May), and the date cell *shows* that in words, so the typist sees it; a
+date with no month-first reading (31/01/2027) stays text and is read right, and the reader
+flags every date of that return that reads both ways ("may be swapped: check it").
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from realclient.plans import Typed, plan
 from bluestone_forms.catalog import Catalog
 from bluestone_forms.formats import _xlsx_layout as L
 from bluestone_forms.formats import xlsx
+from bluestone_forms.formats._xlsx_dates import swapped_date_issues
 from bluestone_forms.records import flatten
 from bluestone_forms.slots import slots
 
@@ -111,6 +114,16 @@ def test_calc_typing_reads_back_or_shows_the_swap(
             elif tag == "en-GB" or t.slot.kind != "date":
                 assert ok, (sid, t.slot.key, t.expected, got.get(t.slot.key))
         assert len(slots(spec)) >= len(steps)
+        flagged = {i.field for i in result.issues if "month-first" in i.message}
+        if tag == "en-GB":
+            assert [i.message for i in result.issues if "applies only if" not in i.message] == []
+        else:  # a date left as text shows the typist's spreadsheet reads month-first
+            dates = [t.expected for t in steps if t.slot.kind == "date"]
+            ambiguous = {t.slot.key for t in steps if t.slot.kind == "date"
+                         and t.expected.day <= 12 and t.expected.day != t.expected.month}
+            # only a return with a date left as text (no month 31) gives the evidence
+            assert flagged == (ambiguous if any(d.day > 12 for d in dates) else set())
+            assert ambiguous
     with capsys.disabled():
         print(f"\nExcel form typed in LibreOffice Calc 7.4 ({tag}), answers read back as meant:")
         for kind in sorted(sent):
@@ -128,3 +141,19 @@ def test_date_cells_show_the_month_in_words_and_say_so(tmp_path: Path) -> None:
         assert L.number_format(s) == "d mmm yyyy"
         assert L.rule(s).prompt.startswith(L.DATE_NOTE)
         assert len(L.rule(s).prompt) <= 255
+
+
+def test_a_date_left_as_text_flags_the_dates_that_read_both_ways() -> None:
+    """No LibreOffice needed: the evidence rule of `_xlsx_dates` on raw cell values."""
+    spec = CATALOG.resolve("rp1", "1.0", "rp1")
+    d1, d2, d3 = [s for s in slots(spec) if s.kind == "date"][:3]
+    where = {s.key: f"Form!C{n}" for n, s in enumerate(slots(spec))}
+    raw = {d1.key: dt.datetime(2026, 5, 12), d2.key: "31/01/2027", d3.key: dt.date(2026, 3, 3)}
+    issues = swapped_date_issues(slots(spec), raw, where, "f.xlsx", None)
+    assert [i.field for i in issues] == [d1.key]  # 3 March reads the same both ways
+    assert "12 May 2026" in issues[0].message
+    assert "31/01/2027" in issues[0].message
+    assert issues[0].where == where[d1.key]
+    # without a date left as text there is no evidence, and nothing is said
+    raw[d2.key] = dt.datetime(2027, 1, 31)
+    assert swapped_date_issues(slots(spec), raw, where, "f.xlsx", None) == []
