@@ -51,7 +51,7 @@ def run_driver(driver: str, jobs: list[dict[str, Any]], work: Path,
                env: dict[str, str] | None = None, timeout: int = 420) -> list[dict[str, Any]]:
     """Run `driver` (a script next to this module) over `jobs` in one soffice; its report.
 
-    Headless soffice 7.4 has aborted now and then (about 1 run in 10 here, when other
+    Headless soffice 7.4 has aborted unprompted (once in about ten runs here, while other
     soffice processes were busy on the same 2 cores); a run whose soffice died is tried once
     more from the start, and says so on stderr. Any other failure fails at once.
     """
