@@ -66,12 +66,38 @@ def typed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         jobs.append({"in": str(form), "out": str(work / f"{sid}-typed.docx"),
                      "boxes": {X.bookmark_name(t.slot.key): t.steps
                                for t in plans[sid] if t.steps}})
-    report = harness.run_driver("writer_driver.py", jobs, work)
+    # a second session: the saved rp1 opened again, two answers typed over, one cleared
+    second = {"in": jobs[0]["out"], "out": str(work / "rp1-second.docx"),
+              "boxes": {X.bookmark_name(k): steps for k, steps in SECOND.items()}}
+    report = harness.run_driver("writer_driver.py", [*jobs, second], work)
     out: dict[str, Any] = {}
-    for sid, job, done in zip(TYPED, jobs, report, strict=True):
+    for sid, job, done in zip(TYPED, jobs, report[:-1], strict=True):
         assert done["typed"] == len(job["boxes"]), sid  # every box was found in Writer
         out[sid] = (plans[sid], docx.read(job["out"], catalog=CATALOG))
+    assert report[-1]["typed"] == len(SECOND)
+    out["second"] = docx.read(second["out"], catalog=CATALOG)
     return out
+
+
+SECOND: dict[str, list[list[str]]] = {
+    "crime_ref": [["type", "DC 9999/26"]],
+    "point_1_notes": [["type", "Rewritten"], ["key", "RETURN"], ["type", "in a second session"]],
+    "unit": [["key", "DELETE"]],  # the answer selected and deleted: no answer
+}
+
+
+@pytest.mark.libreoffice
+def test_a_second_editing_session_reads_back(typed: dict[str, Any]) -> None:
+    """A typed form opened again in Writer: what is typed over replaces the old answer, a
+    deleted answer is no answer, everything else is as first typed."""
+    spec = SPECS["rp1"]
+    first = flatten(spec, typed["rp1"][1].records[0].values)
+    got = flatten(spec, typed["second"].records[0].values)
+    assert got["crime_ref"] == "DC 9999/26"
+    assert got["point_1_notes"] == "Rewritten\nin a second session"
+    assert got["unit"] is None
+    assert {k: v for k, v in got.items() if k not in SECOND} == {
+        k: v for k, v in first.items() if k not in SECOND}
 
 
 @pytest.mark.libreoffice
@@ -95,7 +121,8 @@ def test_typed_answers_recovered_per_route(
     """The closing figures: typed answers recovered per route (Word, LibreOffice 7.4)."""
     sent: Counter[str] = Counter()
     back: Counter[str] = Counter()
-    for sid, (steps, result) in typed.items():
+    for sid in TYPED:
+        steps, result = typed[sid]
         got = flatten(SPECS[sid], result.records[0].values)
         for t in steps:
             if t.steps:
