@@ -4,9 +4,10 @@ Run by Debian's /usr/bin/python3 (python3-uno), not the project's interpreter:
     python3 calc_driver.py JOBS.json PORT PROFILE_DIR
 The caller gives soffice its locale (LANG, LOCPATH, and the profile's ooSetupSystemLocale):
 Calc reads a typed date the way that locale orders day and month. JOBS.json is a list of
-{"in": xlsx, "out": xlsx, "cells": {defined name: text}}. Each named input cell is clicked
-(selected), the text typed with the UI-test TYPE action and Enter pressed; what the cell then
-shows is recorded. Prints one JSON line: per job, {"shown": {name: text shown}}.
+{"in": xlsx, "out": xlsx, "cells": {defined name: [route, text]}}. Each named input cell is
+clicked (selected), then the text entered through Calc's cell input path (route "type") or
+put on the clipboard and pasted with Edit > Paste (route "paste"); what the cell then shows
+is recorded. Prints one JSON line: per job, {"shown": {name: text shown}}.
 """
 
 import contextlib
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 import uno
-from writer_driver import connect, pv
+from writer_driver import Text, connect, pv
 
 
 def main():
@@ -25,6 +26,8 @@ def main():
     smgr = ctx.ServiceManager
     desktop = smgr.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
     dispatcher = smgr.createInstanceWithContext("com.sun.star.frame.DispatchHelper", ctx)
+    clip = smgr.createInstanceWithContext(
+        "com.sun.star.datatransfer.clipboard.SystemClipboard", ctx)
     report = []
     try:
         for job in jobs:
@@ -33,13 +36,17 @@ def main():
             ctrl = doc.getCurrentController()
             frame = ctrl.getFrame()
             shown = {}
-            for name, text in job["cells"].items():
+            for name, (route, text) in job["cells"].items():
                 cell = doc.NamedRanges.getByName(name).getReferredCells().getCellByPosition(0, 0)
                 ctrl.select(cell)
-                # the cell input line's own path (ScViewFunc::EnterData): what a person's
-                # typing and Enter go through, with the locale's date acceptance patterns
-                dispatcher.executeDispatch(frame, ".uno:EnterString", "", 0,
-                                           (pv("StringName", text),))
+                if route == "paste":
+                    clip.setContents(Text(text), None)
+                    dispatcher.executeDispatch(frame, ".uno:Paste", "", 0, ())
+                else:
+                    # the cell input line's own path (ScViewFunc::EnterData): what a person's
+                    # typing and Enter go through, with the locale's date acceptance patterns
+                    dispatcher.executeDispatch(frame, ".uno:EnterString", "", 0,
+                                               (pv("StringName", text),))
                 shown[name] = cell.getString()
             doc.storeToURL(uno.systemPathToFileUrl(job["out"]),
                            (pv("FilterName", "Calc MS Excel 2007 XML"),))
