@@ -332,6 +332,10 @@ def pasted_beside(root: Any, empty: Mapping[str, str]) -> dict[str, str]:
     taken (`answers`).
     """
     out: dict[str, str] = {}
+    if not any(_placeholder_run_outside(style) for style in root.iter(R_STYLE)):
+        empty = {key: caption for key, caption in empty.items() if caption}
+        if not empty:  # the usual case, cheaply: nothing can have been pasted beside
+            return out
     for key, f in find_controls(root, tuple(empty)).items():
         runs, styled = [], True
         sibling = f.element.getprevious()
@@ -348,3 +352,15 @@ def pasted_beside(root: Any, empty: Mapping[str, str]) -> dict[str, str]:
         elif caption and text.startswith(caption) and text[len(caption):].strip():
             out[key] = text[len(caption):]
     return out
+
+
+def _placeholder_run_outside(style: Any) -> bool:
+    """Whether a w:rStyle is the PlaceholderText style of a run outside any inline control."""
+    if style.get(VAL) != PLACEHOLDER_STYLE:
+        return False
+    parent = style.getparent()
+    while parent is not None and parent.tag != P:
+        if parent.tag == SDT:
+            return False
+        parent = parent.getparent()
+    return True
