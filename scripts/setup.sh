@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs everything bluestone-forms and its tests need on a fresh Debian 12 machine with
 # Python 3.11+: the Debian packages (LibreOffice headless, poppler-utils, pdftk-java, qpdf,
-# Pango and fonts for WeasyPrint), then a virtual environment in .venv with the package.
+# Pango and fonts for WeasyPrint, locales for the en_GB/en_US locales the real-client tests
+# compile privately), then a virtual environment in .venv with the package.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   libreoffice-writer-nogui libreoffice-calc-nogui python3-uno
+  locales
   poppler-utils pdftk-java qpdf
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2
 )

@@ -29,6 +29,8 @@ REPO = Path(__file__).resolve().parents[1]
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip_lo = pytest.mark.skip(reason="soffice (LibreOffice) is not installed")
     skip_pdftk = pytest.mark.skip(reason="pdftk is not installed")
+    if os.environ.get("CI"):
+        return  # in CI a missing tool fails the tests that need it: never a silent skip
     for item in items:
         if "libreoffice" in item.keywords and shutil.which("soffice") is None:
             item.add_marker(skip_lo)

@@ -31,12 +31,12 @@ from . import _docx_build_xml as B
 from .common import Identity
 
 # the Word control for each slot kind (long text: see docx.py for why rich text)
-KIND = {"text": "text", "integer": "text", "decimal": "text", "long_text": "richtext",
+KIND = {"text": "richtext", "integer": "richtext", "decimal": "richtext", "long_text": "richtext",
         "date": "date", "choice": "dropdown", "rating": "dropdown", "flag": "checkbox"}
 GREY = RGBColor(0x40, 0x40, 0x40)
 INSTRUCTIONS = (
     "Click each answer box (the grey text such as “Type your answer” or “Choose an item”) "
-    "and type or choose your answer; tick boxes are ticked with a click or the space bar. "
+    "and type or choose your answer; tick a box with a click. "
     f"Write dates as {values.DATE_FORMAT_HINT} or pick them from the calendar. "
     "Only the answer boxes can be changed. Questions marked (required) must be answered."
 )
@@ -78,6 +78,16 @@ def placeholder(s: Slot) -> str:
     limit = f.max_length if isinstance(f, TextField | LongTextField) else None
     text = "Type your answer" + (" (several lines allowed)" if s.kind == "long_text" else "")
     return text + (f", up to {limit} characters" if limit else "")
+
+
+SIGNOFF_CAPTIONS = {"name": "Name: ", "date": "Date: "}
+
+
+def caption(s: Slot) -> str:
+    """The text printed before a slot's control in its paragraph ("" for most)."""
+    if isinstance(s.field, SignoffField) and s.row is None and s.part in SIGNOFF_CAPTIONS:
+        return SIGNOFF_CAPTIONS[s.part]
+    return ""
 
 
 def control(s: Slot) -> B.Control:
@@ -217,8 +227,8 @@ class _Layout:
         if isinstance(f, TableField):
             self._table(f, boxes)
         elif isinstance(f, SignoffField):
-            for s, caption in zip(boxes, ("Name: ", "Date: "), strict=True):
-                B.append_control(self.doc.add_paragraph(caption, style="Answer"), control(s))
+            for s in boxes:
+                B.append_control(self.doc.add_paragraph(caption(s), style="Answer"), control(s))
         elif isinstance(f, SelectManyField):
             for s in boxes:
                 paragraph = self.doc.add_paragraph(style="Answer")

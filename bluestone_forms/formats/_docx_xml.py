@@ -1,6 +1,6 @@
 """Raw WordprocessingML for the Word format: element names, the hidden bookmark of each slot,
-finding a return's controls and what they hold, and filling controls in. `_docx_build_xml`
-builds the form's markup with these names; `docx.py` speaks in spec terms only.
+finding a return's controls and what they hold. `_docx_fill` fills controls in and
+`_docx_build_xml` builds the form's markup with these names; `docx.py` speaks in spec terms.
 
 Markup follows what Word itself writes (ECMA-376 Part 1 §17.5.2, [MS-DOCX] for w14): an inline
 `w:sdt` inside a paragraph, `w:sdtPr` children in schema order (rPr, alias, tag, id, lock,
@@ -220,16 +220,17 @@ Answer = str | bool | None
 
 def answers(root: Any, keys: Sequence[str]) -> dict[str, Answer]:
     """The raw answer of every control found (as `find_controls` finds them): a tick box's
-    state, None for a control showing its placeholder, else the text it shows.
+    state, else the text it shows, placeholder or not.
+
+    `w:showingPlcHdr` is not trusted: LibreOffice 7.4 keeps it (and the placeholder style)
+    on text a person typed over the placeholder, so only the caller, knowing each control's
+    own placeholder text, can tell "no answer" from an answer.
 
     The fast path for reading returns: whole-document walks for one tag each are nearly free
-    in lxml, so placeholders and tick states are collected first and only text is walked per
-    control.
+    in lxml, so tick states are collected first and only text is walked per control.
     """
     by_name = _bookmarks(tuple(keys))
     wanted = set(by_name.values())
-    showing = {el.getparent() for el in root.iter(SHOWING_PLACEHOLDER)
-               if el.get(VAL, "1") not in ("0", "false", "off")}
     ticks: dict[Any, bool] = {}
     for el in root.iter(CHECKED_STATE):
         box = el.getparent()
@@ -247,8 +248,6 @@ def answers(root: Any, keys: Sequence[str]) -> dict[str, Answer]:
             continue
         if pr in ticks:
             out[key] = ticks[pr]
-        elif pr in showing:
-            out[key] = None
         else:
             content = pr.getnext()
             while content is not None and content.tag != SDT_CONTENT:
@@ -262,7 +261,7 @@ def answers(root: Any, keys: Sequence[str]) -> dict[str, Answer]:
                                           with_tail=False)
     if len(out) < len(wanted):
         for key, f in _by_bookmark(root, by_name, set(out)).items():
-            out[key] = f.checked if f.checked is not None else None if f.placeholder else f.text
+            out[key] = f.checked if f.checked is not None else f.text
     return out
 
 
@@ -317,83 +316,51 @@ def _enclosing_sdt(el: Any) -> Any:
     return None
 
 
-# --------------------------------------------------------------------------- filling
+R_STYLE = w("rStyle")
 
 
-@dataclass(frozen=True)
-class Entry:
-    """What to put in one control: display text, tick state, ISO date, and the placeholder
-    to show again when the text is empty."""
+def pasted_beside(root: Any, empty: Mapping[str, str]) -> dict[str, str]:
+    """Text LibreOffice put just before an empty control instead of into it, by key.
 
-    text: str
-    checked: bool = False
-    full_date: str | None = None
-    placeholder: str = ""
-
-
-def set_control(sdt: Any, entry: Entry, kind: str | None = None) -> None:
-    """Store a value in a control the way Word stores what a person typed or picked."""
-    pr = sdt.find(SDT_PR)
-    if pr is None:
-        pr = etree.Element(SDT_PR)
-        sdt.insert(0, pr)
-    content = sdt.find(SDT_CONTENT)
-    if content is None:
-        content = _sub(sdt, SDT_CONTENT)
-    kind = kind or describe(sdt, pr).kind
-    block = content.find(P) is not None
-    for child in list(content):
-        content.remove(child)
-    holder = _sub(content, P) if block else content
-    for old in pr.findall(w("showingPlcHdr")):
-        pr.remove(old)
-    if kind == "checkbox":
-        state = pr.find(f"{w14('checkbox')}/{w14('checked')}")
-        if state is not None:
-            state.set(W14_VAL, "1" if entry.checked else "0")
-        run = _sub(holder, R)
-        _glyph_rpr(run)
-        _text(run, CHECKED if entry.checked else UNCHECKED)
-        return
-    date = pr.find(w("date"))
-    if date is not None:
-        if entry.full_date and entry.text:
-            date.set(w("fullDate"), entry.full_date)
-        elif w("fullDate") in date.attrib:
-            del date.attrib[w("fullDate")]
-    dropdown = pr.find(w("dropDownList"))
-    if dropdown is not None:
-        if entry.text:
-            dropdown.set(w("lastValue"), entry.text)
-        elif w("lastValue") in dropdown.attrib:
-            del dropdown.attrib[w("lastValue")]
-    if not entry.text:
-        # an emptied control shows its placeholder again, as in Word
-        anchor = pr.find(w("lock"))
-        mark = etree.Element(w("showingPlcHdr"))
-        if anchor is not None:
-            anchor.addnext(mark)
-        else:
-            pr.append(mark)
-        _placeholder_run(holder, entry.placeholder or " ")
-        return
-    run = _sub(holder, R)
-    rpr = pr.find(w("rPr"))
-    if rpr is not None:
-        run.append(etree.fromstring(etree.tostring(rpr)))
-    for i, line in enumerate(entry.text.split("\n")):
-        if i:
-            _sub(run, BR)
-        for j, piece in enumerate(line.split("\t")):
-            if j:
-                _sub(run, TAB)
-            if piece:
-                _text(run, piece)
+    `empty` maps the keys of the controls found empty to the caption the form prints before
+    each ("Name: " before a sign-off's name box, else ""). LibreOffice 7.4, pasting over a
+    control's selected placeholder, empties the control and inserts the text in front of it,
+    outside: in the PlaceholderText character style, or appended to the caption's own run.
+    So the runs right before an empty control (same paragraph) are its answer when they are
+    all in that style, which a generated form never has outside a control, or when they read
+    the caption followed by more text. Plain text typed elsewhere beside a control is not
+    taken (`answers`).
+    """
+    out: dict[str, str] = {}
+    if not any(_placeholder_run_outside(style) for style in root.iter(R_STYLE)):
+        empty = {key: caption for key, caption in empty.items() if caption}
+        if not empty:  # the usual case, cheaply: nothing can have been pasted beside
+            return out
+    for key, f in find_controls(root, tuple(empty)).items():
+        runs, styled = [], True
+        sibling = f.element.getprevious()
+        while sibling is not None and sibling.tag in (R, BM_START, BM_END):
+            if sibling.tag == R:
+                runs.append(sibling)
+                styled = styled and any(
+                    st.get(VAL) == PLACEHOLDER_STYLE for st in sibling.iter(R_STYLE))
+            sibling = sibling.getprevious()
+        text = "".join(_text_of(run) for run in reversed(runs))
+        caption = empty[key]
+        if runs and styled and text.strip():
+            out[key] = text
+        elif caption and text.startswith(caption) and text[len(caption):].strip():
+            out[key] = text[len(caption):]
+    return out
 
 
-def fill_tree(root: Any, entries: Mapping[str, Entry]) -> list[str]:
-    """Fill the controls of the given keys; returns the keys whose control was not found."""
-    found = find_controls(root, tuple(entries))
-    for key, f in found.items():
-        set_control(f.element, entries[key], f.kind)
-    return [k for k in entries if k not in found]
+def _placeholder_run_outside(style: Any) -> bool:
+    """Whether a w:rStyle is the PlaceholderText style of a run outside any inline control."""
+    if style.get(VAL) != PLACEHOLDER_STYLE:
+        return False
+    parent = style.getparent()
+    while parent is not None and parent.tag != P:
+        if parent.tag == SDT:
+            return False
+        parent = parent.getparent()
+    return True

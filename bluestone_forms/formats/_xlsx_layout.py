@@ -59,7 +59,11 @@ MAX_SERIAL = 2958465  # 31/12/9999
 MAX_CELL_TEXT = 32767
 # Excel keeps 15 significant digits; larger whole numbers are not stored exactly.
 MAX_WHOLE = 999_999_999_999_999
-DATE_FORMAT = "dd/mm/yyyy"
+# a date cell shows the date as it was understood, month in words ("5 Dec 2026"), so a
+# typist whose Excel or Calc reads 05/12/2026 month-first (US order) sees "12 May 2026"
+DATE_FORMAT = "d mmm yyyy"
+DATE_NOTE = ("After Enter the cell shows the date as understood, e.g. 5 Dec 2026: "
+             "check the month is right.")
 TEXT_FORMAT = "@"
 
 
@@ -232,6 +236,8 @@ def rule(slot: Slot) -> Rule:
         what = "one of the answers in the drop-down list: " + "; ".join(items)
         default = "Choose an answer from the drop-down list."
     prompt = hint or default
+    if kind == "date":  # the note first, so that clipping a long hint cannot drop it
+        prompt = f"{DATE_NOTE} {prompt}"
     error = (custom + " " if custom else "") + f"Expected {what}."
     return Rule(
         type=vtype,

@@ -25,6 +25,7 @@ from ..slots import Slot, slots
 from ..spec import FormSpec
 from . import _xlsx_layout as L
 from ._package import Package
+from ._xlsx_dates import swapped_date_issues
 from ._xlsx_parts import Book, Cell, SheetInfo
 from ._xlsx_refs import col_letter, parse_name_ref
 from ._xlsx_sheet import Sheet, sheet_cells
@@ -258,6 +259,7 @@ def _read_form(spec: FormSpec, opened: Opened, cells: Sheet) -> tuple[Record, li
             cell = cells.cell(*pos)
             raw[slot.key] = cell.value if _plain(cell) else _raw(slot, cell, where, file, None,
                                                                   own)
+    own.extend(swapped_date_issues(slots(spec), raw, where, file, None))
     return _finish(spec, opened.identity, raw, where, file, None, own)
 
 

@@ -21,6 +21,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .. import values
 from ..slots import Slot
 from ..spec import (
     FormSpec,
@@ -44,7 +45,8 @@ TABLE_WIDTH = 22.0
 LINE_PT = 15.0
 LEGEND = (
     "Answer in the boxes with a border; questions marked * must be answered (shaded boxes). "
-    f"Dates as {L.DATE_FORMAT}; pick choices from each box's drop-down list. "
+    f"Type dates as {values.DATE_FORMAT_HINT} (a date cell then shows it as, e.g., "
+    "5 Dec 2026: check the month); pick choices from each box's drop-down list. "
     "Everything else is locked."
 )
 

@@ -5,15 +5,15 @@ Layout (`_docx_layout`, python-docx). The title uses Word's Title style and ever
 real Heading 1, so the navigation pane and screen readers move section by section. Each
 question has its label (style "Question", "(required)" in words, not a star), its hints (style
 "Hint": the spec's hint, "Answer only if ...", tick limits, who signs) and one inline content
-control per slot: plain text for text and numbers, a date picker (w:date, dd/MM/yyyy, en-GB),
-a drop-down list (w:dropDownList, items = `values.choice_texts`) for choices and ratings, a
-w14:checkbox per option of a select-many question, and for long text a rich-text control (see
-below). Tables are Word tables (header row repeated on each page) with a control in every cell
-of max_rows blank rows; sign-offs are a name and a date control. Every control has a
-placeholder saying what to enter, a title (w:alias, the slot's label, which Word shows and
-reads out) and the lock "content control cannot be deleted". The protective marking is in the
-header and footer of every page, with the licence attribution where the spec has a licence,
-and the identity line `Identity.footer()` with page x of y.
+control per slot: rich text for text, numbers and long text (see below), a date picker
+(w:date, dd/MM/yyyy, en-GB), a drop-down list (w:dropDownList, items =
+`values.choice_texts`) for choices and ratings and a w14:checkbox per option of a
+select-many question. Tables are Word tables (header row repeated on each page) with a
+control in every cell of max_rows blank rows; sign-offs are a name and a date control. Every
+control has a placeholder saying what to enter, a title (w:alias, the slot's label, which
+Word shows and reads out) and the lock "content control cannot be deleted". The protective
+marking is in the header and footer of every page, with the licence attribution where the
+spec has a licence, and the identity line `Identity.footer()` with page x of y.
 
 Identity. Form id, version and instance id are stored three times: as custom document
 properties (`bluestone:form-id`, ...), in the core properties (dc:subject "form-id version",
@@ -35,9 +35,20 @@ tick boxes keep w14:checked and the glyph, plain-text controls keep their text b
 w:showingPlcHdr (so an unfilled one comes back showing its placeholder text, which the reader
 therefore treats as empty), and plain-text controls with line breaks are mangled: the w:br
 are moved out in front of the control and the lines run together. Rich-text controls keep
-their w:br inside. That is why long text is a rich-text control holding runs with w:br: the
+their w:br inside. That is why text boxes are rich-text controls holding runs with w:br: the
 same markup Word writes for Shift+Enter, and the only multi-line markup both clients keep.
-(Word itself stores line breaks in a w:multiLine plain-text control as w:br too.)
+(Word itself stores line breaks in a w:multiLine plain-text control as w:br too.) LibreOffice
+7.4 also shows a plain-text control as an input field, which a person fills through a dialog,
+so short text and numbers are rich-text controls as well; a name typed on two lines reads
+back with its line break.
+
+"No answer". A control holds no answer when its text is empty or is the control's own
+placeholder text (`_docx_layout.placeholder`), whatever `w:showingPlcHdr` says. Word removes
+that flag and the placeholder run once a person types (ECMA-376 §17.5.2.39: the flag says the
+content is the placeholder); LibreOffice 7.4 keeps both the flag and the PlaceholderText
+style on what a person types over the placeholder, so neither can be trusted to mean "empty".
+An empty control right after text in that style, outside it, gets that text: LibreOffice 7.4
+pastes there when a person pastes over the selected placeholder (`_docx_xml.pasted_beside`).
 
 Editing restriction. `write` sets `w:documentProtection w:edit="forms" w:enforcement="1"`
 with no password: Word's "Filling in forms" restriction. It dates from legacy form fields,
@@ -53,8 +64,8 @@ and was not needed (not tried in LibreOffice). No password: it gives no security
 
 Reading parses the parts itself with the hardened package reader (python-docx's Document()
 costs more than the whole read: see bench/bench_docx.py); `fill` edits word/document.xml in
-the zip directly. Raw WordprocessingML lives in `_docx_xml` (names, reading, filling) and
-`_docx_build_xml` (building); package-level parts in `_docx_package`.
+the zip directly. Raw WordprocessingML lives in `_docx_xml` (names, reading), `_docx_fill`
+(filling) and `_docx_build_xml` (building); package-level parts in `_docx_package`.
 """
 
 from __future__ import annotations
@@ -73,6 +84,7 @@ from ..records import ReadResult, flatten, new_instance_id
 from ..slots import slots
 from ..spec import FormSpec
 from . import _docx_build_xml as B
+from . import _docx_fill as F
 from . import _docx_layout as layout
 from . import _docx_package as package
 from . import _docx_xml as X
@@ -111,7 +123,7 @@ def write(
     if protect != "off":
         B.protect(document, enforce=protect == "enforce")
     if values:
-        X.fill_tree(document.element.body, _entries(spec, values))
+        F.fill_tree(document.element.body, _entries(spec, values))
     B.prune_styles(document)
     package.finalise(document, {FORM_ID: spec.id, VERSION: spec.version,
                                 INSTANCE_ID: ident.instance_id or "", SLOTS: fingerprint(spec)})
@@ -119,15 +131,15 @@ def write(
     return out
 
 
-def _entries(spec: FormSpec, vals: Mapping[str, Any]) -> dict[str, X.Entry]:
+def _entries(spec: FormSpec, vals: Mapping[str, Any]) -> dict[str, F.Entry]:
     """Nested values -> what each control shows, through the codec."""
     by_key = {s.key: s for s in slots(spec)}
-    out: dict[str, X.Entry] = {}
+    out: dict[str, F.Entry] = {}
     for key, v in flatten(spec, vals).items():
         s = by_key[key]
         text = codec.encode(s, v)
         full_date = f"{v.isoformat()}T00:00:00Z" if s.kind == "date" and v is not None else None
-        out[key] = X.Entry(text, checked=s.kind == "flag" and bool(v), full_date=full_date,
+        out[key] = F.Entry(text, checked=s.kind == "flag" and bool(v), full_date=full_date,
                            placeholder=layout.placeholder(s))
     return out
 
@@ -160,7 +172,7 @@ def fill(
             raise ReturnError(str(src), f"the form is {ident.form_id} v{ident.version}, "
                               f"not {spec.id} v{spec.version}")
         root = pkg.xml(main)
-        missing = X.fill_tree(root, _entries(spec, values))
+        missing = F.fill_tree(root, _entries(spec, values))
         if missing:
             raise ReturnError(str(src), f"the form has no control for {', '.join(missing)}")
         replace = {main: package.serialise(root)}
@@ -207,28 +219,32 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
         raw: dict[str, Any] = X.answers(root, keys)
     except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:  # pragma: no cover
         raise ReturnError(file, f"the Word document is damaged ({exc})") from None
-    for key, empty in boxes:
-        # LibreOffice drops w:showingPlcHdr from plain-text controls, so their placeholder
-        # comes back as text; a drop-down's "Choose an item" entry means no answer
+    unanswered: dict[str, str] = {}
+    for key, empty, caption in boxes:
+        # "no answer" is the control's own placeholder text (or nothing), whatever
+        # w:showingPlcHdr says: LibreOffice keeps that flag on typed text (module docstring)
         got = raw.get(key)
-        if isinstance(got, str) and got.strip() == empty:
+        if isinstance(got, str) and got.strip() in ("", empty):
             raw[key] = None
+            unanswered[key] = caption
+    if unanswered:
+        raw.update(X.pasted_beside(root, unanswered))
     record, issues = finish(spec, ident, raw, where, file, modified=modified)
     return ReadResult(file=file, format=FORMAT, records=[record], issues=issues)
 
 
-Boxes = tuple[tuple[str, ...], tuple[tuple[str, str], ...], dict[str, str]]
+Boxes = tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], dict[str, str]]
 _CACHE: dict[int, tuple[FormSpec, Boxes]] = {}
 
 
 def _boxes(spec: FormSpec) -> Boxes:
-    """The slot keys, each with its placeholder text, and where each box is (computed once
+    """The slot keys, each with its placeholder text and caption, and where each box is (once
     per spec: reading thousands of returns should not redo it)."""
     hit = _CACHE.get(id(spec))
     if hit is None or hit[0] is not spec:
-        boxes = tuple((s.key, layout.placeholder(s)) for s in slots(spec))
+        boxes = tuple((s.key, layout.placeholder(s), layout.caption(s)) for s in slots(spec))
         where = {s.key: f"the box “{s.label}”" for s in slots(spec)}
-        hit = _CACHE[id(spec)] = (spec, (tuple(k for k, _ in boxes), boxes, where))
+        hit = _CACHE[id(spec)] = (spec, (tuple(b[0] for b in boxes), boxes, where))
     return hit[1]
 
 
