@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from bluestone_forms import charts, xlsx_rows
 from bluestone_forms.cells import DATE_FORMAT, dangerous
-from bluestone_forms.report import ReportWriter, common_folder, html, pivot_grids
+from bluestone_forms.report import ReportWriter, common_folder, html, pivot
 from bluestone_forms.summary import AlertRow, Heatmap, Summary, Table
 
 TOTALS = dict.fromkeys(("files", "records", "read", "read_with_issues", "duplicate",
@@ -61,15 +61,16 @@ def test_grid_rows_stay_one_line_each_whatever_the_labels() -> None:
     assert [len(g.labels) for g in many] == [50, 50, 20]
 
 
-def test_pivot_counts_forces_by_form_with_totals() -> None:
+def test_pivot_counts_forces_by_form_titles_with_totals() -> None:
     t = Table("Returns", ["Form", "Version", "Force", "Returns"],
-              [["a", "1.0", "Kent", 2], ["b", "1.0", "Kent", 3], ["a", "1.0", "Essex", 4]],
+              [["Form A", "1.0", "Kent", 2], ["Form B", "1.0", "Kent", 3],
+               ["Form A", "1.0", "Essex", 4], ["Form B", "1.1", "Essex", 1]],
               chart="pivot")
-    (grid,), names = pivot_grids(t)
-    assert names == ["a 1.0", "b 1.0"]
-    assert grid.labels == ["Essex", "Kent", "All forces"]
-    assert [line.split() for line in grid.lines] == [["4", "4"], ["2", "3", "5"],
-                                                     ["6", "3", "9"]]
+    p = pivot(t)
+    assert p.columns == ["Form A", "Form B v1.0", "Form B v1.1", "All forms"]
+    assert [(force, [text for text, _ in row]) for force, row in p.rows] == [
+        ("Essex", ["4", "", "1", "5"]), ("Kent", ["2", "3", "", "5"]),
+        ("All forces", ["6", "3", "1", "10"])]
 
 
 def test_report_escapes_and_lists_every_alert() -> None:
