@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.legend import Legend
 from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
@@ -28,7 +29,7 @@ from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.pagebreak import Break
 
 from . import cells, charts
-from .summary import AlertRow, Summary
+from .summary import NOT_ANSWERED, NOT_ASKED, AlertRow, Summary
 from .summary_tables import Table
 
 FONT = "Arial"  # named, so LibreOffice does not fall back to a serif (it maps Arial to
@@ -43,9 +44,10 @@ WIDTHS = (34, 28, 22, 40, 40, 12, 12, 12, 12, 12)  # columns A to J, in Excel's 
 LINE_PT = 15.0  # one line of the default 11 pt font
 CHARS_PER_UNIT = 1.05  # characters a unit of column width holds (LibreOffice: 1.06 to 1.2)
 CM_PT = 28.35
-PAGE_PT = 680.0
-"""The rows' height a printed page holds: landscape A4 less margins (about 450 pt) at the
-scale that fits columns A to J (224 units, about 1,180 pt) to its width (0.62), with room.
+PAGE_PT = 760.0
+"""The rows' height a printed page holds: landscape A4 less margins (about 490 pt) at the
+scale that fits columns A to J (224 units, about 1,180 pt) to its width (0.6), with room:
+a one-line row is counted as 15 pt, more than LibreOffice's 12.8 pt.
 A table or chart that would cross this line starts a new page instead."""
 CHART_CM = 24.0  # a chart's width: columns A to E, so it sits under its table and prints
 
@@ -190,6 +192,7 @@ def write_heatmaps(ws: Any, s: Summary) -> None:
                                mid_value=(hm.low + hm.high) / 2, mid_color=charts.HEX_MID,
                                end_type="num", end_value=hm.high, end_color=charts.HEX_HIGH),
             )
+        w.gap()
         w.line(["Columns:"], font=HEAD)
         for i, label in enumerate(hm.columns, start=1):
             w.line([f"{i}. {label}"], wrap=False)
@@ -202,8 +205,8 @@ def _table(w: _Writer, table: Table, y_title: str) -> None:
     w.gap()
     w.keep((3 + min(len(table.rows), 20)) * LINE_PT)
     w.line([table.title], font=TITLE, wrap=False)
-    if table.note:
-        w.line([table.note])
+    if table.note:  # on one line, spilling over the empty cells to its right
+        w.line([table.note], wrap=False)
     head = w.line(table.headers, font=HEAD)
     for row in table.rows:
         w.line(row)
@@ -263,8 +266,27 @@ def _chart(w: _Writer, table: Table, head: int, y_title: str) -> BarChart:
     labels = Reference(w.ws, min_col=cat, max_col=cat, min_row=head + 1,
                        max_row=head + len(table.rows))
     chart.add_data(data, titles_from_data=True)
-    chart.set_categories(labels)
+    colours = ([c.colour for c in charts.CHECKLIST] if table.chart == "stacked" else
+               _answer_colours(table.headers[1:]) if table.chart == "answers"
+               else [charts.BAR])
+    for i, ser in enumerate(chart.series):
+        ser.cat = AxDataSource(strRef=StrRef(f=labels))  # text labels: a string reference
+        ser.graphicalProperties.solidFill = colours[i % len(colours)].lstrip("#").upper()
+        ser.graphicalProperties.line.solidFill = "FFFFFF"
     return chart
+
+
+# Okabe-Ito's colour-blind-safe colours for the answers of a question, then greys for "not
+# answered" and "not asked" (always the last two series when present).
+ANSWER_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00",
+                  "#f0e442", "#000000")
+UNANSWERED_COLOURS = {NOT_ANSWERED: "#b0b0b0", NOT_ASKED: "#e0e0e0"}
+
+
+def _answer_colours(answers: list[str]) -> list[str]:
+    given = [a for a in answers if a not in UNANSWERED_COLOURS]
+    return [UNANSWERED_COLOURS.get(a) or ANSWER_COLOURS[given.index(a) % len(ANSWER_COLOURS)]
+            for a in answers]
 
 
 def _font(size: int, bold: bool = False) -> RichText:
