@@ -105,16 +105,22 @@ class Pivot:
 
 def pivot(table: Table) -> Pivot:
     """A (form, version, force, count) table as force rows by form columns ("title vN" when
-    a form has returns of several versions), with a total row and column."""
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    a form has returns of several versions), with a total row and column.
+
+    A column is headed by the title's part before its colon ("Reflective Practice Point 1")
+    when that still tells the forms apart: whole titles make the heads a dozen lines tall."""
+    counts: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
     versions: dict[str, set[str]] = defaultdict(set)
     for form, version, _, _ in table.rows:
         versions[form].add(version)
     for form, version, force, n in table.rows:
-        col = form if len(versions[form]) == 1 else f"{form} v{version}"
+        col = (form, version if len(versions[form]) > 1 else "")
         counts[force][col] = counts[force].get(col, 0) + n
     cols = sorted({c for by_col in counts.values() for c in by_col})
     high = max((n for by_col in counts.values() for n in by_col.values()), default=0)
+    heads = [f"{form.partition(':')[0]}{f' v{v}' if v else ''}" for form, v in cols]
+    if len(set(heads)) < len(heads):
+        heads = [f"{form}{f' v{v}' if v else ''}" for form, v in cols]
     rows: list[tuple[str, list[tuple[str, str | None]]]] = []
     for force in sorted(counts):
         by_col = counts[force]
@@ -123,7 +129,7 @@ def pivot(table: Table) -> Pivot:
                              (str(sum(by_col.values())), None)]))
     totals = [sum(counts[f].get(c, 0) for f in counts) for c in cols]
     rows.append(("All forces", [(str(n), None) for n in [*totals, sum(totals)]]))
-    return Pivot(table.headers[2], [*cols, "All forms"], rows)
+    return Pivot(table.headers[2], [*heads, "All forms"], rows)
 
 
 @dataclass

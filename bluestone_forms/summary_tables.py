@@ -56,7 +56,9 @@ def file_tables(files: Sequence[Any], issues: Sequence[Any],
         for f in files:
             if f["outcome"] != outcome:
                 continue
-            form = titles.get(f["form_id"] or "", f["form_id"] or "(not recognised)")
+            fid = f["form_id"]
+            form = titles.get(fid, fid) if fid else ("(not recognised)"
+                                                    if outcome == "rejected" else "")
             if outcome == "read_with_issues":
                 found = by_file.get(f["path"], [])
                 shown = "; ".join(found[:3]) + (f"; and {len(found) - 3} more"

@@ -63,11 +63,14 @@ def test_grid_rows_stay_one_line_each_whatever_the_labels() -> None:
 
 def test_pivot_counts_forces_by_form_titles_with_totals() -> None:
     t = Table("Returns", ["Form", "Version", "Force", "Returns"],
-              [["Form A", "1.0", "Kent", 2], ["Form B", "1.0", "Kent", 3],
-               ["Form A", "1.0", "Essex", 4], ["Form B", "1.1", "Essex", 1]],
+              [["Form A: one", "1.0", "Kent", 2], ["Form B: two", "1.0", "Kent", 3],
+               ["Form A: one", "1.0", "Essex", 4], ["Form B: two", "1.1", "Essex", 1]],
               chart="pivot")
     p = pivot(t)
     assert p.columns == ["Form A", "Form B v1.0", "Form B v1.1", "All forms"]
+    same = Table("Returns", t.headers, [["Form: one", "1.0", "Kent", 1],
+                                         ["Form: two", "1.0", "Kent", 1]], chart="pivot")
+    assert pivot(same).columns == ["Form: one", "Form: two", "All forms"]
     assert [(force, [text for text, _ in row]) for force, row in p.rows] == [
         ("Essex", ["4", "", "1", "5"]), ("Kent", ["2", "3", "", "5"]),
         ("All forces", ["6", "3", "1", "10"])]
