@@ -219,7 +219,7 @@ def demo_cmd(out: Path, workers: int | None) -> None:
     click.echo(f"returns:  {len(result.returns)} files in {out / 'returns'}")
     click.echo(result.summary.line())
     click.echo(f"workbook: {result.outputs.workbook}\nreport:   {result.outputs.report}\n"
-               f"csv:      {result.outputs.csv_dir}")
+               f"html:     {result.outputs.html_report}\ncsv:      {result.outputs.csv_dir}")
     if not result.as_intended:
         click.echo(f"error: expected {result.expected_rejections} rejected file(s), got "
                    f"{result.summary.rejected}", err=True)
