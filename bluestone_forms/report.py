@@ -177,6 +177,9 @@ def chart_table(t: Table, value: int = -1) -> ChartTable:
         return ChartTable(t, numeric, bars, series, spans)
     values = [r[value] if isinstance(r[value], int | float) else 0.0 for r in t.rows]
     top = t.high or max(values, default=0) or 1
+    if t.low is not None and t.high is not None:  # a rating: the bar spans its scale only
+        values = [max(0.0, v - t.low) if v else 0.0 for v in values]
+        top = (t.high - t.low) or 1
     return ChartTable(t, numeric, [
         charts.bar_svg([float(v)], [charts.BAR], top,
                        alt=f"{' '.join(str(x) for x in r[:value] if x is not None)}: "

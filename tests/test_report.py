@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from bluestone_forms import charts, xlsx_rows
 from bluestone_forms.cells import DATE_FORMAT, dangerous
-from bluestone_forms.report import ReportWriter, common_folder, html, pivot
+from bluestone_forms.report import ReportWriter, chart_table, common_folder, html, pivot
 from bluestone_forms.summary import AlertRow, Heatmap, Summary, Table
 
 TOTALS = dict.fromkeys(("files", "records", "read", "read_with_issues", "duplicate",
@@ -121,3 +121,11 @@ def test_report_writer_stays_in_this_process_beside_other_threads(tmp_path: Path
         stop.set()
         other.join()
     assert (tmp_path / "r.pdf").exists()
+
+
+def test_rating_bars_span_the_scale_not_from_zero() -> None:
+    t = Table("R", ["Question", "Mean", "Answers"], [["a", 1.0, 2], ["b", 2.5, 2], ["c", 4.0, 1]],
+              high=4, low=1)
+    widths = [float(bar.split('<rect x="0.0" width="')[1].split('"')[0]) if "<rect" in bar
+              else 0.0 for bar in chart_table(t, value=1).bars]
+    assert widths == [0.0, charts.BAR_WIDTH / 2, charts.BAR_WIDTH]
