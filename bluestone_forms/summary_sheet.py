@@ -40,6 +40,7 @@ BODY = Font(name=FONT, size=10)
 ALERT = PatternFill("solid", fgColor="F4CCCC")
 FOLLOW = PatternFill("solid", fgColor="FCE8C8")
 WRAP = Alignment(wrap_text=True, vertical="top")
+LEFT = Alignment(horizontal="left")
 WIDTHS = (34, 28, 22, 40, 40, 12, 12, 12, 12, 12)  # columns A to J, in Excel's width units
 LINE_PT = 15.0  # one line of the default 11 pt font
 CHARS_PER_UNIT = 1.05  # characters a unit of column width holds (LibreOffice: 1.06 to 1.2)
@@ -81,8 +82,9 @@ class _Writer:
         self.on_page = 0.0  # the height of the rows printed on the current page so far
 
     def line(self, values: list[Any], *, font: Font | None = None,
-             fill: PatternFill | None = None, wrap: bool = True) -> int:
-        align = WRAP if wrap else None
+             fill: PatternFill | None = None, wrap: bool = True,
+             align: Alignment | None = None) -> int:
+        align = align or (WRAP if wrap else None)
         font = font or BODY
         row = self.row + 1
         height = LINE_PT * (14 / 11 if font is TITLE else 1)
@@ -130,11 +132,11 @@ def write_summary(ws: Any, s: Summary) -> None:
            font=HEAD)
     t = s.totals
     w.line([t["files"], t["records"], t["issues"], t["rejected"], t["duplicate"],
-            t["superseded"], t["conflict"]])
+            t["superseded"], t["conflict"]], align=LEFT)  # under their headings
     _listing(w, f"Live risks and other alerts ({len(s.alerts)})", s.alerts, ALERT,
-             "None in the returns collated.")
+             "None in the returns collated.", "Alert")
     _listing(w, f"Welfare and other follow-ups ({len(s.follow_ups)})", s.follow_ups, FOLLOW,
-             "No return to follow up in the returns collated.")
+             "No return to follow up in the returns collated.", "Follow-up")
     for table in s.ratings:
         _table(w, table, y_title="Mean rating")
     for table in s.tables:
@@ -144,7 +146,7 @@ def write_summary(ws: Any, s: Summary) -> None:
 
 
 def _listing(w: _Writer, title: str, rows: list[AlertRow], fill: PatternFill,
-             nothing: str) -> None:
+             nothing: str, kind: str) -> None:
     """Alerts or follow-ups: one row each, with the fields the spec shows and the file."""
     w.gap()
     w.keep(4 * LINE_PT)
@@ -152,7 +154,7 @@ def _listing(w: _Writer, title: str, rows: list[AlertRow], fill: PatternFill,
     if not rows:
         w.line([nothing])
         return
-    w.line(["Alert", "Force", "Form", "Details", "File", "Status"], font=HEAD)
+    w.line([kind, "Force", "Form", "Details", "File", "Status"], font=HEAD)
     for a in rows:
         details = "\n".join(f"{k}: {v or '(not given)'}" for k, v in a.details)
         w.line([a.title, a.force, a.form, details, a.file, a.status], fill=fill)

@@ -265,6 +265,7 @@ def test_welfare_follow_ups_match(made: Corpus, expected: Expected) -> None:
     assert title == f"Welfare and other follow-ups ({len(expected.follow_ups)})"
     start = rows.index(next(r for r in rows if r[0] == title))
     got = set()
+    assert rows[start + 1][0] == "Follow-up"
     for r in rows[start + 2:start + 2 + len(expected.follow_ups)]:
         ref = next(line.split(": ", 1)[1] for line in r[3].split("\n")
                    if line.startswith("Crime reference"))
