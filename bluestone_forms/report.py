@@ -20,7 +20,7 @@ import posixpath
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +205,19 @@ def html(summary: Summary, *, web: bool = False) -> str:
         heatmaps=[{"hm": hm, "grids": [] if web else heatmap_grids(hm), "rows": heat_rows(hm)}
                   for hm in summary.heatmaps],
         ratings=[chart_table(t, value=1) for t in summary.ratings], tables=tables,
-        files=[chart_table(t) for t in summary.files])
+        files=[chart_table(_first_rows(t)) for t in summary.files])
+
+
+MAX_FILES = 200  # files listed per outcome in a report; the workbook's Files sheet has all
+
+
+def _first_rows(t: Table) -> Table:
+    """A file table cut to MAX_FILES rows, saying so (laying out each row costs time)."""
+    if len(t.rows) <= MAX_FILES:
+        return t
+    return replace(t, rows=t.rows[:MAX_FILES],
+                   note=f"The first {MAX_FILES}; the Files sheet of the workbook lists all "
+                        f"{len(t.rows)}.")
 
 
 def write_html_report(summary: Summary, path: Path) -> None:

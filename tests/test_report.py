@@ -129,3 +129,13 @@ def test_rating_bars_span_the_scale_not_from_zero() -> None:
     widths = [float(bar.split('<rect x="0.0" width="')[1].split('"')[0]) if "<rect" in bar
               else 0.0 for bar in chart_table(t, value=1).bars]
     assert widths == [0.0, charts.BAR_WIDTH / 2, charts.BAR_WIDTH]
+
+
+def test_report_lists_at_most_max_files_per_outcome_and_says_so() -> None:
+    many = Table("Files rejected (250)", ["File", "Form", "Why"],
+                 [[f"r{i}.docx", "", "damaged"] for i in range(250)], chart="none")
+    s = Summary("OFFICIAL-SENSITIVE", "now", TOTALS, files=[many])
+    page = html(s, web=True)
+    assert "r199.docx" in page
+    assert "r200.docx" not in page
+    assert "the Files sheet of the workbook lists all 250" in page
