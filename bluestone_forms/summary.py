@@ -14,26 +14,25 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import expr
 from .catalog import Catalog
+from .labels import NOT_GIVEN as NOT_GIVEN
+from .labels import Labels as Labels
 from .records import from_json
 from .spec import (
-    Answerable,
     FormSpec,
     RatingField,
-    SelectManyField,
     TableField,
     YesNoNAField,
 )
 from .store import Store, StoredRecord
-from .summary_tables import Table, file_tables, issues_by_field, register_tables
+from .summary_tables import Table as Table
+from .summary_tables import file_tables, issues_by_field, register_tables
 
 MARKING_ORDER = ("OFFICIAL", "OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE PERSONAL")
-NOT_GIVEN = "(not given)"
 NOT_ANSWERED = "(not answered)"
 NOT_ASKED = "(not asked)"
 """A question the return's own answers routed past (its relevance rule is false): kept apart
@@ -80,54 +79,6 @@ class Summary:
     heatmaps: list[Heatmap] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     ratings: list[Table] = field(default_factory=list)
-
-
-class Labels:
-    """A form's questions and choice labels by id, looked up once.
-
-    Why: `FormSpec.field` scans the whole spec on every call; over every answer of 10,000
-    returns that scan cost more than the rest of the export together.
-    """
-
-    def __init__(self, spec: FormSpec) -> None:
-        self.spec = spec
-        self.fields: dict[str, Answerable] = {}
-        self.choices: dict[str, dict[str, str]] = {}
-        for f in spec.answerable():
-            if f.id in self.fields:
-                continue
-            self.fields[f.id] = f
-            with suppress(TypeError):  # a question without choices
-                self.choices[f.id] = {c.code: c.label for c in spec.options(f)}  # type: ignore[arg-type]
-
-    def display(self, fid: str, value: Any) -> str:
-        """An answer as a person reads it (labels, dd/mm/yyyy, one line per list item)."""
-        if value is None or value == []:
-            return ""
-        f = self.fields[fid]
-        if isinstance(value, dt.date):
-            return value.strftime("%d/%m/%Y")
-        if isinstance(value, list) and isinstance(f, SelectManyField):
-            labels = self.choices[fid]
-            return "; ".join(labels.get(v, str(v)) for v in value)
-        if isinstance(value, dict):
-            return " ".join(display_scalar(v) for v in value.values() if v is not None)
-        options = self.choices.get(fid)
-        if options is None:
-            return display_scalar(value)
-        return options.get(str(value), str(value))
-
-    def force(self, values: dict[str, Any]) -> str:
-        """The force a return names, by its label."""
-        fid = self.spec.collation.force_field
-        code = values.get(fid) if fid else None
-        if code is None:
-            return NOT_GIVEN
-        return self.choices.get(fid or "", {}).get(code, str(code))
-
-
-def display_scalar(v: Any) -> str:
-    return v.strftime("%d/%m/%Y") if isinstance(v, dt.date) else str(v)
 
 
 def marking_of(specs: list[FormSpec]) -> str:

@@ -29,10 +29,11 @@ from openpyxl.utils import get_column_letter
 
 from . import cells, xlsx_rows
 from .catalog import Catalog
+from .labels import Labels
 from .records import from_json
 from .spec import FormSpec, SignoffField, TableField
 from .store import Store, StoredRecord
-from .summary import Labels, Summary
+from .summary import Summary
 from .summary_sheet import write_heatmaps, write_summary
 
 PROVENANCE = ["status", "version", "file", "sha256", "read_at", "modified"]
