@@ -177,8 +177,11 @@ def expected(made: Corpus) -> Expected:
 
 
 def sheet(book: Path, name: str) -> list[list[Any]]:
-    ws = load_workbook(book, read_only=True)[name]
-    return [list(r) + [None] * (24 - len(r)) for r in ws.iter_rows(values_only=True)]
+    wb = load_workbook(book, read_only=True)
+    try:
+        return [list(r) + [None] * (24 - len(r)) for r in wb[name].iter_rows(values_only=True)]
+    finally:
+        wb.close()  # a read-only workbook keeps its file open until closed
 
 
 def block(rows: list[list[Any]], title: str, headers: list[str]) -> list[list[Any]]:

@@ -21,9 +21,15 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     return corpus(tmp_path_factory.getbasetemp())
 
 
-def sheet_texts(book: Path, sheet: str) -> list[str]:
-    ws = load_workbook(book, read_only=True)[sheet]
-    return [str(c) for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+def sheet_texts(book: Path, sheet: str | None = None) -> list[str]:
+    """Every cell's text of one sheet, or of every sheet."""
+    wb = load_workbook(book, read_only=True)
+    try:
+        sheets = [wb[sheet]] if sheet else wb.worksheets
+        return [str(c) for ws in sheets for row in ws.iter_rows(values_only=True)
+                for c in row if c is not None]
+    finally:
+        wb.close()  # a read-only workbook keeps its file open until closed
 
 
 def all_csv_text(folder: Path) -> str:
@@ -37,8 +43,7 @@ def pdf_text(path: Path) -> str:
 def test_pausepoint_names_are_pseudonyms_role_kept_notes_withheld(made: Corpus) -> None:
     out = made.hidden
     texts = sheet_texts(out.workbook, "pausepoint")
-    every_sheet = [t for name in load_workbook(out.workbook, read_only=True).sheetnames
-                   for t in sheet_texts(out.workbook, name)]
+    every_sheet = sheet_texts(out.workbook)
     csvs = all_csv_text(out.csv_dir)
     reports = pdf_text(out.report) + out.html_report.read_text(encoding="utf-8")
     for officer in OFFICERS:
