@@ -172,12 +172,13 @@ def collate(
     progress: Callable[[int, int], None] | None = None,
     registers: Sequence[Path] = (),
     read_timeout: float | None = None,
+    include_special: bool = False,
 ) -> tuple[CollateSummary, Outputs]:
     """Collate returns into the store, then export the workbook, CSVs and report."""
     store = store_path or out / "bluestone.sqlite"
     summary = collate_returns(paths, store, spec_paths, workers, progress, registers,
                               read_timeout)
-    return summary, export(store, out, spec_paths, include_names)
+    return summary, export(store, out, spec_paths, include_names, include_special)
 
 
 def collate_returns(
@@ -197,8 +198,10 @@ def collate_returns(
 
 
 def export(store_path: Path, out: Path, spec_paths: Sequence[Path] = (),
-           include_names: bool = False) -> Outputs:
-    """Rebuild the outputs from the store alone."""
+           include_names: bool = False, include_special: bool = False) -> Outputs:
+    """Rebuild the outputs from the store alone (names a spec marks pseudonymised unless
+    `include_names`, its special-category free text withheld unless `include_special`)."""
     from .export import export as write
 
-    return write(store_path, out, catalog_with(spec_paths), include_names=include_names)
+    return write(store_path, out, catalog_with(spec_paths), include_names=include_names,
+                 include_special=include_special)

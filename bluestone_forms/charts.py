@@ -31,16 +31,19 @@ class Series:
     colour: str
 
 
-# A checklist point's answers, stacked in this order.
-CHECKLIST = (Series("Yes", "#4e9a5b"), Series("No", "#c8504a"),
-             Series("Not applicable", "#9aa9b8"), Series("Not answered", "#dddddd"))
+# A checklist point's answers, stacked in this order: Okabe-Ito blue and orange, which people
+# with any common colour-vision deficiency tell apart, then greys for the answers that are not.
+CHECKLIST = (Series("Yes", "#0072b2"), Series("No", "#e69f00"),
+             Series("Not applicable", "#9a9a9a"), Series("Not answered", "#d4d4d4"),
+             Series("Not asked", "#f2f2f2"))
 
 
-def bar_svg(values: list[float], colours: list[str], high: float) -> str:
+def bar_svg(values: list[float], colours: list[str], high: float, alt: str = "") -> str:
     """One bar, stacked when given several values, as SVG rectangles only; `high` spans the
-    full width."""
+    full width. `alt` is its text alternative (the figures the row prints beside it)."""
+    role = f'role="img" aria-label="{_attr(alt)}"' if alt else 'aria-hidden="true"'
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{BAR_WIDTH}" height="{BAR_HEIGHT}" '
-           f'viewBox="0 0 {BAR_WIDTH} {BAR_HEIGHT}" aria-hidden="true">']
+           f'viewBox="0 0 {BAR_WIDTH} {BAR_HEIGHT}" {role}>']
     x = 0.0
     for v, colour in zip(values, colours, strict=True):
         w = BAR_WIDTH * max(0.0, v) / high if high > 0 else 0.0
@@ -52,17 +55,27 @@ def bar_svg(values: list[float], colours: list[str], high: float) -> str:
     return "".join(out)
 
 
+def _attr(text: str) -> str:
+    """Text made safe inside a double-quoted attribute (labels come from returns)."""
+    return (text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+            .replace(">", "&gt;"))
+
+
+# A heatmap's scale: ColorBrewer's PuOr, orange (low) through near-white to purple (high), a
+# diverging scale safe for colour-blind readers (red to green is not), light enough at both
+# ends for the black figures printed on it.
+LOW, MID, HIGH = (241, 163, 64), (247, 247, 247), (153, 142, 195)
+HEX_LOW, HEX_MID, HEX_HIGH = "F1A340", "F7F7F7", "998EC3"
+
+
 def colour(v: float | None, low: float, high: float) -> str:
-    """A heatmap cell's colour: red (low) through amber to green (high); grey for none.
+    """A heatmap cell's colour on the PuOr scale (LOW, MID, HIGH); light grey for none.
     Twenty-one steps, so a grid needs few shapes."""
     if v is None:
         return NO_ANSWER
     t = 0.0 if high == low else max(0.0, min(1.0, (v - low) / (high - low)))
     t = round(t * 20) / 20
-    if t < 0.5:
-        a, b, u = (248, 105, 107), (255, 235, 132), t * 2
-    else:
-        a, b, u = (255, 235, 132), (99, 190, 123), (t - 0.5) * 2
+    a, b, u = (LOW, MID, t * 2) if t < 0.5 else (MID, HIGH, (t - 0.5) * 2)
     r, g, bl = (round(x + (y - x) * u) for x, y in zip(a, b, strict=True))
     return f"#{r:02x}{g:02x}{bl:02x}"
 

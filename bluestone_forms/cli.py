@@ -144,7 +144,11 @@ class _Progress:
 @click.option("--spec", "spec_paths", multiple=True, type=click.Path(path_type=Path),
               help="Also recognise forms of these spec files or folders.")
 @click.option("--include-names", is_flag=True,
-              help="Keep names in special-category forms (PausePoint); default: pseudonyms.")
+              help="Keep the names a spec marks (e.g. PausePoint's officer); default: "
+                   "pseudonyms.")
+@click.option("--include-special-category", "include_special", is_flag=True,
+              help="Keep special-category free text a spec marks (e.g. PausePoint's "
+                   "wellbeing notes) in the workbook and CSVs; default: withheld.")
 @click.option("--workers", type=click.IntRange(1, 64),
               help="Reader processes [default: cores + 1].")
 @click.option("--read-timeout", type=click.FloatRange(0.1, 3600), metavar="SECONDS",
@@ -155,7 +159,8 @@ class _Progress:
               help="A register.csv from a mail merge, to report returns still outstanding.")
 @_clean_errors
 def collate_cmd(paths: tuple[Path, ...], out: Path, store_path: Path | None,
-                spec_paths: tuple[Path, ...], include_names: bool, workers: int | None,
+                spec_paths: tuple[Path, ...], include_names: bool, include_special: bool,
+                workers: int | None,
                 read_timeout: float | None, registers: tuple[Path, ...]) -> None:
     """Read every return under PATHS (folders, zip archives) into one store, then write the
     collated workbook, CSVs and summary report. Exit 1 when any file was rejected."""
@@ -164,10 +169,10 @@ def collate_cmd(paths: tuple[Path, ...], out: Path, store_path: Path | None,
         summary = api.collate_returns(paths, store, spec_paths, workers, progress, registers,
                                       read_timeout)
     # after the progress bar has stopped its thread, so the report can be written meanwhile
-    outputs = api.export(store, out, spec_paths, include_names)
+    outputs = api.export(store, out, spec_paths, include_names, include_special)
     click.echo(summary.line())
     click.echo(f"workbook: {outputs.workbook}\nreport:   {outputs.report}\n"
-               f"csv:      {outputs.csv_dir}")
+               f"html:     {outputs.html_report}\ncsv:      {outputs.csv_dir}")
     if summary.rejected:
         sys.exit(1)
 
@@ -180,14 +185,18 @@ def collate_cmd(paths: tuple[Path, ...], out: Path, store_path: Path | None,
 @click.option("--spec", "spec_paths", multiple=True, type=click.Path(path_type=Path),
               help="Spec files or folders of forms that are not shipped.")
 @click.option("--include-names", is_flag=True,
-              help="Keep names in special-category forms (PausePoint); default: pseudonyms.")
+              help="Keep the names a spec marks (e.g. PausePoint's officer); default: "
+                   "pseudonyms.")
+@click.option("--include-special-category", "include_special", is_flag=True,
+              help="Keep special-category free text a spec marks (e.g. PausePoint's "
+                   "wellbeing notes) in the workbook and CSVs; default: withheld.")
 @_clean_errors
 def export_cmd(store_path: Path, out: Path, spec_paths: tuple[Path, ...],
-               include_names: bool) -> None:
-    """Rebuild the workbook, CSVs and report from the store alone."""
-    outputs = api.export(store_path, out, spec_paths, include_names)
+               include_names: bool, include_special: bool) -> None:
+    """Rebuild the workbook, CSVs and reports from the store alone."""
+    outputs = api.export(store_path, out, spec_paths, include_names, include_special)
     click.echo(f"workbook: {outputs.workbook}\nreport:   {outputs.report}\n"
-               f"csv:      {outputs.csv_dir}")
+               f"html:     {outputs.html_report}\ncsv:      {outputs.csv_dir}")
 
 
 @main.command("demo")
@@ -207,7 +216,7 @@ def demo_cmd(out: Path, workers: int | None) -> None:
     click.echo(f"returns:  {len(result.returns)} files in {out / 'returns'}")
     click.echo(result.summary.line())
     click.echo(f"workbook: {result.outputs.workbook}\nreport:   {result.outputs.report}\n"
-               f"csv:      {result.outputs.csv_dir}")
+               f"html:     {result.outputs.html_report}\ncsv:      {result.outputs.csv_dir}")
     if not result.as_intended:
         click.echo(f"error: expected {result.expected_rejections} rejected file(s), got "
                    f"{result.summary.rejected}", err=True)

@@ -25,7 +25,7 @@ from .catalog import Catalog
 from .collate import process_alive
 from .errors import BluestoneError
 from .records import from_json
-from .report import ReportWriter
+from .report import ReportWriter, write_html_report
 from .spec import FormSpec
 from .store import Store, store_failure
 from .summary import Summariser, Summary
@@ -33,6 +33,7 @@ from .workbook import Table, TableBuilder, meta_tables, write_csvs, write_workbo
 
 WORKBOOK = "bluestone-collated.xlsx"
 REPORT = "bluestone-report.pdf"
+HTML_REPORT = "bluestone-report.html"
 CSV_DIR = "csv"
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)$")
 
@@ -42,12 +43,13 @@ class Outputs:
     workbook: Path
     report: Path
     csv_dir: Path
+    html_report: Path
     seconds: dict[str, float] = field(default_factory=dict, compare=False)
     """How long each step took: gather (one pass over the store), workbook, csv, report
     (written meanwhile, in another process where possible) and the total."""
 
-    def paths(self) -> tuple[Path, Path, Path]:
-        return self.workbook, self.report, self.csv_dir
+    def paths(self) -> tuple[Path, Path, Path, Path]:
+        return self.workbook, self.report, self.csv_dir, self.html_report
 
 
 def _tmp(path: Path) -> Path:
@@ -55,8 +57,10 @@ def _tmp(path: Path) -> Path:
 
 
 def export(store_path: Path, out_dir: Path, catalog: Catalog | None = None, *,
-           include_names: bool = False) -> Outputs:
-    """Rebuild the workbook, CSVs and report in `out_dir` from the store at `store_path`."""
+           include_names: bool = False, include_special: bool = False) -> Outputs:
+    """Rebuild the workbook, CSVs and reports (PDF and HTML) in `out_dir` from the store at
+    `store_path`. Names a spec marks are pseudonymised unless `include_names`; its
+    special-category free text is withheld unless `include_special`."""
     if not store_path.is_file():
         raise BluestoneError(f"{store_path}: no store here; run `bluestone-forms collate` first")
     cat = catalog or Catalog.shipped()
@@ -64,11 +68,12 @@ def export(store_path: Path, out_dir: Path, catalog: Catalog | None = None, *,
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BluestoneError(f"{out_dir}: cannot make the output folder ({exc.strerror})") from None
-    outputs = Outputs(out_dir / WORKBOOK, out_dir / REPORT, out_dir / CSV_DIR)
+    outputs = Outputs(out_dir / WORKBOOK, out_dir / REPORT, out_dir / CSV_DIR,
+                      out_dir / HTML_REPORT)
     failure: BaseException | None = None
     with _quiet_unraisable():
         try:
-            _write(store_path, out_dir, outputs, cat, include_names)
+            _write(store_path, out_dir, outputs, cat, include_names, include_special)
         except (OSError, sqlite3.Error) as exc:
             failure = exc.with_traceback(None)  # keep the error, not the frames it ran in
             failure.__context__ = failure.__cause__ = None
@@ -88,12 +93,12 @@ def export(store_path: Path, out_dir: Path, catalog: Catalog | None = None, *,
     return outputs
 
 
-def gather(store: Store, cat: Catalog, include_names: bool
+def gather(store: Store, cat: Catalog, include_names: bool, include_special: bool = False
            ) -> tuple[Summary, list[Table], dict[str, FormSpec], list[Table]]:
     """The report's figures, the form tables and the Issues/Files/Register tables, from one
     pass over the records (each record's JSON decoded once)."""
     figures = Summariser(cat)
-    builder = TableBuilder(store, cat, include_names)
+    builder = TableBuilder(store, cat, include_names, include_special)
     for rec in store.records(("current", "conflict")):
         spec = figures.spec_of(rec)
         vals = from_json(spec, rec.values)
@@ -107,26 +112,30 @@ def gather(store: Store, cat: Catalog, include_names: bool
 
 
 def _write(store_path: Path, out_dir: Path, outputs: Outputs, cat: Catalog,
-           include_names: bool) -> None:
+           include_names: bool, include_special: bool) -> None:
     recover(out_dir)
     took = outputs.seconds
     with Store(store_path) as store:
         start = time.perf_counter()
-        summary, tables, specs, meta = gather(store, cat, include_names)
+        summary, tables, specs, meta = gather(store, cat, include_names, include_special)
         took["gather"] = _lap(start)
-        tmp_book, tmp_report, tmp_csv = (_tmp(p) for p in outputs.paths())
+        tmp_book, tmp_report, tmp_csv, tmp_html = (_tmp(p) for p in outputs.paths())
         with ReportWriter(summary, tmp_report) as report:
             write_workbook(tmp_book, summary, tables, specs, store, meta=meta)
             took["workbook"] = _lap(start, took)
             write_csvs(tmp_csv, tables, store, meta=meta)
             took["csv"] = _lap(start, took)
+            write_html_report(summary, tmp_html)
+            took["html"] = _lap(start, took)
             took["report"] = report.wait()
         took["total"] = time.perf_counter() - start
         tmp_book.replace(outputs.workbook)
         tmp_report.replace(outputs.report)
+        tmp_html.replace(outputs.html_report)
         _swap_folder(tmp_csv, outputs.csv_dir)
         store.audit(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "export",
-                    f"{out_dir} names={'included' if include_names else 'pseudonymised'}")
+                    f"{out_dir} names={'included' if include_names else 'pseudonymised'} "
+                    f"special={'included' if include_special else 'withheld'}")
 
 
 def _lap(start: float, before: dict[str, float] | None = None) -> float:
@@ -166,7 +175,8 @@ def recover(out_dir: Path) -> None:
         return
     for p in sorted(out_dir.iterdir()):
         m = _LEFTOVER.match(p.name)
-        if not m or m["name"] not in (WORKBOOK, REPORT, CSV_DIR) or process_alive(int(m["pid"])):
+        if not m or m["name"] not in (WORKBOOK, REPORT, CSV_DIR, HTML_REPORT) \
+                or process_alive(int(m["pid"])):
             continue
         final = out_dir / m["name"]
         if m["kind"] == "old" and not final.exists():

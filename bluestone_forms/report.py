@@ -20,12 +20,14 @@ import posixpath
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import charts, render
-from .summary import AlertRow, Heatmap, Summary, Table
+from .resources import templates_dir
+from .summary import AlertRow, Heatmap, Summary
+from .summary_tables import Table
 
 MAX_BARS = 40  # a table with more rows than this gets no bars
 
@@ -67,31 +69,67 @@ def alert_groups(alerts: list[AlertRow]) -> list[AlertGroup]:
 
 
 def heatmap_grids(hm: Heatmap) -> list[charts.Grid]:
+    """A heatmap as grids, its figures printed on their colours, and n (uncoloured) last."""
+    ns = hm.n or [0] * len(hm.forces)
     cells: list[list[tuple[str, str | None]]] = [
-        [("" if v is None else f"{v:.{hm.decimals}f}", charts.colour(v, hm.low, hm.high))
-         for v in line] for line in hm.cells]
-    return charts.grids("Force", hm.forces, [str(i) for i in range(1, len(hm.columns) + 1)],
-                        cells)
+        [*[("" if v is None else f"{v:.{hm.decimals}f}", charts.colour(v, hm.low, hm.high))
+           for v in line], (str(n), None)] for line, n in zip(hm.cells, ns, strict=True)]
+    return charts.grids("Force", hm.forces,
+                        [*[str(i) for i in range(1, len(hm.columns) + 1)], "n"], cells)
 
 
-def pivot_grids(table: Table) -> tuple[list[charts.Grid], list[str]]:
-    """A (form, version, force, count) table as force rows by "form version" columns, with
-    totals; and the columns' names, for the legend under it."""
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
+@dataclass
+class HeatRow:
+    """A heatmap's row as an HTML table row: force, n, then (figure, colour) per column."""
+
+    force: str
+    n: int
+    cells: list[tuple[str, str]]
+
+
+def heat_rows(hm: Heatmap) -> list[HeatRow]:
+    ns = hm.n or [0] * len(hm.forces)
+    return [HeatRow(force, n, [("" if v is None else f"{v:.{hm.decimals}f}",
+                                charts.colour(v, hm.low, hm.high)) for v in line])
+            for force, n, line in zip(hm.forces, ns, hm.cells, strict=True)]
+
+
+@dataclass
+class Pivot:
+    """Returns by force (rows) and form (columns, by title), with totals and shading."""
+
+    corner: str
+    columns: list[str]
+    rows: list[tuple[str, list[tuple[str, str | None]]]]
+
+
+def pivot(table: Table) -> Pivot:
+    """A (form, version, force, count) table as force rows by form columns ("title vN" when
+    a form has returns of several versions), with a total row and column.
+
+    A column is headed by the title's part before its colon ("Reflective Practice Point 1")
+    when that still tells the forms apart: whole titles make the heads a dozen lines tall."""
+    counts: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+    versions: dict[str, set[str]] = defaultdict(set)
+    for form, version, _, _ in table.rows:
+        versions[form].add(version)
     for form, version, force, n in table.rows:
-        col = f"{form} {version}"
+        col = (form, version if len(versions[form]) > 1 else "")
         counts[force][col] = counts[force].get(col, 0) + n
     cols = sorted({c for by_col in counts.values() for c in by_col})
-    rows: list[list[int | None]] = [[by_col.get(c) for c in cols] + [sum(by_col.values())]
-                                    for by_col in (counts[f] for f in sorted(counts))]
+    high = max((n for by_col in counts.values() for n in by_col.values()), default=0)
+    heads = [f"{form.partition(':')[0]}{f' v{v}' if v else ''}" for form, v in cols]
+    if len(set(heads)) < len(heads):
+        heads = [f"{form}{f' v{v}' if v else ''}" for form, v in cols]
+    rows: list[tuple[str, list[tuple[str, str | None]]]] = []
+    for force in sorted(counts):
+        by_col = counts[force]
+        rows.append((force, [*[("" if c not in by_col else str(by_col[c]),
+                                charts.shade(by_col.get(c), high)) for c in cols],
+                             (str(sum(by_col.values())), None)]))
     totals = [sum(counts[f].get(c, 0) for f in counts) for c in cols]
-    rows.append([*totals, sum(totals)])
-    high = max((n or 0 for row in rows[:-1] for n in row[:-1]), default=0)
-    cells = [[("" if n is None else str(n), charts.shade(n, high) if j < len(cols) and
-               i < len(rows) - 1 else None) for j, n in enumerate(row)]
-             for i, row in enumerate(rows)]
-    heads = [str(i) for i in range(1, len(cols) + 1)] + ["All"]
-    return charts.grids(table.headers[2], [*sorted(counts), "All forces"], heads, cells), cols
+    rows.append(("All forces", [(str(n), None) for n in [*totals, sum(totals)]]))
+    return Pivot(table.headers[2], [*heads, "All forms"], rows)
 
 
 @dataclass
@@ -121,7 +159,7 @@ def _spans(rows: list[list[Any]]) -> list[int]:
 
 def chart_table(t: Table, value: int = -1) -> ChartTable:
     """A table with a bar per row of column `value` ("bars"), or of every column after the
-    first, stacked ("stacked")."""
+    first, stacked ("stacked"); each bar's text alternative repeats the row's figures."""
     numeric = [any(isinstance(r[j], int | float) for r in t.rows)
                and all(r[j] is None or isinstance(r[j], int | float) for r in t.rows)
                for j in range(len(t.headers))]
@@ -129,30 +167,62 @@ def chart_table(t: Table, value: int = -1) -> ChartTable:
     if not t.rows or len(t.rows) > MAX_BARS or t.chart not in ("bars", "stacked"):
         return ChartTable(t, numeric, [], spans=spans)
     if t.chart == "stacked":
-        colours = [s.colour for s in charts.CHECKLIST]
-        stacks = [[float(v or 0) for v in r[1:]] for r in t.rows]
-        return ChartTable(t, numeric, [charts.bar_svg(v, colours, sum(v)) for v in stacks],
-                          charts.CHECKLIST, spans)
+        series = charts.CHECKLIST[:len(t.headers) - 1]
+        colours = [s.colour for s in series]
+        bars = []
+        for r in t.rows:
+            v = [float(x or 0) for x in r[1:]]
+            alt = ", ".join(f"{h} {x}" for h, x in zip(t.headers[1:], r[1:], strict=True))
+            bars.append(charts.bar_svg(v, colours, sum(v), alt=f"{r[0]}: {alt}"))
+        return ChartTable(t, numeric, bars, series, spans)
     values = [r[value] if isinstance(r[value], int | float) else 0.0 for r in t.rows]
     top = t.high or max(values, default=0) or 1
-    return ChartTable(t, numeric, [charts.bar_svg([float(v)], [charts.BAR], top)
-                                   for v in values], spans=spans)
+    if t.low is not None and t.high is not None:  # a rating: the bar spans its scale only
+        values = [max(0.0, v - t.low) if v else 0.0 for v in values]
+        top = (t.high - t.low) or 1
+    return ChartTable(t, numeric, [
+        charts.bar_svg([float(v)], [charts.BAR], top,
+                       alt=f"{' '.join(str(x) for x in r[:value] if x is not None)}: "
+                           f"{t.headers[value]} {r[value] if r[value] is not None else 'none'}")
+        for v, r in zip(values, t.rows, strict=True)], spans=spans)
 
 
-def html(summary: Summary) -> str:
+def html(summary: Summary, *, web: bool = False) -> str:
+    """The report as HTML: for WeasyPrint (the PDF), or with `web` a self-contained page
+    (inline CSS, the heatmaps as real tables, the marking as a fixed banner)."""
     tables: list[dict[str, Any]] = []
     for t in summary.tables:
         if t.chart == "pivot" and t.rows:
-            grids, names = pivot_grids(t)
-            tables.append({"t": t, "grids": grids, "legend": names, "table": None})
+            tables.append({"t": t, "pivot": pivot(t), "table": None})
         else:
-            tables.append({"t": t, "grids": [], "legend": [], "table": chart_table(t)})
-    folder = common_folder([a.file for a in summary.alerts])
+            tables.append({"t": t, "pivot": None, "table": chart_table(t)})
+    folder = common_folder([a.file for a in [*summary.alerts, *summary.follow_ups]])
+    css = (templates_dir() / "report.css").read_text(encoding="utf-8") if web else ""
     return render.render_html(
-        "report.html.j2", s=summary, alerts=alert_groups(summary.alerts), folder=folder,
-        cut=len(folder) + 1 if folder else 0,
-        heatmaps=[{"hm": hm, "grids": heatmap_grids(hm)} for hm in summary.heatmaps],
-        ratings=[chart_table(t, value=1) for t in summary.ratings], tables=tables)
+        "report.html.j2", s=summary, alerts=alert_groups(summary.alerts),
+        follow_ups=alert_groups(summary.follow_ups), folder=folder,
+        cut=len(folder) + 1 if folder else 0, web=web, css=css,
+        heatmaps=[{"hm": hm, "grids": [] if web else heatmap_grids(hm), "rows": heat_rows(hm)}
+                  for hm in summary.heatmaps],
+        ratings=[chart_table(t, value=1) for t in summary.ratings], tables=tables,
+        files=[chart_table(_first_rows(t)) for t in summary.files])
+
+
+MAX_FILES = 200  # files listed per outcome in a report; the workbook's Files sheet has all
+
+
+def _first_rows(t: Table) -> Table:
+    """A file table cut to MAX_FILES rows, saying so (laying out each row costs time)."""
+    if len(t.rows) <= MAX_FILES:
+        return t
+    return replace(t, rows=t.rows[:MAX_FILES],
+                   note=f"The first {MAX_FILES}; the Files sheet of the workbook lists all "
+                        f"{len(t.rows)}.")
+
+
+def write_html_report(summary: Summary, path: Path) -> None:
+    """Write the report as one self-contained HTML file: no script, nothing fetched."""
+    path.write_text(html(summary, web=True), encoding="utf-8")
 
 
 def write_report(summary: Summary, path: Path) -> None:

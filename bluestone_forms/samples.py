@@ -44,12 +44,16 @@ PHRASES = (
 )
 NAMES = ("DS Priya Patel", "DI Gareth Evans", "DC Aisha Khan", "DS Tom O'Neill",
          "DCI Mair Jones", "DC Sam Okafor")
+ROLES = ("Investigating officer", "Officer in the case", "Detective sergeant, RASSO unit",
+         "Sexual offences liaison officer", "Case progression officer", "Digital media officer")
 TODAY = dt.date(2026, 11, 2)
 
 
 def _text(rng: random.Random, f: TextField | Column, fid: str) -> str:
     if "crime_ref" in fid or "reference" in fid:
         return f"{rng.choice(['AS', 'DU', 'SW', 'WM', 'MP'])}-{rng.randint(10000, 99999)}-26"
+    if fid.endswith("_role"):  # a role names no one (as many choices as NAMES: same draws)
+        return rng.choice(ROLES)
     if any(w in fid for w in ("name", "owner", "by", "directed_to", "officer")):
         return rng.choice(NAMES)
     text = rng.choice(PHRASES)

@@ -80,7 +80,20 @@ class Classification(Model):
     description: str | None = None
     identifying_fields: list[FieldPath] = Field(
         default_factory=list,
-        description="Fields that name a person; a table column as 'table.column'.",
+        description="Fields that identify a person or a case, for whoever shares the data "
+        "(a table column as 'table.column'); collation changes nothing by this list.",
+    )
+    names: list[FieldPath] = Field(
+        default_factory=list,
+        description="Fields that name a person: collated outputs show a stable pseudonym "
+        "instead unless names are asked for (--include-names). A sign-off's name is replaced, "
+        "its date kept; a table column as 'table.column'.",
+    )
+    special_category_text: list[FieldPath] = Field(
+        default_factory=list,
+        description="Free text holding special-category data (e.g. health notes): withheld "
+        "from the collated workbook and CSVs unless asked for (--include-special-category), "
+        "and counted there only as given or not.",
     )
 
 
@@ -298,13 +311,34 @@ class Alert(Model):
     show: list[Ident] = Field(default_factory=list, description="Fields shown with the alert.")
 
 
+class FollowUp(Model):
+    """A return someone should follow up, listed after the alerts (e.g. a welfare issue raised
+    with no PausePoint referral recorded)."""
+
+    title: NonEmpty
+    when: NonEmpty = Field(description="A rule in the relevance language.")
+    show: list[Ident] = Field(
+        default_factory=list,
+        description="Fields shown for each return (never a name or special-category text).",
+    )
+
+
 class Collation(Model):
     """How collated returns of this form are summarised."""
 
     force_field: Ident | None = Field(
         default=None, description="The field naming the force, to group returns by force."
     )
+    key_fields: list[Ident] = Field(
+        default_factory=list,
+        description="Fields a reader finds a return by (e.g. force, crime reference): the "
+        "first columns of the form's sheet, kept in view [default: the force field].",
+    )
     alerts: list[Alert] = Field(default_factory=list)
+    follow_ups: list[FollowUp] = Field(
+        default_factory=list,
+        description="Returns to follow up, listed beside the alerts in every output.",
+    )
     counts: list[Ident] = Field(
         default_factory=list, description="Choice fields whose answers the report counts."
     )

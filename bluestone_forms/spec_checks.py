@@ -68,16 +68,17 @@ def check_references(spec: FormSpec) -> list[tuple[Path, str]]:
             problems.append((("scales", name), "scale point values must be unique"))
     problems.extend(_check_relevance(spec, seen))
     answerable = {f.id for f in spec.answerable()}
-    for i, fid in enumerate(spec.classification.identifying_fields):
-        head, _, column = fid.partition(".")
-        target = next((f for f in spec.answerable() if f.id == head), None)
-        if target is None or (
-            column
-            and not (isinstance(target, TableField) and column in {c.id for c in target.columns})
-        ):
-            problems.append(
-                (("classification", "identifying_fields", i), f"no field or column '{fid}'")
-            )
+    cls = spec.classification
+    for key, paths in (("identifying_fields", cls.identifying_fields), ("names", cls.names),
+                       ("special_category_text", cls.special_category_text)):
+        for i, fid in enumerate(paths):
+            head, _, column = fid.partition(".")
+            target = next((f for f in spec.answerable() if f.id == head), None)
+            if target is None or (
+                column and not (isinstance(target, TableField)
+                                and column in {c.id for c in target.columns})
+            ):
+                problems.append((("classification", key, i), f"no field or column '{fid}'"))
     problems.extend(_check_collation(spec, answerable))
     return problems
 
@@ -87,17 +88,28 @@ def _check_collation(spec: FormSpec, answerable: set[str]) -> list[tuple[Path, s
     c = spec.collation
     if c.force_field is not None and c.force_field not in answerable:
         out.append((("collation", "force_field"), f"no field with id '{c.force_field}'"))
+    for i, fid in enumerate(c.key_fields):
+        if fid not in answerable:
+            out.append((("collation", "key_fields", i), f"no field with id '{fid}'"))
     for i, fid in enumerate(c.counts):
         if fid not in answerable:
             out.append((("collation", "counts", i), f"no field with id '{fid}'"))
-    for i, alert in enumerate(c.alerts):
+    private = set(spec.classification.names) | set(spec.classification.special_category_text)
+    rules = [("alerts", i, a.when, a.show) for i, a in enumerate(c.alerts)]
+    rules += [("follow_ups", i, f.when, f.show) for i, f in enumerate(c.follow_ups)]
+    for kind, i, when, show in rules:
         try:
-            names = expr.names(expr.parse(alert.when))
+            names = expr.names(expr.parse(when))
         except expr.ExprError as exc:
-            out.append((("collation", "alerts", i, "when"), f"bad rule {alert.when!r}: {exc}"))
+            out.append((("collation", kind, i, "when"), f"bad rule {when!r}: {exc}"))
             continue
-        for name in sorted((names | set(alert.show)) - answerable):
-            out.append((("collation", "alerts", i), f"no field with id '{name}'"))
+        for name in sorted((names | set(show)) - answerable):
+            out.append((("collation", kind, i), f"no field with id '{name}'"))
+        for j, name in enumerate(show):
+            if name in private:
+                out.append((("collation", kind, i, "show", j),
+                            f"'{name}' is a name or special-category text; the report lists "
+                            "returns without them, so show another field"))
     return out
 
 

@@ -14,32 +14,29 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import expr
 from .catalog import Catalog
+from .labels import NOT_GIVEN as NOT_GIVEN
+from .labels import Labels as Labels
 from .records import from_json
-from .spec import Answerable, FormSpec, RatingField, SelectManyField, YesNoNAField
+from .spec import (
+    FormSpec,
+    RatingField,
+    TableField,
+    YesNoNAField,
+)
 from .store import Store, StoredRecord
+from .summary_tables import Table as Table
+from .summary_tables import file_tables, issues_by_field, register_tables
 
 MARKING_ORDER = ("OFFICIAL", "OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE PERSONAL")
-NOT_GIVEN = "(not given)"
-
-
-@dataclass
-class Table:
-    title: str
-    headers: list[str]
-    rows: list[list[Any]]
-    note: str = ""
-    chart: str = "bars"
-    """How the figures are drawn: "bars" (the last column, labelled by the others),
-    "stacked" (every column after the first, as shares of one bar), or "pivot" (in the PDF a
-    matrix: the third column down, the first two across, the last as counts)."""
-    high: float | None = None
-    """The top of the bars' scale (e.g. a rating scale's highest point); else the largest."""
+NOT_ANSWERED = "(not answered)"
+NOT_ASKED = "(not asked)"
+"""A question the return's own answers routed past (its relevance rule is false): kept apart
+from one that was asked and left blank, in every count."""
 
 
 @dataclass
@@ -64,6 +61,8 @@ class Heatmap:
     high: int
     caption: str = ""
     decimals: int = 1
+    n: list[int] = field(default_factory=list)
+    """Per force (row), the returns its figures come from."""
 
 
 @dataclass
@@ -72,57 +71,14 @@ class Summary:
     generated_at: str
     totals: dict[str, int]
     alerts: list[AlertRow] = field(default_factory=list)
+    follow_ups: list[AlertRow] = field(default_factory=list)
+    """Returns a spec says to follow up (e.g. a welfare issue with no referral), by form."""
+    files: list[Table] = field(default_factory=list)
+    """The files that need attention, named: rejected, conflicting, duplicate, superseded,
+    read with issues."""
     heatmaps: list[Heatmap] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     ratings: list[Table] = field(default_factory=list)
-
-
-class Labels:
-    """A form's questions and choice labels by id, looked up once.
-
-    Why: `FormSpec.field` scans the whole spec on every call; over every answer of 10,000
-    returns that scan cost more than the rest of the export together.
-    """
-
-    def __init__(self, spec: FormSpec) -> None:
-        self.spec = spec
-        self.fields: dict[str, Answerable] = {}
-        self.choices: dict[str, dict[str, str]] = {}
-        for f in spec.answerable():
-            if f.id in self.fields:
-                continue
-            self.fields[f.id] = f
-            with suppress(TypeError):  # a question without choices
-                self.choices[f.id] = {c.code: c.label for c in spec.options(f)}  # type: ignore[arg-type]
-
-    def display(self, fid: str, value: Any) -> str:
-        """An answer as a person reads it (labels, dd/mm/yyyy, one line per list item)."""
-        if value is None or value == []:
-            return ""
-        f = self.fields[fid]
-        if isinstance(value, dt.date):
-            return value.strftime("%d/%m/%Y")
-        if isinstance(value, list) and isinstance(f, SelectManyField):
-            labels = self.choices[fid]
-            return "; ".join(labels.get(v, str(v)) for v in value)
-        if isinstance(value, dict):
-            return " ".join(display_scalar(v) for v in value.values() if v is not None)
-        options = self.choices.get(fid)
-        if options is None:
-            return display_scalar(value)
-        return options.get(str(value), str(value))
-
-    def force(self, values: dict[str, Any]) -> str:
-        """The force a return names, by its label."""
-        fid = self.spec.collation.force_field
-        code = values.get(fid) if fid else None
-        if code is None:
-            return NOT_GIVEN
-        return self.choices.get(fid or "", {}).get(code, str(code))
-
-
-def display_scalar(v: Any) -> str:
-    return v.strftime("%d/%m/%Y") if isinstance(v, dt.date) else str(v)
 
 
 def marking_of(specs: list[FormSpec]) -> str:
@@ -155,17 +111,28 @@ class _Form:
         self.ratings = [f for f in spec.answerable() if isinstance(f, RatingField)]
         self.points = [f for f in spec.answerable() if isinstance(f, YesNoNAField)]
         self.heat = len(self.ratings) >= 3 and bool(spec.collation.force_field)
-        self.mean = [[0, 0] for _ in self.ratings]  # sum and count of each rating
+        self.mean = [[0, 0, 0, 0] for _ in self.ratings]  # sum, answers, not answered, not asked
         self.by_force: dict[str, list[list[int]]] = {}
+        self.force_n: Counter[str] = Counter()
         self.checks = [Counter[Any]() for _ in self.points]
         self.done: dict[str, list[int]] = {}  # force -> checklist points answered yes, no
+        self.done_n: Counter[str] = Counter()
         self.counts = {q: Counter[str]() for q in spec.collation.counts}
+        self.special = {p: Counter[str]() for p in spec.classification.special_category_text}
+
+    def asked(self, fid: str, vals: dict[str, Any]) -> bool:
+        """Whether the return's routing asked this question (its relevance rule holds)."""
+        f = self.labels.fields.get(fid)
+        rule = self.labels.spec.relevance(f) if f is not None else None
+        return rule is None or expr.evaluate(rule, vals)
 
     def add(self, vals: dict[str, Any]) -> None:
         self.n += 1
         force = self.labels.force(vals)
-        cells = self.by_force.setdefault(force, [[0, 0] for _ in self.ratings]) \
-            if self.heat else None
+        cells = None
+        if self.heat:
+            cells = self.by_force.setdefault(force, [[0, 0] for _ in self.ratings])
+            self.force_n[force] += 1
         for i, f in enumerate(self.ratings):
             v = vals.get(f.id)
             if isinstance(v, int):
@@ -174,18 +141,35 @@ class _Form:
                 if cells is not None:
                     cells[i][0] += v
                     cells[i][1] += 1
+            else:
+                self.mean[i][2 if self.asked(f.id, vals) else 3] += 1
         if self.points:
-            done = self.done.setdefault(force, [0, 0]) \
-                if self.labels.spec.collation.force_field else [0, 0]
+            has_force = bool(self.labels.spec.collation.force_field)
+            done = self.done.setdefault(force, [0, 0]) if has_force else [0, 0]
+            self.done_n[force] += 1
             for i, point in enumerate(self.points):
                 v = vals.get(point.id)
-                self.checks[i][v] += 1
+                self.checks[i][v if v is not None or self.asked(point.id, vals)
+                               else NOT_ASKED] += 1
                 done[0] += v == "yes"
                 done[1] += v == "no"
         for qid, c in self.counts.items():
             v = vals.get(qid)
-            for item in (v if isinstance(v, list) else [v]) or [None]:
-                c[self.labels.display(qid, item) if item is not None else "(not answered)"] += 1
+            if v is None or v == []:
+                c[NOT_ANSWERED if self.asked(qid, vals) else NOT_ASKED] += 1
+                continue
+            for item in v if isinstance(v, list) else [v]:
+                c[self.labels.display(qid, item)] += 1
+        for path, c in self.special.items():
+            head, _, col = path.partition(".")
+            v = vals.get(head)
+            given = (any(isinstance(r, dict) and _text(r.get(col)) for r in v)
+                     if col and isinstance(v, list) else _text(v))
+            c["given" if given else "not given" if self.asked(head, vals) else "not asked"] += 1
+
+
+def _text(v: Any) -> bool:
+    return isinstance(v, str) and bool(v.strip())
 
 
 def _mean(total: int, n: int) -> float | None:
@@ -202,7 +186,8 @@ class Summariser:
         self.returns: Counter[tuple[str, str, str]] = Counter()
         self._labels: dict[tuple[str, str], Labels] = {}
         self._specs: dict[tuple[str, str], FormSpec] = {}
-        self._rules: dict[tuple[str, str], list[tuple[Any, expr.Expr]]] = {}
+        self._rules: dict[tuple[str, str], list[tuple[Any, expr.Expr, bool]]] = {}
+        self.follow_ups: list[AlertRow] = []
 
     def spec_of(self, rec: StoredRecord) -> FormSpec:
         """The spec version a stored return names (resolved once per version)."""
@@ -228,13 +213,16 @@ class Summariser:
             self.returns[(spec.id, rec.version, labels.force(vals))] += 1
         key = (spec.id, spec.version)
         if key not in self._rules:
-            self._rules[key] = [(a, expr.parse(a.when)) for a in spec.collation.alerts]
-        for alert, rule in self._rules[key]:
+            c = spec.collation
+            self._rules[key] = [(a, expr.parse(a.when), True) for a in c.alerts] + [
+                (f, expr.parse(f.when), False) for f in c.follow_ups]
+        for alert, rule, is_alert in self._rules[key]:
             if expr.evaluate(rule, vals):
                 details = [(labels.fields[fid].label, labels.display(fid, vals.get(fid)))
                            for fid in alert.show]
-                self.alerts.append(AlertRow(spec.title, alert.title, labels.force(vals), details,
-                                            rec.file, rec.instance_id, rec.status))
+                (self.alerts if is_alert else self.follow_ups).append(AlertRow(
+                    spec.title, alert.title, labels.force(vals), details, rec.file,
+                    rec.instance_id, rec.status))
 
     def finish(self, files: Sequence[Any], issues: Sequence[Any],
                sent: list[dict[str, Any]], unexpected: list[StoredRecord]) -> Summary:
@@ -249,7 +237,11 @@ class Summariser:
             generated_at=dt.datetime.now(dt.UTC).strftime("%d/%m/%Y %H:%M UTC"),
             totals=totals,
             alerts=sorted(self.alerts, key=lambda a: (a.form, a.force, a.file)),
+            follow_ups=sorted(self.follow_ups, key=lambda a: (a.form, a.force, a.file)),
         )
+        titles = {spec.id: spec.title for spec in self.catalog}
+        titles.update({f.labels.spec.id: f.labels.spec.title for f in forms})
+        out.files = file_tables(files, issues, titles)
         for form in sorted(forms, key=lambda f: -len(f.ratings)):
             if form.heat and form.by_force:
                 out.heatmaps.append(_heatmap(form))
@@ -258,14 +250,15 @@ class Summariser:
         coverage = _coverage(forms)
         if coverage:
             out.heatmaps.append(coverage)
-        out.tables.extend(_register(sent, unexpected))
+        out.tables.extend(register_tables(sent, unexpected))
         out.tables.append(Table("Returns by form, version and force",
                                 ["Form", "Version", "Force", "Returns"],
-                                [[f, v, force, n] for (f, v, force), n
+                                [[titles.get(f, f), v, force, n] for (f, v, force), n
                                  in sorted(self.returns.items())], chart="pivot"))
         out.tables.extend(_checklist(f) for f in forms if f.points)
-        out.tables.extend(_counts(f) for f in forms if f.counts)
-        out.tables.append(_issues_by_field(issues))
+        out.tables.extend(t for f in forms if f.counts for t in _counts(f))
+        out.tables.extend(_special(f) for f in forms if f.special)
+        out.tables.append(issues_by_field(issues, titles))
         return out
 
 
@@ -278,17 +271,18 @@ def _heatmap(form: _Form) -> Heatmap:
                    [[_mean(*c) for c in form.by_force[force]] for force in forces],
                    min(points), max(points),
                    f"Mean rating by force ({min(points)} lowest, {max(points)} highest); "
-                   "grey: no answer.")
+                   "n: the force's returns; blank: no answer.", n=[form.force_n[f] for f in forces])
 
 
 def _ratings(form: _Form) -> Table:
     spec = form.labels.spec
     scale = spec.scales[form.ratings[0].scale]
-    return Table(f"{spec.title}: ratings", ["Question", "Mean", "Answers"],
-                 [[f.label, _mean(*m), m[1]] for f, m in zip(form.ratings, form.mean,
-                                                             strict=True)],
+    return Table(f"{spec.title}: ratings",
+                 ["Question", "Mean", "Answers", "Not answered", "Not asked"],
+                 [[f.label, _mean(m[0], m[1]), m[1], m[2], m[3]]
+                  for f, m in zip(form.ratings, form.mean, strict=True)],
                  "Scale: " + "; ".join(f"{p.value} {p.label}" for p in scale.points),
-                 high=max(p.value for p in scale.points))
+                 high=max(p.value for p in scale.points), low=min(p.value for p in scale.points))
 
 
 def _coverage(forms: list[_Form]) -> Heatmap | None:
@@ -307,44 +301,60 @@ def _coverage(forms: list[_Form]) -> Heatmap | None:
     return Heatmap("Checklists", "Checklist coverage by stage and force: points done (%)",
                    forces, [f.labels.spec.title for f in lists], cells, 0, 100,
                    "Share of checklist points answered Yes, of those answered Yes or No "
-                   "(not applicable and unanswered points left out); grey: no answer.", 0)
+                   "(not applicable, unanswered and not asked points left out); n: the force's "
+                   "checklist returns; blank: no answer.", 0,
+                   n=[sum(f.done_n[force] for f in lists) for force in forces])
+
+
+CHECKLIST_HEADERS = ["Point", "Yes", "No", "Not applicable", "Not answered", "Not asked"]
 
 
 def _checklist(form: _Form) -> Table:
-    return Table(f"{form.labels.spec.title}: checklist coverage",
-                 ["Point", "Yes", "No", "Not applicable", "Not answered"],
-                 [[f.label, c["yes"], c["no"], c["na"], c[None]]
-                  for f, c in zip(form.points, form.checks, strict=True)], chart="stacked")
+    return Table(f"{form.labels.spec.title}: checklist coverage", CHECKLIST_HEADERS,
+                 [[f.label, c["yes"], c["no"], c["na"], c[None], c[NOT_ASKED]]
+                  for f, c in zip(form.points, form.checks, strict=True)], chart="stacked",
+                 series=CHECKLIST_HEADERS[1:])
 
 
-def _counts(form: _Form) -> Table:
-    table = Table(f"{form.labels.spec.title}: answers counted", ["Question", "Answer", "Returns"],
-                  [], "Counts only; no names are reported.")
-    for qid, c in form.counts.items():
-        label = form.labels.fields[qid].label
-        table.rows.extend([label, answer, n] for answer, n in sorted(c.items()))
+def _counts(form: _Form) -> list[Table]:
+    """The counted questions as question-by-answer tables, one per set of answers (the yes/no
+    questions together, each choice list apart): so a chart can put the questions as its
+    categories and the answers as its series, every bar named by its answer."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for qid in form.counts:
+        f = form.labels.fields[qid]
+        try:
+            answers = tuple(c.label for c in form.labels.spec.options(f))  # type: ignore[arg-type]
+        except TypeError:  # a question without choices: the answers given
+            answers = tuple(sorted(k for k in form.counts[qid] if k not in _UNANSWERED))
+        groups.setdefault(answers, []).append(qid)
+    out = []
+    for answers, qids in groups.items():
+        heads = [*answers, *[k for k in sorted({k for q in qids for k in form.counts[q]})
+                             if k not in answers and k not in _UNANSWERED], *_UNANSWERED]
+        out.append(Table(
+            f"{form.labels.spec.title}: answers counted", ["Question", *heads],
+            [[form.labels.fields[q].label, *[form.counts[q][h] for h in heads]] for q in qids],
+            "Returns giving each answer (a return may tick several choices). Not asked: the "
+            "return's earlier answers routed past the question. Counts only; no names.",
+            chart="answers"))
+    return out
+
+
+_UNANSWERED = (NOT_ANSWERED, NOT_ASKED)
+
+
+def _special(form: _Form) -> Table:
+    """Special-category free text counted as given or not, never shown."""
+    table = Table(f"{form.labels.spec.title}: special-category notes (withheld)",
+                  ["Question", "Given", "Not given", "Not asked"], [],
+                  "The text itself is withheld from every output unless asked for; "
+                  "only whether it was given is counted.", chart="none")
+    for path, c in form.special.items():
+        head, _, col = path.partition(".")
+        f = form.labels.fields[head]
+        label = f.label
+        if col and isinstance(f, TableField):
+            label += ": " + next((x.label for x in f.columns if x.id == col), col)
+        table.rows.append([label, c["given"], c["not given"], c["not asked"]])
     return table
-
-
-def _register(sent: list[dict[str, Any]], unexpected: list[StoredRecord]) -> list[Table]:
-    """What a mail merge sent and has not come back, and what came back never sent."""
-    if not sent:
-        return []
-    who = [k for k in sent[0] if k.startswith(("recipient", "_"))]
-    out = Table(f"Returns still outstanding ({sum(not r['returned'] for r in sent)} of "
-                f"{len(sent)} sent)", ["Form", "File sent", *who, "Instance id"],
-                [[r["form_id"], r["file"], *[r.get(k, "") for k in who], r["instance_id"]]
-                 for r in sent if not r["returned"]])
-    out.note = "From the returns register written by the mail merge."
-    never = Table(f"Returns that were never sent ({len(unexpected)})",
-                  ["Form", "File", "Instance id"],
-                  [[r.form_id, r.file, r.instance_id] for r in unexpected])
-    return [out, never]
-
-
-def _issues_by_field(issues: Sequence[Any]) -> Table:
-    c: Counter[tuple[str, str]] = Counter()
-    for i in issues:
-        c[(i["form_id"] or "(unknown form)", i["field"])] += 1
-    return Table("Validation issues by field", ["Form", "Field", "Issues"],
-                 [[f, fld, n] for (f, fld), n in c.most_common(30)])

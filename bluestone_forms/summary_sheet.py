@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.legend import Legend
 from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
@@ -25,18 +26,31 @@ from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.dimensions import RowDimension
+from openpyxl.worksheet.pagebreak import Break
 
-from . import cells
-from .summary import Summary, Table
+from . import cells, charts
+from .summary import NOT_ANSWERED, NOT_ASKED, AlertRow, Summary
+from .summary_tables import Table
 
-TITLE = Font(bold=True, size=14)
-HEAD = Font(bold=True)
+FONT = "Arial"  # named, so LibreOffice does not fall back to a serif (it maps Arial to
+# Liberation Sans, which setup.sh installs; Excel has Arial everywhere)
+TITLE = Font(name=FONT, bold=True, size=14)
+HEAD = Font(name=FONT, bold=True, size=10)
+BODY = Font(name=FONT, size=10)
 ALERT = PatternFill("solid", fgColor="F4CCCC")
+FOLLOW = PatternFill("solid", fgColor="FCE8C8")
 WRAP = Alignment(wrap_text=True, vertical="top")
+LEFT = Alignment(horizontal="left")
 WIDTHS = (34, 28, 22, 40, 40, 12, 12, 12, 12, 12)  # columns A to J, in Excel's width units
 LINE_PT = 15.0  # one line of the default 11 pt font
 CHARS_PER_UNIT = 1.05  # characters a unit of column width holds (LibreOffice: 1.06 to 1.2)
 CM_PT = 28.35
+PAGE_PT = 760.0
+"""The rows' height a printed page holds: landscape A4 less margins (about 490 pt) at the
+scale that fits columns A to J (224 units, about 1,180 pt) to its width (0.6), with room:
+a one-line row is counted as 15 pt, more than LibreOffice's 12.8 pt.
+A table or chart that would cross this line starts a new page instead."""
+CHART_CM = 24.0  # a chart's width: columns A to E, so it sits under its table and prints
 
 
 def lines_needed(text: str, width: float) -> int:
@@ -60,31 +74,44 @@ def lines_needed(text: str, width: float) -> int:
 
 
 class _Writer:
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Any, widths: tuple[float, ...] = WIDTHS) -> None:
         self.ws = ws
+        self.widths = widths
         self.row = 0
         self.heights: dict[int, float] = {}
+        self.on_page = 0.0  # the height of the rows printed on the current page so far
 
     def line(self, values: list[Any], *, font: Font | None = None,
-             fill: PatternFill | None = None, wrap: bool = True) -> int:
-        align = WRAP if wrap else None
+             fill: PatternFill | None = None, wrap: bool = True,
+             align: Alignment | None = None) -> int:
+        align = align or (WRAP if wrap else None)
+        font = font or BODY
         row = self.row + 1
-        height = LINE_PT * (font.size / 11 if font is not None and font.size else 1)
+        height = LINE_PT * (14 / 11 if font is TITLE else 1)
         if wrap:
-            tallest = max((lines_needed(v, WIDTHS[i]) for i, v in enumerate(values[:len(WIDTHS)])
-                           if isinstance(v, str)), default=1)
+            tallest = max((lines_needed(v, self.widths[i]) for i, v in
+                           enumerate(values[:len(self.widths)]) if isinstance(v, str)),
+                          default=1)
             if tallest > 1:
-                height *= tallest
+                height = LINE_PT * tallest
                 self.ws.row_dimensions[row] = RowDimension(self.ws, index=row, ht=height,
                                                            customHeight=True)
         self.ws.append([cells.text_cell(self.ws, v, font=font, fill=fill, align=align)
                         for v in values])
         self.row = row
         self.heights[row] = height
+        self.on_page += height
         return row
 
     def gap(self) -> None:
         self.line([])
+
+    def keep(self, height: float) -> None:
+        """Start a new page before the next row unless `height` more points fit on this one
+        (a block taller than a page starts one of its own)."""
+        if self.row and self.on_page + height > PAGE_PT:
+            self.ws.row_breaks.append(Break(id=self.row))
+            self.on_page = 0.0
 
     def height_since(self, row: int) -> float:
         """The height in points of the rows from `row` to the last written."""
@@ -92,72 +119,114 @@ class _Writer:
 
 
 def write_summary(ws: Any, s: Summary) -> None:
+    """The Summary sheet: totals, live risks, follow-ups, then the figures and their charts,
+    each block kept to one printed page, and the files that need attention."""
     w = _Writer(ws)
     for col, width in zip("ABCDEFGHIJ", WIDTHS, strict=True):
         ws.column_dimensions[col].width = width
     cells.page_setup(ws, s.marking)
     ws.print_title_rows = None
     w.line([f"Bluestone collation summary — {s.marking}"], font=TITLE, wrap=False)
-    w.line([f"Made {s.generated_at} from the store alone."])
+    w.line([f"Made {s.generated_at} from the store alone. Heatmaps: the Heatmaps sheet."])
     w.line(["Files", "Records", "Issues", "Rejected", "Duplicates", "Superseded", "Conflicts"],
            font=HEAD)
     t = s.totals
     w.line([t["files"], t["records"], t["issues"], t["rejected"], t["duplicate"],
-            t["superseded"], t["conflict"]])
+            t["superseded"], t["conflict"]], align=LEFT)  # under their headings
+    _listing(w, f"Live risks and other alerts ({len(s.alerts)})", s.alerts, ALERT,
+             "None in the returns collated.", "Alert")
+    _listing(w, f"Welfare and other follow-ups ({len(s.follow_ups)})", s.follow_ups, FOLLOW,
+             "No return to follow up in the returns collated.", "Follow-up")
+    for table in s.ratings:
+        _table(w, table, y_title="Mean rating")
+    for table in s.tables:
+        _table(w, table, y_title="Returns")
+    for table in s.files:
+        _table(w, table, y_title="")
+
+
+def _listing(w: _Writer, title: str, rows: list[AlertRow], fill: PatternFill,
+             nothing: str, kind: str) -> None:
+    """Alerts or follow-ups: one row each, with the fields the spec shows and the file."""
     w.gap()
-    w.line([f"Live risks and other alerts ({len(s.alerts)})"], font=TITLE, wrap=False)
-    if s.alerts:
-        w.line(["Alert", "Force", "Form", "Details", "File", "Status"], font=HEAD)
-        for a in s.alerts:
-            details = "\n".join(f"{k}: {v}" for k, v in a.details)
-            w.line([a.title, a.force, a.form, details, a.file, a.status], fill=ALERT)
-    else:
-        w.line(["None in the returns collated."])
+    w.keep(4 * LINE_PT)
+    w.line([title], font=TITLE, wrap=False)
+    if not rows:
+        w.line([nothing])
+        return
+    w.line([kind, "Force", "Form", "Details", "File", "Status"], font=HEAD)
+    for a in rows:
+        details = "\n".join(f"{k}: {v or '(not given)'}" for k, v in a.details)
+        w.line([a.title, a.force, a.form, details, a.file, a.status], fill=fill)
+
+
+def write_heatmaps(ws: Any, s: Summary) -> None:
+    """The heatmaps on a sheet of their own, with narrow columns for the figures: force, n,
+    then a column per question, coloured on a colour-blind-safe scale with the figure printed,
+    and the questions' names under each."""
+    widest = max((len(hm.columns) for hm in s.heatmaps), default=1)
+    widths = (40.0, 6.0, *[7.0] * widest)
+    w = _Writer(ws, widths)
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    cells.page_setup(ws, s.marking)
+    ws.print_title_rows = None
+    w.line([f"Heatmaps — {s.marking}"], font=TITLE, wrap=False)
+    if not s.heatmaps:
+        w.line(["No form has enough ratings by force for a heatmap."])
     for hm in s.heatmaps:
         w.gap()
+        w.keep((len(hm.forces) + len(hm.columns) + 4) * LINE_PT)
         w.line([hm.title], font=TITLE, wrap=False)
         if hm.caption:
             w.line([hm.caption], wrap=False)
-        w.line(["Force", *[str(i) for i in range(1, len(hm.columns) + 1)]], font=HEAD)
+        w.line(["Force", "n", *[str(i) for i in range(1, len(hm.columns) + 1)]], font=HEAD)
         first = w.row + 1
-        for force, line in zip(hm.forces, hm.cells, strict=True):
-            w.line([force, *line])
+        ns: list[int | None] = list(hm.n) if hm.n else [None] * len(hm.forces)
+        for force, n, line in zip(hm.forces, ns, hm.cells, strict=True):
+            w.line([force, n, *line])
         if hm.forces:
-            end = get_column_letter(len(hm.columns) + 1)
+            end = get_column_letter(len(hm.columns) + 2)
             ws.conditional_formatting.add(
-                f"B{first}:{end}{w.row}",
-                ColorScaleRule(start_type="num", start_value=hm.low, start_color="F8696B",
-                               mid_type="percentile", mid_value=50, mid_color="FFEB84",
-                               end_type="num", end_value=hm.high, end_color="63BE7B"),
+                f"C{first}:{end}{w.row}",
+                ColorScaleRule(start_type="num", start_value=hm.low,
+                               start_color=charts.HEX_LOW, mid_type="num",
+                               mid_value=(hm.low + hm.high) / 2, mid_color=charts.HEX_MID,
+                               end_type="num", end_value=hm.high, end_color=charts.HEX_HIGH),
             )
+        w.gap()
         w.line(["Columns:"], font=HEAD)
         for i, label in enumerate(hm.columns, start=1):
-            w.line([i, label], wrap=False)
-    for table in s.ratings:
-        _table(w, table, chart_col=2, y_title="Mean rating")
-    for table in s.tables:
-        numeric = len(table.headers) - 1
-        _table(w, table, chart_col=numeric + 1 if table.rows else None, y_title="Count",
-               stacked=table.chart == "stacked")
+            w.line([f"{i}. {label}"], wrap=False)
 
 
-def _table(w: _Writer, table: Table, chart_col: int | None, y_title: str,
-           stacked: bool = False) -> None:
-    """A table and, unless it is long, a native bar chart of column `chart_col`, or when
-    `stacked` of every column from the second to it, stacked to 100% (e.g. a checklist
-    point's Yes / No / Not applicable / Not answered)."""
+def _table(w: _Writer, table: Table, y_title: str) -> None:
+    """A table, and under it (unless it is long) a native bar chart: for "bars" of its last
+    column, for "stacked" of every column after the first stacked to 100%, for "answers"
+    the questions as categories and each answer a series; ratings on their scale."""
     w.gap()
+    w.keep((3 + min(len(table.rows), 20)) * LINE_PT)
     w.line([table.title], font=TITLE, wrap=False)
-    if table.note:
-        w.line([table.note])
+    if table.note:  # on one line, spilling over the empty cells to its right
+        w.line([table.note], wrap=False)
     head = w.line(table.headers, font=HEAD)
     for row in table.rows:
         w.line(row)
     if not table.rows:
         w.line(["(none)"])
         return
-    if chart_col is None or len(table.rows) > 40:
+    if table.chart not in ("bars", "stacked", "answers") or len(table.rows) > 40:
         return
+    chart = _chart(w, table, head, y_title)
+    w.gap()
+    w.keep(chart.height * CM_PT + LINE_PT)
+    w.ws.add_chart(chart, f"A{w.row + 1}")
+    start = w.row + 1
+    while w.height_since(start) < chart.height * CM_PT + LINE_PT:
+        w.gap()
+
+
+def _chart(w: _Writer, table: Table, head: int, y_title: str) -> BarChart:
     chart = BarChart()
     chart.type = "bar"
     chart.title = _title(table.title)
@@ -165,23 +234,61 @@ def _table(w: _Writer, table: Table, chart_col: int | None, y_title: str,
     chart.legend = None
     longest = max(len(str(row[0])) for row in table.rows)
     per_bar = 0.6 if longest <= 40 else 1.0  # a long label wraps onto two or three lines
-    chart.height = max(6.0, per_bar * len(table.rows) + 4)
-    chart.width = 24
+    series = len(table.headers) - 1 if table.chart == "answers" else 1
+    chart.height = min(16.0, max(6.0, per_bar * len(table.rows) * max(1, series / 3) + 4))
+    chart.width = CHART_CM
     chart.x_axis.tickLblSkip = 1  # every label, never every second one
     chart.x_axis.txPr = _font(800)
-    first_col = chart_col
-    if stacked:
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    first_col = last_col = len(table.headers)
+    if table.chart == "stacked":
         first_col, chart.grouping, chart.overlap, chart.gapWidth = 2, "percentStacked", 100, 50
         chart.y_axis.title = "Share of returns"
+        chart.y_axis.number_format = "0%"
+    elif table.chart == "answers":
+        first_col, chart.gapWidth = 2, 60
+    elif table.low is not None and table.high is not None:  # a rating: its scale, no more
+        first_col = last_col = 2
+        chart.y_axis.scaling.min = table.low
+        chart.y_axis.scaling.max = table.high
+        chart.y_axis.majorUnit = 1
+    if table.chart != "stacked" and table.low is None:  # counts: whole numbers only
+        top = max((v for r in table.rows for v in r[first_col - 1:last_col]
+                   if isinstance(v, int | float)), default=0)
+        chart.y_axis.scaling.min = 0
+        chart.y_axis.majorUnit = max(1, math.ceil(top / 8))
+        chart.y_axis.number_format = "0"
+    if last_col > first_col:
         chart.legend = Legend()
         chart.legend.position = "b"
-    data = Reference(w.ws, min_col=first_col, max_col=chart_col, min_row=head, max_row=w.row)
-    labels = Reference(w.ws, min_col=1, max_col=1, min_row=head + 1, max_row=w.row)
+    data = Reference(w.ws, min_col=first_col, max_col=last_col, min_row=head, max_row=head +
+                     len(table.rows))
+    cat = 1 if first_col == 2 else len(table.headers) - 1  # the label beside the figure
+    labels = Reference(w.ws, min_col=cat, max_col=cat, min_row=head + 1,
+                       max_row=head + len(table.rows))
     chart.add_data(data, titles_from_data=True)
-    chart.set_categories(labels)
-    w.ws.add_chart(chart, f"G{head}")
-    while w.height_since(head) < chart.height * CM_PT + LINE_PT:
-        w.gap()
+    colours = ([c.colour for c in charts.CHECKLIST] if table.chart == "stacked" else
+               _answer_colours(table.headers[1:]) if table.chart == "answers"
+               else [charts.BAR])
+    for i, ser in enumerate(chart.series):
+        ser.cat = AxDataSource(strRef=StrRef(f=labels))  # text labels: a string reference
+        ser.graphicalProperties.solidFill = colours[i % len(colours)].lstrip("#").upper()
+        ser.graphicalProperties.line.solidFill = "FFFFFF"
+    return chart
+
+
+# Okabe-Ito's colour-blind-safe colours for the answers of a question, then greys for "not
+# answered" and "not asked" (always the last two series when present).
+ANSWER_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00",
+                  "#f0e442", "#000000")
+UNANSWERED_COLOURS = {NOT_ANSWERED: "#b0b0b0", NOT_ASKED: "#e0e0e0"}
+
+
+def _answer_colours(answers: list[str]) -> list[str]:
+    given = [a for a in answers if a not in UNANSWERED_COLOURS]
+    return [UNANSWERED_COLOURS.get(a) or ANSWER_COLOURS[given.index(a) % len(ANSWER_COLOURS)]
+            for a in answers]
 
 
 def _font(size: int, bold: bool = False) -> RichText:

@@ -29,11 +29,12 @@ from openpyxl.utils import get_column_letter
 
 from . import cells, xlsx_rows
 from .catalog import Catalog
+from .labels import Labels
 from .records import from_json
 from .spec import FormSpec, SignoffField, TableField
 from .store import Store, StoredRecord
-from .summary import Labels, Summary
-from .summary_sheet import write_summary
+from .summary import Summary
+from .summary_sheet import write_heatmaps, write_summary
 
 PROVENANCE = ["status", "version", "file", "sha256", "read_at", "modified"]
 BOLD = Font(bold=True)
@@ -60,20 +61,34 @@ class Table:
         self.labels = labels
         self.ids = ids
         self.rows: list[list[Any]] = []
+        self.frozen = 1
+        """How many columns stay in view when scrolling across."""
+
+
+def key_fields(spec: FormSpec) -> list[str]:
+    """The fields a reader finds a return by (force, crime reference): its sheet's first
+    columns, kept in view when scrolling across."""
+    c = spec.collation
+    return list(c.key_fields) or ([c.force_field] if c.force_field else [])
 
 
 def _columns(spec: FormSpec) -> tuple[list[str], list[str]]:
-    ids, labels = ["instance_id"], ["Instance id"]
-    for f in spec.answerable():
-        if isinstance(f, TableField):
-            continue
+    """A form's columns: its key fields, its other answers in form order, then the return's
+    identity and provenance (instance id, status, version, file, ...)."""
+    keys = key_fields(spec)
+    fields = [f for f in spec.answerable() if not isinstance(f, TableField)]
+    fields.sort(key=lambda f: keys.index(f.id) if f.id in keys else len(keys))  # stable
+    ids: list[str] = []
+    labels: list[str] = []
+    for f in fields:
         if isinstance(f, SignoffField):
             ids += [f"{f.id}.name", f"{f.id}.date"]
             labels += [f"{f.label}: name", f"{f.label}: date"]
         else:
             ids.append(f.id)
             labels.append(f.label)
-    return ids + PROVENANCE, labels + [p.replace("_", " ").capitalize() for p in PROVENANCE]
+    return ([*ids, "instance_id", *PROVENANCE],
+            [*labels, "Instance id", *[p.replace("_", " ").capitalize() for p in PROVENANCE]])
 
 
 def _converter(labels: Labels, fid: str) -> Callable[[Any], Any]:
@@ -102,8 +117,9 @@ class _FormTables:
         ids, names = _columns(spec)
         self.hide = hide
         self.main = Table(spec.id, names, ids)
+        self.main.frozen = len(key_fields(spec))
         self.cols = []
-        for cid in ids[1:-len(PROVENANCE)]:
+        for cid in ids[:-len(PROVENANCE) - 1]:
             head, _, part = cid.partition(".")
             self.cols.append((head, part, _converter(labels, head)))
         self.subs: list[tuple[str, Table, list[tuple[str, dict[str, str] | None]]]] = []
@@ -118,11 +134,12 @@ class _FormTables:
 
     def add(self, rec: StoredRecord, values: dict[str, Any]) -> None:
         vals = self.hide(values)
-        row: list[Any] = [rec.instance_id]
+        row: list[Any] = []
         for head, part, cell in self.cols:
             v = vals.get(head)
             row.append(cell((v or {}).get(part) if part else v))
-        row += [rec.status, rec.version, rec.file, rec.sha256, rec.read_at, rec.modified]
+        row += [rec.instance_id, rec.status, rec.version, rec.file, rec.sha256, rec.read_at,
+                rec.modified]
         self.main.rows.append(row)
         for fid, sub, columns in self.subs:
             for n, r in enumerate(vals.get(fid) or [], start=1):
@@ -140,10 +157,12 @@ def _choice(v: Any, labels: dict[str, str] | None) -> Any:
 class TableBuilder:
     """Every form and repeat table as rows, a record at a time, newest spec's columns."""
 
-    def __init__(self, store: Store, catalog: Catalog, include_names: bool) -> None:
+    def __init__(self, store: Store, catalog: Catalog, include_names: bool,
+                 include_special: bool = False) -> None:
         self.store = store
         self.catalog = catalog
         self.include_names = include_names
+        self.include_special = include_special
         self.forms: dict[str, _FormTables] = {}
         self.names: dict[str, str] = {}  # pseudonyms already worked out
 
@@ -153,7 +172,7 @@ class TableBuilder:
         if form is None:
             spec = self.catalog.get(rec.form_id)
             form = self.forms[rec.form_id] = _FormTables(Labels(spec), _hider(
-                self._pseudonym, spec, self.include_names))
+                self._pseudonym, spec, self.include_names, self.include_special))
         form.add(rec, values)
 
     def _pseudonym(self, name: str) -> str:
@@ -171,10 +190,10 @@ class TableBuilder:
 
 
 def build_tables(
-    store: Store, catalog: Catalog, include_names: bool
+    store: Store, catalog: Catalog, include_names: bool, include_special: bool = False
 ) -> tuple[list[Table], dict[str, FormSpec]]:
     """Every form and repeat table as rows, newest spec version's columns first."""
-    builder = TableBuilder(store, catalog, include_names)
+    builder = TableBuilder(store, catalog, include_names, include_special)
     specs: dict[tuple[str, str], FormSpec] = {}
     for rec in store.records(("current", "conflict")):
         key = (rec.form_id, rec.version)
@@ -184,33 +203,55 @@ def build_tables(
     return builder.finish()
 
 
-def _hider(pseudonym: Callable[[str], str], spec: FormSpec,
-           include_names: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """Replace names in a special-category form by stable pseudonyms."""
-    paths = spec.classification.identifying_fields
-    if include_names or not spec.classification.special_category or not paths:
-        return lambda v: v
+WITHHELD = "(given, withheld)"
+"""What a cell of special-category free text shows unless that text is asked for."""
 
-    def pseudo(x: Any) -> Any:
-        return pseudonym(x) if isinstance(x, str) and x.strip() else x
+
+def _hider(pseudonym: Callable[[str], str], spec: FormSpec, include_names: bool,
+           include_special: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Replace the names a spec marks (`classification.names`) by stable pseudonyms and
+    withhold its special-category free text (`classification.special_category_text`),
+    each unless asked for. Why from the spec: which answers name a person or hold health
+    notes is a fact about the form, so a force's own spec gets the same protection."""
+    cls = spec.classification
+    marked = [(p, pseudonym_of(pseudonym)) for p in (() if include_names else cls.names)]
+    marked += [(p, _withhold) for p in (() if include_special else cls.special_category_text)]
+    if not marked:
+        return lambda v: v
 
     def hide(vals: dict[str, Any]) -> dict[str, Any]:
         out = dict(vals)
-        for p in paths:
+        for p, change in marked:
             head, _, col = p.partition(".")
             v = out.get(head)
             if col and isinstance(v, list):
-                out[head] = [{**r, col: pseudo(r.get(col))} for r in v]
-            elif isinstance(v, dict):
-                out[head] = {**v, "name": pseudo(v.get("name"))}
-            elif isinstance(v, list):
-                out[head] = [{k: pseudo(x) for k, x in r.items()} if isinstance(r, dict) else r
+                out[head] = [{**r, col: change(r.get(col))} if isinstance(r, dict) else r
                              for r in v]
-            else:
-                out[head] = pseudo(v)
+            elif isinstance(v, dict):  # a sign-off: its name, not its date
+                out[head] = {**v, "name": change(v.get("name"))}
+            elif not col:
+                out[head] = change(v)
         return out
 
     return hide
+
+
+def pseudonym_of(pseudonym: Callable[[str], str]) -> Callable[[Any], Any]:
+    """A value's pseudonym when it is a non-blank text; anything else unchanged."""
+    return lambda x: pseudonym(x) if isinstance(x, str) and x.strip() else x
+
+
+def _withhold(x: Any) -> Any:
+    return WITHHELD if isinstance(x, str) and x.strip() else None
+
+
+FILE_COLUMNS = [
+    ("path", "File"), ("outcome", "Outcome"), ("message", "Why"), ("form_id", "Form"),
+    ("version", "Version"), ("instance_id", "Instance id"), ("reader", "Reader"),
+    ("size", "Size"), ("sha256", "sha256"), ("read_at", "Read at"), ("modified", "Modified"),
+]
+"""The Files sheet's and CSV's columns: (column of the store's files table, heading). The
+CSV's header is the column name, except that "path" is written as "file"."""
 
 
 def meta_tables(files: Sequence[Any], issues: Sequence[Any],
@@ -221,13 +262,9 @@ def meta_tables(files: Sequence[Any], issues: Sequence[Any],
                   ["file", "form_id", "version", "row", "field", "where", "value", "message"])
     table.rows = [[i["path"], i["form_id"], i["version"], i["row"], i["field"], i["place"],
                    i["value"], i["message"]] for i in issues]
-    listing = Table("Files", ["File", "Outcome", "Why", "Form", "Version", "Instance id",
-                              "Reader", "Size", "sha256", "Read at", "Modified"],
-                    ["file", "outcome", "message", "form_id", "version", "instance_id",
-                     "reader", "size", "sha256", "read_at", "modified"])
-    listing.rows = [[f["path"], f["outcome"], f["message"], f["form_id"], f["version"],
-                     f["instance_id"], f["reader"], f["size"], f["sha256"], f["read_at"],
-                     f["modified"]] for f in files]
+    listing = Table("Files", [label for _, label in FILE_COLUMNS],
+                    ["file" if key == "path" else key for key, _ in FILE_COLUMNS])
+    listing.rows = [[f[key] for key, _ in FILE_COLUMNS] for f in files]
     if not sent:
         return [table, listing]
     cols = list(dict.fromkeys(k for r in sent for k in r))
@@ -261,6 +298,7 @@ def write_workbook(path: Path, summary: Summary, tables: list[Table], specs: dic
     wb = Workbook(write_only=True)
     used: set[str] = set()
     write_summary(wb.create_sheet(sheet_title("Summary", used)), summary)
+    write_heatmaps(wb.create_sheet(sheet_title("Heatmaps", used)), summary)
     rows: dict[str, tuple[list[list[Any]], int]] = {}
     styles: xlsx_rows.Styles | None = None
     for t in [*tables, *(_meta_tables(store) if meta is None else meta),
@@ -278,7 +316,7 @@ def _write_head(ws: Any, t: Table, marking: str) -> None:
     n = len(t.ids)
     for i, width in enumerate(_widths(t), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "B3"
+    ws.freeze_panes = f"{get_column_letter(t.frozen + 1)}3"
     ws.auto_filter.ref = f"A2:{get_column_letter(n)}{len(t.rows) + 2}"
     cells.page_setup(ws, marking)
     ws.append([cells.text_cell(ws, x, font=BOLD, fill=HEAD_FILL,

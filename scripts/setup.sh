@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   libreoffice-writer-nogui libreoffice-calc-nogui python3-uno
   locales
-  poppler-utils pdftk-java qpdf
+  poppler-utils pdftk-java qpdf chromium
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2
 )
 missing=()

@@ -141,13 +141,15 @@ def test_collate_workbook_holds_exactly_the_values_put_in(
     first = collate([work / "in"], store, workers=1)
     assert first.rejected == 0
     assert first.records == len(batch)
-    outputs = export(store, work / "out", include_names=True)
+    # names and special-category text asked for: every value put in must come out
+    outputs = export(store, work / "out", include_names=True, include_special=True)
     check_workbook(outputs.workbook, made)
     again = collate([work / "in"], store, workers=1)
     assert again.unchanged == len(batch)
     assert sum(again.outcomes.values()) == 0  # nothing new arrived
     assert again.records == len(batch)  # the store's figures, as the Summary sheet gives
-    check_workbook(export(store, work / "out", include_names=True).workbook, made)
+    check_workbook(export(store, work / "out", include_names=True,
+                          include_special=True).workbook, made)
 
 
 def _make_returns(folder: Path, tdir: Path, n: int, seed: int = 1) -> list[Path]:

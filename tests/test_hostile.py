@@ -324,7 +324,8 @@ def test_hostile_formula_payloads_are_plain_text_in_the_workbook(collated: Colla
                     assert cell.quotePrefix, f"{ws.title}!{cell.coordinate}"
     want = payload_values(collated.ctx)
     ids, rows = _sheet(wb["kitchen_sink"])
-    by_id = {r[0].value: dict(zip(ids, r, strict=True)) for r in rows}
+    key = ids.index("instance_id")  # identity follows the answers
+    by_id = {r[key].value: dict(zip(ids, r, strict=True)) for r in rows}
     texts = {"crime_ref": want["crime_ref"], "officer": want["officer"],
              "point_1_notes": want["point_1_notes"], "support_other": want["support_other"],
              "supervisor_signoff.name": want["supervisor_signoff"]["name"]}

@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from bluestone_forms import charts, xlsx_rows
 from bluestone_forms.cells import DATE_FORMAT, dangerous
-from bluestone_forms.report import ReportWriter, common_folder, html, pivot_grids
+from bluestone_forms.report import ReportWriter, chart_table, common_folder, html, pivot
 from bluestone_forms.summary import AlertRow, Heatmap, Summary, Table
 
 TOTALS = dict.fromkeys(("files", "records", "read", "read_with_issues", "duplicate",
@@ -61,15 +61,19 @@ def test_grid_rows_stay_one_line_each_whatever_the_labels() -> None:
     assert [len(g.labels) for g in many] == [50, 50, 20]
 
 
-def test_pivot_counts_forces_by_form_with_totals() -> None:
+def test_pivot_counts_forces_by_form_titles_with_totals() -> None:
     t = Table("Returns", ["Form", "Version", "Force", "Returns"],
-              [["a", "1.0", "Kent", 2], ["b", "1.0", "Kent", 3], ["a", "1.0", "Essex", 4]],
+              [["Form A: one", "1.0", "Kent", 2], ["Form B: two", "1.0", "Kent", 3],
+               ["Form A: one", "1.0", "Essex", 4], ["Form B: two", "1.1", "Essex", 1]],
               chart="pivot")
-    (grid,), names = pivot_grids(t)
-    assert names == ["a 1.0", "b 1.0"]
-    assert grid.labels == ["Essex", "Kent", "All forces"]
-    assert [line.split() for line in grid.lines] == [["4", "4"], ["2", "3", "5"],
-                                                     ["6", "3", "9"]]
+    p = pivot(t)
+    assert p.columns == ["Form A", "Form B v1.0", "Form B v1.1", "All forms"]
+    same = Table("Returns", t.headers, [["Form: one", "1.0", "Kent", 1],
+                                         ["Form: two", "1.0", "Kent", 1]], chart="pivot")
+    assert pivot(same).columns == ["Form: one", "Form: two", "All forms"]
+    assert [(force, [text for text, _ in row]) for force, row in p.rows] == [
+        ("Essex", ["4", "", "1", "5"]), ("Kent", ["2", "3", "", "5"]),
+        ("All forces", ["6", "3", "1", "10"])]
 
 
 def test_report_escapes_and_lists_every_alert() -> None:
@@ -117,3 +121,21 @@ def test_report_writer_stays_in_this_process_beside_other_threads(tmp_path: Path
         stop.set()
         other.join()
     assert (tmp_path / "r.pdf").exists()
+
+
+def test_rating_bars_span_the_scale_not_from_zero() -> None:
+    t = Table("R", ["Question", "Mean", "Answers"], [["a", 1.0, 2], ["b", 2.5, 2], ["c", 4.0, 1]],
+              high=4, low=1)
+    widths = [float(bar.split('<rect x="0.0" width="')[1].split('"')[0]) if "<rect" in bar
+              else 0.0 for bar in chart_table(t, value=1).bars]
+    assert widths == [0.0, charts.BAR_WIDTH / 2, charts.BAR_WIDTH]
+
+
+def test_report_lists_at_most_max_files_per_outcome_and_says_so() -> None:
+    many = Table("Files rejected (250)", ["File", "Form", "Why"],
+                 [[f"r{i}.docx", "", "damaged"] for i in range(250)], chart="none")
+    s = Summary("OFFICIAL-SENSITIVE", "now", TOTALS, files=[many])
+    page = html(s, web=True)
+    assert "r199.docx" in page
+    assert "r200.docx" not in page
+    assert "the Files sheet of the workbook lists all 250" in page

@@ -3,6 +3,9 @@ a native chart for each short table with every label shown and room of its own."
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+import zipfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from outputs_corpus import CATALOG, Corpus, corpus
 
-from bluestone_forms.summary import AlertRow, Heatmap, Summary, Table
+from bluestone_forms.summary import NOT_ANSWERED, NOT_ASKED, AlertRow, Heatmap, Summary, Table
 from bluestone_forms.summary_sheet import LINE_PT, WIDTHS, lines_needed, write_summary
 
 TOTALS = dict.fromkeys(("files", "records", "read", "read_with_issues", "duplicate",
@@ -123,3 +127,110 @@ def next_title_row(sheet: Any, after: int) -> int:
         if cell.font.sz == 14:
             return r
     return sheet.max_row + 1
+
+
+# --------------------------------------------------------------------------- on a real collation
+
+C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    return corpus(tmp_path_factory.getbasetemp())
+
+
+def cell_texts(ws: Any, ref: str) -> list[Any]:
+    """The values of the cells a chart formula such as 'Summary'!$A$3:$A$5 points at."""
+    sheet, _, area = ref.rpartition("!")
+    assert sheet.strip("'") == ws.title
+    rows = ws[area.replace("$", "")]
+    if not isinstance(rows, tuple):
+        return [rows.value]
+    return [c.value for row in (rows if isinstance(rows[0], tuple) else (rows,)) for c in row]
+
+
+def chart_parts(book: Path) -> list[ET.Element]:
+    with zipfile.ZipFile(book) as z:
+        return [ET.fromstring(z.read(n)) for n in sorted(z.namelist())
+                if n.startswith("xl/charts/chart")]
+
+
+def test_chart_xml_points_at_questions_and_answers(made: Corpus) -> None:
+    """Every chart's categories are question (or point) labels of its table and its series
+    are named by the table's answer headings; rating axes are fixed to the scale and count
+    axes step in whole numbers."""
+    ws = load_workbook(made.hidden.workbook)["Summary"]
+    kinds: Counter[str] = Counter()
+    questions = {f.label for s in CATALOG for f in s.answerable()}
+    answers = {c.label for s in CATALOG for f in s.answerable() if f.type in (
+        "yes_no", "yes_no_na", "select_one", "select_many") for c in s.options(f)}  # type: ignore[arg-type]
+    answers |= {NOT_ANSWERED, NOT_ASKED, "Not answered", "Not asked", "Not applicable"}
+    for chart in chart_parts(made.hidden.workbook):
+        head = chart.find(f"{C}chart/{C}title")
+        assert head is not None  # every chart says what it shows
+        title = "".join(t.text or "" for t in head.iter(
+            "{http://schemas.openxmlformats.org/drawingml/2006/main}t"))
+        sers = list(chart.iter(f"{C}ser"))
+        assert sers, title
+        for ser in sers:
+            cat = ser.find(f"{C}cat/{C}strRef/{C}f")
+            assert cat is not None, title  # text categories, by a string reference
+            labels = cell_texts(ws, cat.text or "")
+            assert labels
+            assert all(isinstance(x, str) and x for x in labels), (title, labels)
+            name = cell_texts(ws, ser.find(f"{C}tx/{C}strRef/{C}f").text or "")[0]  # type: ignore[union-attr]
+            if title.endswith(("answers counted", "checklist coverage")):
+                assert set(labels) <= questions, title
+                assert name in answers, (title, name)
+        scaling = chart.find(f".//{C}valAx/{C}scaling")
+        assert scaling is not None
+        if title.endswith(": ratings"):
+            kinds["ratings"] += 1
+            spec = next(s for s in CATALOG if title == f"{s.title}: ratings")
+            points = [p.value for sc in spec.scales.values() for p in sc.points]
+            assert float(scaling.find(f"{C}min").get("val")) == min(points)  # type: ignore[union-attr]
+            assert float(scaling.find(f"{C}max").get("val")) == max(points)  # type: ignore[union-attr]
+        elif title.endswith("answers counted"):
+            kinds["answers"] += 1
+            assert len(sers) >= 3  # the answers as series, not one bar per row
+            unit = chart.find(f".//{C}valAx/{C}majorUnit")
+            assert unit is not None
+            assert float(unit.get("val", "0")).is_integer()
+            assert float(scaling.find(f"{C}min").get("val")) == 0  # type: ignore[union-attr]
+        elif title.endswith("checklist coverage"):
+            kinds["checklists"] += 1
+            assert len(sers) == 5
+    assert kinds["ratings"] >= 2
+    assert kinds["answers"] >= 4
+    assert kinds["checklists"] == 6
+
+
+def test_summary_fonts_are_named_and_heatmaps_have_their_own_sheet(made: Corpus) -> None:
+    book = load_workbook(made.hidden.workbook)
+    assert book.sheetnames[:2] == ["Summary", "Heatmaps"]
+    ws = book["Summary"]
+    for row in ws.iter_rows(max_row=30):
+        for c in row:
+            if c.value is not None:
+                assert c.font.name == "Arial", c.coordinate
+    hm = book["Heatmaps"]
+    assert hm.column_dimensions["C"].width < 10  # narrow columns for the figures
+    assert ws.column_dimensions["D"].width == WIDTHS[3]
+    assert hm.conditional_formatting
+    for sheet in book.worksheets:
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert sheet.page_setup.fitToWidth == 1, sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert sheet.print_title_rows, sheet.title
+
+
+def test_data_sheets_are_frozen_after_force_and_crime_reference(made: Corpus) -> None:
+    book = load_workbook(made.hidden.workbook, read_only=False)
+    ws = book["rp1"]
+    heads = [c.value for c in ws[2]]
+    assert heads[:2] == ["force", "crime_ref"]
+    assert ws.freeze_panes == "C3"
+    answers_end = heads.index("instance_id")
+    assert heads[answers_end:] == ["instance_id", "status", "version", "file", "sha256",
+                                   "read_at", "modified"]
+    assert book["pausepoint"].freeze_panes == "A3"  # no force, nothing to keep in view
