@@ -228,6 +228,7 @@ def meta_tables(files: Sequence[Any], issues: Sequence[Any],
     listing.rows = [[f["path"], f["outcome"], f["message"], f["form_id"], f["version"],
                      f["instance_id"], f["reader"], f["size"], f["sha256"], f["read_at"],
                      f["modified"]] for f in files]
+    _mail_columns(listing, files)
     if not sent:
         return [table, listing]
     cols = list(dict.fromkeys(k for r in sent for k in r))
@@ -235,6 +236,22 @@ def meta_tables(files: Sequence[Any], issues: Sequence[Any],
     register.rows = [[r.get(c) if c != "returned" else ("yes" if r[c] else "no") for c in cols]
                      for r in sent]
     return [table, listing, register]
+
+
+def _mail_columns(listing: Table, files: Sequence[Any]) -> None:
+    """Where returns came by mail: who sent each, when, the subject, Message-ID, forwarding
+    chain and attachment name (columns added only then, so other collations look the same)."""
+    keys = ["mail_from", "mail_sent", "mail_subject", "mail_message_id", "mail_forwarded",
+            "mail_attachment"]
+    try:
+        if all(f["mail_from"] is None for f in files):
+            return
+    except (KeyError, IndexError):  # rows made without the mail columns
+        return
+    listing.labels += ["From", "Sent", "Subject", "Message-ID", "Forwarded via", "Attachment"]
+    listing.ids += keys
+    listing.rows = [[*row, *(f[k] for k in keys)] for row, f in zip(listing.rows, files,
+                                                                   strict=True)]
 
 
 def _meta_tables(store: Store) -> list[Table]:
