@@ -7,10 +7,11 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import formats
+from . import formats, mail
 from .catalog import Catalog
 from .errors import BluestoneError, ReturnError, SpecError, SpecProblem
 from .loader import load_spec
+from .mail.read import read_mail
 from .spec import FormSpec, NoteField, TableField
 
 if TYPE_CHECKING:
@@ -131,6 +132,11 @@ def read_files(
     records: list[dict[str, Any]] = []
     problems: list[str] = []
     for f in files:
+        if mail.kind(f):  # a mail file: its attachments (issue 17)
+            got, bad = read_mail(f, cat)
+            records.extend(got)
+            problems.extend(bad)
+            continue
         try:
             result = formats.read(f, catalog=cat)
         except ReturnError as exc:
@@ -173,6 +179,14 @@ def collate_returns(
 
     return run(paths, store_path, workers=workers, extra_specs=spec_paths, registers=registers,
                progress=progress, read_timeout=read_timeout)
+
+
+def chase_list(store_path: Path, out: Path) -> tuple[Path, int] | None:
+    """Write OUT/chase-list.csv: returns in the store's register not back yet (None when
+    nothing was mail-merged into the store)."""
+    from .mail.chase import write_chase_list
+
+    return write_chase_list(store_path, out)
 
 
 def export(store_path: Path, out: Path, spec_paths: Sequence[Path] = (),

@@ -62,5 +62,5 @@ def parts(data: bytes, name: str) -> list[Part]:
                             why="a message embedded in a winmail.dat is not opened"))
             continue
         payload = a.data if isinstance(a.data, bytes) else b""
-        out.append(Part(f"{name}/{fname or 'attachment'}", "return", data=payload))
+        out.append(Part(f"{name}!/{fname or 'attachment'}", "return", data=payload))
     return out
