@@ -201,6 +201,8 @@ def mime(sender: str, subject: str, *, date: str = "Mon, 02 Nov 2026 10:00:00 +0
             subtype = "pdf"
         elif low.endswith(".zip"):
             subtype = "zip"
+        elif low.endswith(".txt"):
+            maintype, subtype = "text", "plain"
         elif low.endswith(".png"):
             maintype, subtype = "image", "png"
         m.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)

@@ -139,6 +139,9 @@ def _leaf(m: email.message.Message, mail: Mail, depth: int) -> None:
         mail.parts.append(Part(name or "image", "signature"))
         return
     low = name.lower()
+    if low.endswith((".txt", ".htm", ".html")):  # a text file sent as octet-stream
+        mail.parts.append(Part(name, "text"))
+        return
     if ctype == "application/ms-tnef" or low == "winmail.dat":
         mail.parts.extend(tnef.parts(data, name or "winmail.dat"))
         return
