@@ -323,8 +323,7 @@ def collate(
             for name, why in bad:
                 ingest(store, {"path": name, "sha256": "", "size": 0, "error": why}, summary,
                        box.provenance.get(name))
-            for line in box.lines:
-                outcome, unchanged = mail.ingest_line(store, line, _clip(line.message))
+            for outcome, unchanged in mail.ingest_lines(store, box.lines, _clip):
                 summary.unchanged += unchanged
                 if not unchanged or outcome == "rejected":  # as for files: still rejected
                     summary.outcomes[outcome] += 1

@@ -227,7 +227,7 @@ def test_mbox_of_200_messages_with_returns_in_every_format(
 
 def test_mbox_splitter_unquotes_from_and_bounds_long_lines(tmp_path: Path) -> None:
     path = tmp_path / "box"
-    long = b"x" * (mbox.PIECE * 3)
+    long = b"x" * (mbox.BLOCK * 3)
     path.write_bytes(b"From a@b Mon Nov  2 10:00:00 2026\nSubject: one\n\n>From here\n" + long
                      + b"From b\nstill one\n\nFrom c@d Mon Nov  2 10:00:00 2026\n"
                        b"Subject: two\n\nbody\n")
@@ -237,6 +237,12 @@ def test_mbox_splitter_unquotes_from_and_bounds_long_lines(tmp_path: Path) -> No
     assert b"\nFrom here\n" in msgs[0].data
     assert msgs[0].data.endswith(b"From b\nstill one\n\n")  # "From " mid-line is no separator
     assert msgs[1].data == b"Subject: two\n\nbody\n"
+    # separators at every offset of a block boundary, and an empty message
+    for cut in range(mbox.BLOCK - 8, mbox.BLOCK + 2):
+        path.write_bytes(b"From a\n" + b"y" * (cut - 7) + b"\nFrom b\nSubject: 2\n\nz\n"
+                         b"From c\nFrom d\nlast")
+        got = [m.data for m in mbox.messages(path)]
+        assert got == [b"y" * (cut - 7) + b"\n", b"Subject: 2\n\nz\n", b"", b"last"], cut
 
 
 # --- Outlook .msg -----------------------------------------------------------------------------

@@ -8,11 +8,11 @@ message. The limits (message size, header size, parts per message, nesting depth
 
 from __future__ import annotations
 
-from .ingest import add_provenance, ingest_line
+from .ingest import add_provenance, ingest_lines
 from .model import MAX_DEPTH, MAX_HEADER_BYTES, MAX_MESSAGE_BYTES, MAX_PARTS
 from .provenance import Provenance
 from .walk import Candidate, Found, MessageLine, expand, kind
 
 __all__ = ["MAX_DEPTH", "MAX_HEADER_BYTES", "MAX_MESSAGE_BYTES", "MAX_PARTS", "Candidate",
-           "Found", "MessageLine", "Provenance", "add_provenance", "expand", "ingest_line",
+           "Found", "MessageLine", "Provenance", "add_provenance", "expand", "ingest_lines",
            "kind"]

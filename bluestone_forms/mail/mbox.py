@@ -2,9 +2,10 @@
 
 Why our own splitter rather than `mailbox.mbox`: the standard one reads a whole line at a
 time (a hostile file can make one line gigabytes long) and cannot skip a message that is too
-large without reading it into memory. Here lines are read in bounded pieces and a message over
-the limit is only hashed, never held. The "From " rule is the standard library's (a line
-starting "From " begins a message); ">From " lines are unquoted (mboxrd).
+large without reading it into memory. Here the file is read in blocks, separators found with
+bytes.find, and a message over the limit is only hashed, never held. The "From " rule is the
+standard library's (a line starting "From " begins a message); ">From " lines are unquoted
+(mboxrd).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from pathlib import Path
 
 from .model import MAX_MESSAGE_BYTES
 
-PIECE = 1 << 16
-_QUOTED_FROM = re.compile(rb"^>(>*From )")
+BLOCK = 1 << 20
+MAX_SEPARATOR = 64 * 1024  # a "From " line longer than this ends there
+_QUOTED_FROM = re.compile(rb"(?m)^>(>*From )")
+_SEP = b"\nFrom "
 
 
 @dataclass
@@ -32,48 +35,86 @@ class Raw:
 
 
 class _Acc:
+    """One message's bytes as they are found; past the limit only hashed, never held."""
+
     def __init__(self, number: int) -> None:
         self.number = number
-        self.chunks: list[bytes] | None = []
+        self.chunks: list[bytes] = []
         self.size = 0
-        self.hash = hashlib.sha256()
+        self.hash: hashlib._Hash | None = None
 
-    def add(self, piece: bytes, at_start: bool) -> None:
-        if at_start:
-            piece = _QUOTED_FROM.sub(rb"\1", piece)
+    def add(self, piece: bytes) -> None:
         self.size += len(piece)
-        self.hash.update(piece)
-        if self.chunks is not None:
-            if self.size > MAX_MESSAGE_BYTES:
-                self.chunks = None
-            else:
-                self.chunks.append(piece)
+        if self.hash is None and self.size > MAX_MESSAGE_BYTES:
+            self.hash = hashlib.sha256(b"".join(self.chunks))
+            self.chunks = []
+        if self.hash is not None:
+            self.hash.update(piece)
+        else:
+            self.chunks.append(piece)
 
     def done(self) -> Raw:
-        data = None if self.chunks is None else b"".join(self.chunks)
-        return Raw(self.number, data, self.size, self.hash.hexdigest())
+        if self.hash is not None:
+            return Raw(self.number, None, self.size, self.hash.hexdigest())
+        data = b"".join(self.chunks)
+        if b">From " in data:  # a quick test first: the regex scan costs more than the find
+            data = _QUOTED_FROM.sub(rb"\1", data)
+        return Raw(self.number, data, len(data), hashlib.sha256(data).hexdigest())
 
 
 def messages(path: Path) -> Iterator[Raw]:
-    """The messages of the mbox at `path`, in order. Text before the first "From " line
-    (not an mbox message) is ignored only if it is blank."""
-    acc: _Acc | None = None
+    """The messages of the mbox at `path`, in order, read in blocks of BLOCK bytes. A file
+    not starting with "From " is one message (unless it is blank)."""
     number = 0
-    at_start = True
+    acc: _Acc | None = None
+    skipping = False  # inside a separator line, up to its newline
     with path.open("rb") as fh:
-        while piece := fh.readline(PIECE):
-            if at_start and piece.startswith(b"From "):
+        carry = b"\n"  # as if a newline came before the file
+        while True:
+            block = fh.read(BLOCK)
+            data = carry + block
+            if not block:
+                data += b"\n"  # let a separator at the very end be seen
+            pos = 0
+            while True:
+                if skipping:
+                    nl = data.find(b"\n", pos)
+                    if nl < 0:
+                        sep_len = len(data) - pos
+                        pos = len(data)
+                        skipping = sep_len < MAX_SEPARATOR
+                        break
+                    pos, skipping = nl + 1, False
+                at = data.find(_SEP, max(pos - 1, 0))  # pos - 1: the newline ending a
+                # separator line, so an empty message is still seen
+                if at < 0:
+                    break
                 if acc is not None:
+                    acc.add(data[pos:at + 1])
                     yield acc.done()
+                elif data[pos:at + 1].strip():
+                    number += 1
+                    lead = _Acc(number)
+                    lead.add(data[pos:at + 1])
+                    yield lead.done()
                 number += 1
                 acc = _Acc(number)
-            elif acc is None:
-                if piece.strip():
-                    number += 1
-                    acc = _Acc(number)  # a file not starting with "From ": one message
-                    acc.add(piece, at_start)
-            else:
-                acc.add(piece, at_start)
-            at_start = piece.endswith(b"\n")
+                pos, skipping = at + 1, True
+            if not block:
+                rest = data[pos:-1]
+                break
+            keep = max(pos, len(data) - len(_SEP) + 1)
+            if acc is not None:
+                acc.add(data[pos:keep])
+            elif data[pos:keep].strip():
+                number += 1
+                acc = _Acc(number)
+                acc.add(data[pos:keep])
+            carry = data[keep:]
     if acc is not None:
+        acc.add(rest)
         yield acc.done()
+    elif rest.strip():
+        lead = _Acc(number + 1)
+        lead.add(rest)
+        yield lead.done()
