@@ -447,3 +447,38 @@ def test_chase_list_from_register_lists_outstanding_with_email(tmp_path: Path) -
         status, _ = s.register_status()
     came = next(r for r in status if r["returned"])
     assert came["returned_by"] == "DS Officer 1 <officer1@durham.police.uk>"
+
+
+def _leaves(m: Any) -> list[tuple[str, str | None, bytes]]:
+    out = []
+    for part in m.walk():
+        if not part.is_multipart():
+            data = part.get_payload(decode=True)
+            out.append((part.get_content_type(), part.get_filename(),
+                        data.rstrip(b"\r\n") if isinstance(data, bytes) else b""))
+    return out
+
+
+@pytest.mark.parametrize("crlf", [False, True])
+def test_fast_mime_split_matches_the_standard_parser(crlf: bool, returns: Returns) -> None:
+    import email
+    import email.policy
+
+    from bluestone_forms.mail import mime as fast
+
+    docx, _ = returns.make("docx")
+    inner = mime("A <a@x>", "inner", attachments=[("a.docx", docx), ("note.txt", b"hi")])
+    outer = mime("B <b@x>", "outer", attachments=[("b.pdf", b"%PDF-1.7 x" * 300)])
+    outer.add_attachment(inner)
+    alt = EmailMessage()
+    alt["Subject"] = "alt"
+    alt.set_content("plain")
+    alt.add_alternative("<p>html</p>", subtype="html")
+    alt.add_attachment(b"\x00\x01--not a boundary\n--", maintype="application",
+                       subtype="octet-stream", filename="x.bin")
+    for m in (inner, outer, alt):
+        raw = m.as_bytes()
+        if crlf:
+            raw = raw.replace(b"\n", b"\r\n")
+        want = email.message_from_bytes(raw, policy=email.policy.compat32)
+        assert _leaves(fast.parse(raw)) == _leaves(want)

@@ -16,8 +16,8 @@ import email.policy
 import re
 from pathlib import PurePosixPath
 
+from . import mime, tnef
 from . import msg as msg_reader
-from . import tnef
 from .model import MAX_DEPTH, MAX_HEADER_BYTES, MAX_PARTS, Hop, Mail, Part, clip, iso_date
 
 _QUOTED = re.compile(
@@ -42,7 +42,7 @@ def parse_bytes(raw: bytes, depth: int = 0) -> Mail:
         return Mail(refused=f"its headers are larger than {MAX_HEADER_BYTES // 1024} KB "
                             "(or never end); a real message's are a few KB")
     try:
-        parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
+        parsed = mime.parse(raw)
     except (RecursionError, MemoryError):
         return Mail(refused="the message is nested too deeply or too large to parse")
     return from_message(parsed, depth)
