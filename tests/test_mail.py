@@ -482,3 +482,21 @@ def test_fast_mime_split_matches_the_standard_parser(crlf: bool, returns: Return
             raw = raw.replace(b"\n", b"\r\n")
         want = email.message_from_bytes(raw, policy=email.policy.compat32)
         assert _leaves(fast.parse(raw)) == _leaves(want)
+
+
+def test_rerun_on_the_same_mailbox_reads_nothing_again(tmp_path: Path, returns: Returns) -> None:
+    path = tmp_path / "box.mbox"
+    box = mailbox.mbox(path)
+    box.add(mime("A <a@x>", "one", attachments=[("a.docx", returns.make("docx")[0])]))
+    box.add(mime("B <b@x>", "none"))
+    box.flush()
+    first, store = run(tmp_path, path)
+    assert (first.records, first.unchanged, first.files) == (1, 0, 3)
+    box.add(mime("C <c@x>", "later", attachments=[("c.docx", returns.make("docx")[0])]))
+    box.flush()
+    box.close()
+    again, _ = run(tmp_path, path)
+    assert (again.records, again.unchanged, again.files) == (1, 3, 5)
+    assert again.outcomes["message"] == 1
+    with Store(store) as s:
+        assert len(s.files()) == 5
