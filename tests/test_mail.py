@@ -256,13 +256,17 @@ def test_outlook_msg_unicode_ansi_and_embedded(tmp_path: Path, returns: Returns)
                      attachments=[("RP1 Llŷr.docx", docx), ("Ffurflen RP2.msg", inner)],
                      message_id="<outlook-1@dyfed.police.uk>")
     (tmp_path / "returns.msg").write_bytes(cfb(outer))
+    eml_inside = mime("Ann <ann@x.police.uk>", "saved as .eml", message_id="<e@x>",
+                      attachments=[("from-eml.xlsx", returns.make("xlsx")[0])])
     ansi = msg_tree("RP1 (ANSI, café)", "José Núñez", "jose@x.police.uk",
-                    attachments=[("RP1 café.docx", returns.make("docx")[0])], unicode=False)
+                    attachments=[("RP1 café.docx", returns.make("docx")[0]),
+                                 ("saved.eml", bytes(eml_inside))], unicode=False)
     (tmp_path / "ansi.msg").write_bytes(cfb(ansi))
     summary, store = run(tmp_path, tmp_path / "returns.msg", tmp_path / "ansi.msg")
     assert summary.rejected == 0, summary.line()
-    assert summary.records == 3
+    assert summary.records == 4
     got = files(store)
+    assert got["saved.eml!/from-eml.xlsx"]["outcome"] == "read"
     one = got["RP1 Llŷr.docx"]
     assert one["instance_id"] == iid1
     assert one["mail_from"] == "Llŷr Evans <llyr.evans@dyfed.police.uk>"

@@ -36,8 +36,9 @@ class Part:
     """One part of a message.
 
     kind: "return" (a candidate return: goes to the readers), "message" (a message inside,
-    in `mail`), "body", "signature" (an image shown in the body), "smime-signature", "text"
-    (a text or HTML attachment such as a disclaimer), "refused" (`why` says).
+    in `mail`), "eml" (the bytes of an .eml to parse at `depth`), "body", "signature" (an
+    image shown in the body), "smime-signature", "text" (a text or HTML attachment such as a
+    disclaimer), "refused" (`why` says).
     """
 
     name: str
@@ -45,6 +46,7 @@ class Part:
     data: bytes = b""
     mail: Mail | None = None
     why: str = ""
+    depth: int = 0
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any
 
 import olefile
 
+from .headers import header, quoted_hops
 from .model import MAX_DEPTH, MAX_MESSAGE_BYTES, MAX_PARTS, Mail, Part, clip, filetime, iso_date
 
 PROPS = "__properties_version1.0"
@@ -121,8 +122,6 @@ class _Reader:
         if any(k in p for k in (BODY, BODY_HTML, BODY_RTF)):
             mail.parts.append(Part("", "body"))
         if isinstance(p.get(BODY), str):
-            from .eml import quoted_hops
-
             mail.quoted = quoted_hops(p[BODY][:65536])
         attachments = sorted({path[len(where)] for path in self.streams
                               if len(path) > len(where) + 1 and path[: len(where)] == where
@@ -156,10 +155,8 @@ class _Reader:
             return Part(name, "refused", why="a TNEF winmail.dat inside a .msg is not opened")
         if low.endswith(".msg") and isinstance(data, bytes):
             return Part(name, "message", mail=parse(data, depth + 1))
-        if low.endswith(".eml") and isinstance(data, bytes):
-            from .eml import parse_bytes
-
-            return Part(name, "message", mail=parse_bytes(data, depth + 1))
+        if low.endswith(".eml") and isinstance(data, bytes):  # parsed by the walker (no cycle)
+            return Part(name, "eml", data=data, depth=depth + 1)
         return Part(name or "attachment", "return", data=data if isinstance(data, bytes) else b"")
 
 
@@ -172,7 +169,5 @@ def _transport(text: str) -> dict[str, str]:
     if not text:
         return {}
     parsed = email.parser.HeaderParser(policy=email.policy.compat32).parsestr(text[:65536])
-    from .eml import header
-
     return {k: header(parsed, k) for k in ("from", "date", "message-id") if parsed.get(k)}
 

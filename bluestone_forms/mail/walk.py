@@ -138,6 +138,8 @@ class _Writer:
         nested = 0
         used: set[str] = set()
         for part in mail.parts:
+            if part.kind == "eml":  # an .eml attached to a .msg
+                part.kind, part.mail = "message", eml.parse_bytes(part.data, part.depth)
             if part.kind == "return":
                 label = _unique(part.name, used)
                 taken.append(label)
