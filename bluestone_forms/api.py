@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import formats
+from . import formats, mail
 from .catalog import Catalog
 from .errors import BluestoneError, Issue, SpecError, SpecProblem
 from .loader import load_spec
@@ -142,23 +143,38 @@ def read_files(
     problems: list[str] = []
     notes: list[str] = []
     sources = []
-    for f in files:
-        why = not_readable(Path(f), [], top=True) if os.path.lexists(f) else \
-            "no such file or folder"
-        if why is None:
-            sources.append(Source(str(f), Path(f)))
-        else:  # never opened: a FIFO would block the read
-            problems.append(f"{f}: {why}")
-    budget = timeout if timeout is not None else env_timeout()
-    for res in read_all(sources, default_workers(), extra, budget):  # results in order
-        if "error" in res:
-            problems.append(f"{res['path']}: {res['error']}")
-            continue
-        if res.get("note"):
-            notes.append(f"{res['path']}: note: {res['note']}")
-        records.extend({k: v for k, v in r.items() if k != "modified"} for r in res["records"])
-        problems.extend(str(Issue(i["field"], i["message"], i["value"], i["where"],
-                                  res["path"], i["row"])) for i in res["issues"])
+    came: dict[str, dict[str, Any]] = {}  # attachment -> its message's provenance
+    with tempfile.TemporaryDirectory(prefix="bluestone-read-") as scratch:
+        for f in files:
+            why = not_readable(Path(f), [], top=True) if os.path.lexists(f) else \
+                "no such file or folder"
+            if why is not None:  # never opened: a FIFO would block the read
+                problems.append(f"{f}: {why}")
+            elif mail.kind(f):  # a mail file: its attachments, each with where it came from
+                box = mail.Found()
+                mail.expand(Path(f), Path(scratch), box)
+                problems.extend(f"{m.name}: {m.message}" for m in box.lines
+                                if m.outcome != "message")
+                for c in box.candidates:
+                    if c.disk.suffix == ".zip":
+                        problems.append(f"{c.name}: an attached zip archive; `collate` unpacks it")
+                        continue
+                    sources.append(Source(c.name, c.disk))
+                    came[c.name] = c.provenance.as_json()
+            else:
+                sources.append(Source(str(f), Path(f)))
+        budget = timeout if timeout is not None else env_timeout()
+        for res in read_all(sources, default_workers(), extra, budget):  # results in order
+            if "error" in res:
+                problems.append(f"{res['path']}: {res['error']}")
+                continue
+            if res.get("note"):
+                notes.append(f"{res['path']}: note: {res['note']}")
+            records.extend({**{k: v for k, v in r.items() if k != "modified"},
+                            **({"mail": came[res["path"]]} if res["path"] in came else {})}
+                           for r in res["records"])
+            problems.extend(str(Issue(i["field"], i["message"], i["value"], i["where"],
+                                      res["path"], i["row"])) for i in res["issues"])
     return records, problems, notes
 
 
@@ -195,6 +211,14 @@ def collate_returns(
 
     return run(paths, store_path, workers=workers, extra_specs=spec_paths, registers=registers,
                progress=progress, read_timeout=read_timeout)
+
+
+def chase_list(store_path: Path, out: Path) -> tuple[Path, int] | None:
+    """Write OUT/chase-list.csv: returns in the store's register not back yet (None when
+    nothing was mail-merged into the store)."""
+    from .mail.chase import write_chase_list
+
+    return write_chase_list(store_path, out)
 
 
 def export(store_path: Path, out: Path, spec_paths: Sequence[Path] = (),

@@ -156,14 +156,16 @@ class _Progress:
                    "[default: $BLUESTONE_READ_TIMEOUT or 30].")
 @click.option("--register", "registers", multiple=True,
               type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="A register.csv from a mail merge, to report returns still outstanding.")
+              help="A register.csv from a mail merge, to report returns still outstanding "
+                   "and write chase-list.csv.")
 @_clean_errors
 def collate_cmd(paths: tuple[Path, ...], out: Path, store_path: Path | None,
                 spec_paths: tuple[Path, ...], include_names: bool, include_special: bool,
                 workers: int | None,
                 read_timeout: float | None, registers: tuple[Path, ...]) -> None:
-    """Read every return under PATHS (folders, zip archives) into one store, then write the
-    collated workbook, CSVs and summary report. Exit 1 when any file was rejected."""
+    """Read every return under PATHS (folders, zip archives, .eml, mbox and Outlook .msg
+    mail) into one store, then write the collated workbook, CSVs and summary report (and,
+    with --register, chase-list.csv). Exit 1 when any file was rejected."""
     store = store_path or out / "bluestone.sqlite"
     with _Progress("Reading returns") as progress:
         summary = api.collate_returns(paths, store, spec_paths, workers, progress, registers,
@@ -173,6 +175,9 @@ def collate_cmd(paths: tuple[Path, ...], out: Path, store_path: Path | None,
     click.echo(summary.line())
     click.echo(f"workbook: {outputs.workbook}\nreport:   {outputs.report}\n"
                f"html:     {outputs.html_report}\ncsv:      {outputs.csv_dir}")
+    chase = api.chase_list(store, out) if registers else None
+    if chase:
+        click.echo(f"chase:    {chase[0]} ({chase[1]} returns outstanding)")
     if summary.rejected:
         sys.exit(1)
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import mail
 from ._collate_read import MEMORY_BUDGET as MEMORY_BUDGET
 from ._collate_read import READ_TIMEOUT, Source, catalog_for, read_all
 from ._collate_read import TEST_HOOK as TEST_HOOK
@@ -68,26 +69,32 @@ class Summary:
     def line(self) -> str:
         """One line: this run, then the store in the Summary sheet's order and words."""
         t = {k: self.totals.get(k, 0) for k in ("files", "records", "issues", "rejected",
-                                                  "duplicate", "superseded", "conflict")}
+                                                  "duplicate", "superseded", "conflict",
+                                                  "message", "no_return")}
+        messages = t["message"] + t["no_return"]  # a mail message's own line (issue 17)
         return (
             f"{self.files} files found ({self.unchanged} already in the store, "
             f"{self.rejected} rejected); the store now holds {t['files']} files, "
             f"{t['records']} records, {t['issues']} issues, {t['rejected']} rejected, "
             f"{t['duplicate']} duplicates, {t['superseded']} superseded, "
             f"{t['conflict']} conflicts"
-        )
+        ) + (f", {messages} mail messages ({t['no_return']} with no return attached)"
+             if messages else "")
 
 
 def find_sources(
-    paths: Iterable[Path], scratch: Path
+    paths: Iterable[Path], scratch: Path, mailbox: mail.Found | None = None
 ) -> tuple[list[Source], list[tuple[str, str]]]:
-    """Every path under the paths (zip members extracted to scratch), in a stable order.
+    """Every path under the paths, in a stable order.
 
     Returns the sources to read and the paths that get a rejection without being read (name,
     why): archives that cannot be opened, links to nothing or to outside the folders given,
     and what is not a regular file (a FIFO, a socket, a device). Each path found gets exactly
-    one of the two. Nothing that is not a regular file is opened (a FIFO would block).
+    one of the two. Nothing that is not a regular file is opened (a FIFO would block). Zip
+    members and mail attachments are extracted to scratch; mail files' message lines and the
+    provenance of their attachments go into `mailbox`.
     """
+    box = mailbox if mailbox is not None else mail.Found()
     found: list[Source] = []
     bad: list[tuple[str, str]] = []
     given = list(paths)
@@ -110,6 +117,8 @@ def find_sources(
                 found.extend(_extract(f, scratch))
             except BluestoneError as exc:
                 bad.append((str(f), str(exc)))
+        elif mail.kind(f):
+            _expand_mail(f, scratch, box, found, bad)
         else:
             found.append(Source(str(f), f))
     return sorted(found, key=lambda s: s.name), sorted(bad)
@@ -173,7 +182,31 @@ def not_readable(path: Path, roots: list[str], top: bool = False) -> str | None:
     return f"not a regular file ({kind}); it was not opened"
 
 
-def _extract(archive: Path, scratch: Path) -> list[Source]:
+def _expand_mail(f: Path, scratch: Path, box: mail.Found, found: list[Source],
+                 bad: list[tuple[str, str]]) -> None:
+    """A mail file's attachments as sources (an attached zip unpacked like any archive)."""
+    before = len(box.candidates)
+    try:
+        mail.expand(f, scratch, box)
+    except OSError as exc:
+        bad.append((str(f), f"cannot read the mail file ({exc.strerror or exc})"))
+        return
+    for c in box.candidates[before:]:
+        box.provenance[c.name] = c.provenance
+        if c.disk.suffix != ".zip":
+            found.append(Source(c.name, c.disk))
+            continue
+        try:
+            members = _extract(c.disk, scratch, c.name)
+        except BluestoneError as exc:
+            bad.append((c.name, str(exc)))
+            continue
+        for m in members:
+            box.provenance[m.name] = c.provenance
+        found.extend(members)
+
+
+def _extract(archive: Path, scratch: Path, shown: str | None = None) -> list[Source]:
     # zipfile builds every directory entry before anything can count them: count first
     declared = zip_directory(archive)
     if declared is not None and (declared[0] > MAX_ARCHIVE_MEMBERS
@@ -191,7 +224,7 @@ def _extract(archive: Path, scratch: Path) -> list[Source]:
         target = Path(tempfile.mkdtemp(dir=scratch))
         total = 0
         for n, info in enumerate(infos):
-            name = f"{archive}!/{info.filename}"
+            name = f"{shown or archive}!/{info.filename}"
             disk = target / f"{n:05d}{Path(info.filename).suffix.lower()[:8]}"
             why = _copy_member(z, info, disk, total)
             if isinstance(why, int):
@@ -254,8 +287,10 @@ def _unpack_failed(info: zipfile.ZipInfo, exc: OSError) -> BluestoneError:
                           f"({exc.strerror or exc}); free some disk space and run again")
 
 
-def ingest(store: Store, res: dict[str, Any], summary: Summary) -> None:
-    """Put one file's result into the store, in one transaction."""
+def ingest(store: Store, res: dict[str, Any], summary: Summary,
+           prov: mail.Provenance | None = None) -> None:
+    """Put one file's result into the store, in one transaction (with its provenance when it
+    came by mail)."""
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     path, sha = res["path"], res["sha256"]
     prior = store.outcome_of(path, sha)
@@ -270,12 +305,14 @@ def ingest(store: Store, res: dict[str, Any], summary: Summary) -> None:
         base = {"path": path, "sha256": sha, "size": res["size"], "reader": res.get("reader"),
                 "read_at": now}
         if "error" in res:
-            store.add_file(**base, outcome="rejected", message=_clip(res["error"]))
+            mail.add_provenance(store, store.add_file(**base, outcome="rejected",
+                                            message=_clip(res["error"])), prov)
             summary.outcomes["rejected"] += 1
             return
         first = store.file_with_sha(sha)
         if first is not None:
-            store.add_file(**base, outcome="duplicate", message=f"same content as {first}")
+            mail.add_provenance(store, store.add_file(**base, outcome="duplicate", message=_clip(
+                f"same content as {first}{store.mail_note(first)}")), prov)
             summary.outcomes["duplicate"] += 1
             return
         recs = res["records"]
@@ -286,6 +323,7 @@ def ingest(store: Store, res: dict[str, Any], summary: Summary) -> None:
                                  version=head.get("version"),
                                  instance_id=head.get("instance_id"),
                                  modified=head.get("modified"))
+        mail.add_provenance(store, file_id, prov)
         for issue in res["issues"]:
             store.add_issue(file_id, issue)
         for rec in recs:
@@ -330,16 +368,22 @@ def collate(
     _remove_stale_scratch()
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     try:
-        sources, bad = find_sources(list(paths), scratch)
+        box = mail.Found()
+        sources, bad = find_sources(list(paths), scratch, box)
         with Store(store_path) as store:
             if sent:
                 store.add_register(sent)
             for name, why in bad:
-                ingest(store, {"path": name, "sha256": "", "size": 0, "error": why}, summary)
-            summary.files = len(sources) + len(bad)
+                ingest(store, {"path": name, "sha256": "", "size": 0, "error": why}, summary,
+                       box.provenance.get(name))
+            for outcome, unchanged in mail.ingest_lines(store, box.lines, _clip):
+                summary.unchanged += unchanged
+                if not unchanged or outcome == "rejected":  # as for files: still rejected
+                    summary.outcomes[outcome] += 1
+            summary.files = len(sources) + len(bad) + len(box.lines)
             results = read_all(sources, n_workers, extra, timeout, store.settled())
             for done, res in enumerate(results, start=1):
-                ingest(store, res, summary)
+                ingest(store, res, summary, box.provenance.get(res["path"]))
                 if progress:
                     progress(done, len(sources))
             summary.totals = store.totals()

@@ -3,16 +3,20 @@ returns from several forces in every format, collate them and write the workbook
 
 The returns are made the way people make them: by filling the generated forms (not by
 rendering each again). Among them, on purpose: a case review with a live risk, returns with
-invalid or missing answers, an exact duplicate, a zip archive of returns and a corrupt file.
+invalid or missing answers, an exact duplicate, a zip archive of returns, a corrupt file, and
+a small mailbox (mbox) as a mail client exports it: returns attached, one forwarded inside
+another message, and a reply with no return attached.
 """
 
 from __future__ import annotations
 
+import mailbox
 import random
 import shutil
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -111,11 +115,44 @@ def make_returns(out: Path, templates: dict[tuple[str, str], Path], catalog: Cat
             p.unlink()
             made.remove(p)
     made.append(archive)
+    made.append(_mailbox(out / f"{forces[1]}-inbox.mbox", [one("rp5", forces[1]),
+                                                           one("rp6", forces[1])]))
+    for p in made[-3:-1]:
+        made.remove(p)
     broken = out / forces[1] / "rp1-damaged.docx"
     data = made[0].read_bytes()
     broken.write_bytes(data[: len(data) // 3])
     made.append(broken)
     return made, 1
+
+
+def _mailbox(path: Path, attached: list[Path]) -> Path:
+    """An mbox of three messages: a return attached; a return in a message forwarded as an
+    attachment; a reply with no return. The returns' files are moved into it."""
+
+    def message(sender: str, subject: str, day: int, files: list[Path]) -> EmailMessage:
+        m = EmailMessage()
+        m["From"], m["To"], m["Subject"] = sender, "Bluestone lead <bluestone@example.org>", subject
+        m["Date"] = f"Mon, {day:02d} Nov 2026 10:00:00 +0000"
+        m["Message-ID"] = f"<demo-{day}@example.org>"
+        m.set_content("Please find my return attached.\n\nOFFICIAL-SENSITIVE")
+        for f in files:
+            m.add_attachment(f.read_bytes(), maintype="application",
+                             subtype="octet-stream", filename=f.name)
+        return m
+
+    box = mailbox.mbox(path, create=True)
+    box.add(message("DS Priya Patel <priya.patel@example.org>", "RP5 return", 2, attached[:1]))
+    inner = message("DC Sam Okafor <sam.okafor@example.org>", "RP6 return", 3, attached[1:])
+    fwd = message("DI Gareth Evans <gareth.evans@example.org>", "Fwd: RP6 return", 4, [])
+    fwd.add_attachment(inner)
+    box.add(fwd)
+    box.add(message("DC Aisha Khan <aisha.khan@example.org>", "Re: RP returns", 5, []))
+    box.flush()
+    box.close()
+    for f in attached:
+        f.unlink()
+    return path
 
 
 def demo(out: Path, *, workers: int | None = None,

@@ -14,6 +14,7 @@ given) lists what was sent, so collation can say what is outstanding.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from dataclasses import dataclass
@@ -142,6 +143,7 @@ def merge(spec: FormSpec, csv_path: Path, fmts: list[str], out: Path) -> list[di
             register.append({
                 "instance_id": iid, "form_id": spec.id, "version": spec.version,
                 "format": fmt, "file": target.name, "csv_row": str(row.number),
+                "sent_on": dt.date.today().isoformat(),  # for the chase list (mail/chase.py)
                 **row.recipient, **row.prefilled,
             })
     write_register(out / REGISTER, register)

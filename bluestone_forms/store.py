@@ -26,7 +26,8 @@ from typing import Any
 from .errors import BluestoneError
 
 SCHEMA_VERSION = 1
-OUTCOMES = ("read", "read_with_issues", "duplicate", "superseded", "conflict", "rejected")
+OUTCOMES = ("read", "read_with_issues", "duplicate", "superseded", "conflict", "rejected",
+            "message", "no_return")  # the last two: a mail message's own line (mail/)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -75,6 +76,11 @@ CREATE TABLE IF NOT EXISTS register (
     version TEXT NOT NULL,
     file TEXT NOT NULL,
     sent_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS mail (
+    file_id INTEGER PRIMARY KEY REFERENCES files (id),
+    sender TEXT, sent TEXT, subject TEXT, message_id TEXT, attachment TEXT, mailbox TEXT,
+    chain TEXT, chain_json TEXT
 );
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
@@ -261,6 +267,22 @@ class Store:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
+    def add_mail(self, file_id: int, row: dict[str, Any]) -> None:
+        """The provenance of a file that came by mail (mail.Provenance.row())."""
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        self.db.execute(f"INSERT INTO mail (file_id, {names}) VALUES (?, {marks})",
+                        (file_id, *row.values()))
+
+    def mail_note(self, path: str) -> str:
+        """" (sent by …, date, Message-ID …)" for a file that came by mail, else ""."""
+        row = self.db.execute(
+            "SELECT m.* FROM mail m JOIN files f ON f.id = m.file_id WHERE f.path = ? "
+            "ORDER BY f.id LIMIT 1", (path,)).fetchone()
+        if row is None:
+            return ""
+        return f" (sent by {row['sender']}, {row['sent']}, Message-ID {row['message_id']})"
+
     def set_status(self, record_id: int, status: str) -> None:
         self.db.execute("UPDATE records SET status = ? WHERE id = ?", (status, record_id))
 
@@ -295,6 +317,12 @@ class Store:
             forms.add(row["form_id"])
             sent.append({**json.loads(row["sent_json"]),
                          "returned": row["instance_id"] in back})
+        by_mail = {r[0]: (r[1], r[2]) for r in self.db.execute(
+            "SELECT r.instance_id, m.sender, m.sent FROM records r JOIN mail m "
+            "ON m.file_id = r.file_id WHERE r.status IN ('current', 'conflict', 'superseded')")}
+        if by_mail:  # returns that came by mail: who sent each back, and when
+            for r in sent:
+                r["returned_by"], r["returned_on"] = by_mail.get(r["instance_id"], ("", ""))
         ids = {r["instance_id"] for r in sent}
         unexpected = [r for r in self.records(("current", "conflict"))
                       if r.form_id in forms and r.instance_id not in ids]
@@ -322,7 +350,11 @@ class Store:
             )
 
     def files(self) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT * FROM files ORDER BY id").fetchall()
+        return self.db.execute(
+            "SELECT f.*, m.sender AS mail_from, m.sent AS mail_sent, m.subject AS mail_subject, "
+            "m.message_id AS mail_message_id, m.chain AS mail_forwarded, "
+            "m.attachment AS mail_attachment FROM files f LEFT JOIN mail m ON m.file_id = f.id "
+            "ORDER BY f.id").fetchall()
 
     def issues(self) -> list[sqlite3.Row]:
         return self.db.execute(

@@ -265,6 +265,7 @@ def meta_tables(files: Sequence[Any], issues: Sequence[Any],
     listing = Table("Files", [label for _, label in FILE_COLUMNS],
                     ["file" if key == "path" else key for key, _ in FILE_COLUMNS])
     listing.rows = [[f[key] for key, _ in FILE_COLUMNS] for f in files]
+    _mail_columns(listing, files)
     if not sent:
         return [table, listing]
     cols = list(dict.fromkeys(k for r in sent for k in r))
@@ -272,6 +273,22 @@ def meta_tables(files: Sequence[Any], issues: Sequence[Any],
     register.rows = [[r.get(c) if c != "returned" else ("yes" if r[c] else "no") for c in cols]
                      for r in sent]
     return [table, listing, register]
+
+
+def _mail_columns(listing: Table, files: Sequence[Any]) -> None:
+    """Where returns came by mail: who sent each, when, the subject, Message-ID, forwarding
+    chain and attachment name (columns added only then, so other collations look the same)."""
+    keys = ["mail_from", "mail_sent", "mail_subject", "mail_message_id", "mail_forwarded",
+            "mail_attachment"]
+    try:
+        if all(f["mail_from"] is None for f in files):
+            return
+    except (KeyError, IndexError):  # rows made without the mail columns
+        return
+    listing.labels += ["From", "Sent", "Subject", "Message-ID", "Forwarded via", "Attachment"]
+    listing.ids += keys
+    listing.rows = [[*row, *(f[k] for k in keys)] for row, f in zip(listing.rows, files,
+                                                                   strict=True)]
 
 
 def _meta_tables(store: Store) -> list[Table]:
