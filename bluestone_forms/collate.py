@@ -28,6 +28,7 @@ from ._collate_read import TEST_HOOK as TEST_HOOK
 from ._collate_read import read_one as read_one
 from .errors import BluestoneError
 from .formats._package import zip_directory
+from .scan import dispatch as scan_dispatch
 from .store import Store, store_failure
 
 MAX_ARCHIVE_MEMBERS = 5000
@@ -36,6 +37,7 @@ MAX_ARCHIVE_BYTES = 2 * 1024 * 1024 * 1024
 MAX_MEMBER_RATIO = 100  # returns are compressed already; 100:1 is a bomb (Apache POI's cap)
 RATIO_GRACE = 1024 * 1024
 MAX_MESSAGE = 2000
+AWAITING = "awaiting_review"  # a scanned return read, its review workbook not yet filled
 SCRATCH_PREFIX = "bluestone-collate-"  # + pid: a run killed mid-way is cleaned by the next
 
 
@@ -57,6 +59,7 @@ class Summary:
             f"{self.files} files ({self.unchanged} already in the store), {self.records} records "
             f"read, {self.issues} issues, {o['duplicate']} duplicates, "
             f"{o['superseded']} superseded, {o['conflict']} conflicts, {o['rejected']} rejected"
+            + (f", {o[AWAITING]} scanned files read, awaiting review" if o[AWAITING] else "")
         )
 
 
@@ -174,7 +177,7 @@ def ingest(store: Store, res: dict[str, Any], summary: Summary) -> None:
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     path, sha = res["path"], res["sha256"]
     prior = store.outcome_of(path, sha)
-    if prior is not None and (prior != "rejected" or "error" in res):
+    if prior is not None and prior != AWAITING and (prior != "rejected" or "error" in res):
         summary.unchanged += 1
         if prior == "rejected":  # still unreadable: the run says so (and exits non-zero)
             summary.outcomes["rejected"] += 1
@@ -182,6 +185,8 @@ def ingest(store: Store, res: dict[str, Any], summary: Summary) -> None:
     with store.transaction():
         if prior == "rejected":  # read now (e.g. its spec was added): the rejection goes
             store.forget_rejection(path, sha)
+        if prior == AWAITING:  # a scan read again with the review workbook (issue 18)
+            store.forget_pending(path, sha)
         base = {"path": path, "sha256": sha, "size": res["size"], "reader": res.get("reader"),
                 "read_at": now}
         if "error" in res:
@@ -196,17 +201,19 @@ def ingest(store: Store, res: dict[str, Any], summary: Summary) -> None:
         recs = res["records"]
         head = recs[0] if recs else {}
         outcome = "read_with_issues" if res["issues"] else "read"
+        if res.get("pending"):  # a scan with marks or handwriting still to review
+            outcome = AWAITING
         file_id = store.add_file(**base, outcome=outcome, form_id=head.get("form_id"),
                                  version=head.get("version"),
                                  instance_id=head.get("instance_id"),
-                                 modified=head.get("modified"))
+                                 modified=head.get("modified"), message=res.get("message"))
         for issue in res["issues"]:
             store.add_issue(file_id, issue)
         summary.issues += len(res["issues"])
         for rec in recs:
             status = _place(store, rec)
             store.add_record(file_id, rec, status)
-            if status != "current":
+            if status != "current" and outcome != AWAITING:
                 outcome = status
         store.set_outcome(file_id, outcome)
         summary.outcomes[outcome] += 1
@@ -279,6 +286,9 @@ def collate(
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     try:
         sources, bad = find_sources(list(paths), scratch)
+        # --- scanned paper returns (issue 18): read together, grouped by their QR codes ---
+        scans = [s for s in sources if scan_dispatch.is_scan(s.disk)]
+        sources = [s for s in sources if s not in scans]
         with Store(store_path) as store:
             if sent:
                 store.add_register(sent)
@@ -290,6 +300,10 @@ def collate(
                 ingest(store, res, summary)
                 if progress:
                     progress(done, len(sources))
+            scanned = scan_dispatch.collate_scans(  # issue 18: scans, then the review workbook
+                [(s.name, s.disk) for s in scans], catalog_for(extra), store_path,
+                lambda res: ingest(store, res, summary))
+            summary.files += scanned["results"]
             store.audit(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "collate",
                         summary.line())
     except sqlite3.Error as exc:

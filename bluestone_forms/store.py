@@ -188,6 +188,15 @@ class Store:
         self.db.execute("DELETE FROM files WHERE path = ? AND sha256 = ? AND outcome = "
                         "'rejected'", (path, sha256))
 
+    def forget_pending(self, path: str, sha256: str) -> None:
+        """Drop a scanned file still awaiting review, to ingest it again (in its transaction)."""
+        ids = "(SELECT id FROM files WHERE path = ? AND sha256 = ? AND outcome = " \
+              "'awaiting_review')"
+        self.db.execute(f"DELETE FROM issues WHERE file_id IN {ids}", (path, sha256))
+        self.db.execute(f"DELETE FROM records WHERE file_id IN {ids}", (path, sha256))
+        self.db.execute("DELETE FROM files WHERE path = ? AND sha256 = ? AND outcome = "
+                        "'awaiting_review'", (path, sha256))
+
     def file_with_sha(self, sha256: str) -> str | None:
         row = self.db.execute(
             "SELECT path FROM files WHERE sha256 = ? AND outcome != 'duplicate' ORDER BY id",

@@ -1,0 +1,57 @@
+"""The collation's door for scanned returns: which files are scans, and reading them all.
+
+A file is a scan when it is an image (PNG, JPEG, TIFF) or a PDF without form fields (office
+scanners write a PDF of page images; our fillable PDF has an AcroForm). Scans are read
+together in the collating process, since a return's pages may be spread over several files;
+then each file's result goes through the collation's own `ingest`, one transaction each.
+The review workbook sits beside the store: read before, written again after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+
+from ..catalog import Catalog
+from . import batch, images, review
+
+
+def is_scan(path: Path) -> bool:
+    """Whether the collation should read this file as a scanned paper return."""
+    if images.is_image(path):
+        return True
+    if path.suffix.lower() != ".pdf":
+        return False
+    try:
+        with pikepdf.open(path) as pdf:
+            form = pdf.Root.get("/AcroForm")
+            fields = form.get("/Fields") if isinstance(form, pikepdf.Dictionary) else None
+            return not (isinstance(fields, pikepdf.Array) and len(fields) > 0)
+    except Exception:  # damaged, encrypted: the PDF reader says why, in its own words
+        return False
+
+
+def review_path(store_path: Path) -> Path:
+    return store_path.parent / review.FILE_NAME
+
+
+def collate_scans(sources: Sequence[tuple[str, Path]], catalog: Catalog, store_path: Path,
+                  ingest: Callable[[dict[str, Any]], None]) -> dict[str, int]:
+    """Read the scanned files, ingest one result per file (and per unreadable page), and
+    write the review workbook of what is still to key. Returns counts for the summary."""
+    if not sources:
+        return {"results": 0, "review_items": 0, "review_pending": 0, "awaiting": 0}
+    path = review_path(store_path)
+    keyed = review.read(path)
+    found = batch.read_files(sources, catalog)
+    results = batch.file_results(found, keyed)
+    for res in results:
+        ingest(res)
+    items = found.items()
+    review.write(items, path, keyed)
+    pending = sum(int(r.get("pending", 0)) for r in results)
+    return {"results": len(results), "review_items": len(items), "review_pending": pending,
+            "awaiting": sum(1 for r in results if r.get("pending"))}
