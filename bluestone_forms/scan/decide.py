@@ -4,9 +4,10 @@ A tick box's inside (0.9 mm in from its outer edge, clear of its printed border)
 through the page's affine map, one sample per scanned pixel. Ink is measured against the
 paper's own white: `dark` is the share of samples a pen makes (darker than 45 % ink), `faint`
 the share a pencil or a failing pen makes (15–45 %). Ticks and crosses cover 10–70 % of the
-inside; a box filled in solid means "I changed my mind" on our form (its printed rule), or a
-firm tick: a person decides. Too little dark ink but some faint ink is the review band too
-(a pencil mark, a rubbed-out tick). Numbers are in `Thresholds`; the harness measures them.
+inside; a box filled in solid means "I changed my mind" on our form (its printed rule): beside
+another ticked box of a "tick one" question it is cancelled, otherwise a person decides. Too
+little dark ink but some faint ink is the review band too (a pencil mark, a rubbed-out tick).
+Numbers are in `Thresholds`; the harness (bench/bench_scan.py) measures them.
 """
 
 from __future__ import annotations
@@ -94,20 +95,30 @@ def decide_box(reg: Registration, place: Place, white: float, t: Thresholds = DE
 
 def decide_page(reg: Registration, places: list[Place], white: float,
                 t: Thresholds = DEFAULT) -> list[Mark]:
-    """Every tick box of a page; in a "tick one" question with two or more boxes marked, every
-    marked box goes to review (a corrected answer), since the reader cannot tell which stands."""
+    """Every tick box of a page, then each "tick one" question as a whole.
+
+    The form's printed rule: to change an answer, fill the wrong box in and mark the right
+    one. So in a "tick one" question with one box ticked, a filled box beside it is cancelled
+    (empty); with two or more boxes ticked, every marked box goes to review (the reader cannot
+    tell which stands). A filled box alone stays for review (a firm tick, or a cancel)."""
     marks = [decide_box(reg, p, white, t) for p in places if p.is_tick]
     by_slot: dict[str, list[int]] = {}
     for i, m in enumerate(marks):
         if m.place.opt is not None and m.place.opt >= 0:
             by_slot.setdefault(m.place.slot, []).append(i)
     for indices in by_slot.values():
-        marked = [i for i in indices if marks[i].state != EMPTY]
-        if sum(marks[i].state == TICKED for i in marked) >= 2:
-            for i in marked:
+        ticked = [i for i in indices if marks[i].state == TICKED]
+        filled = [i for i in indices if marks[i].dark >= t.fill_min]
+        if len(ticked) == 1 and filled:
+            for i in filled:
                 m = marks[i]
-                marks[i] = Mark(m.place, REVIEW, m.dark, m.faint,
-                                "more than one box is marked in a 'tick one' question")
+                marks[i] = Mark(m.place, EMPTY, m.dark, m.faint, "filled in: cancelled")
+        elif len(ticked) >= 2:
+            for i in indices:
+                m = marks[i]
+                if m.state != EMPTY:
+                    marks[i] = Mark(m.place, REVIEW, m.dark, m.faint,
+                                    "more than one box is marked in a 'tick one' question")
     return marks
 
 

@@ -20,8 +20,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from ..spec import FormSpec
 from .images import Grey
-from .layout_map import Place
+from .layout_map import Place, layout_map
+from .pages import PageRead
 
 STYLES = ("tick", "cross", "fill", "pencil", "stray")
 WEIGHTS = (0.55, 0.33, 0.04, 0.03, 0.05)  # of marked boxes; corrections come on top
@@ -186,4 +188,139 @@ def distort(image: Grey, dpi: int, rng: random.Random, *, jpeg: bool = True) -> 
         Image.fromarray(out).save(buf, format="JPEG", quality=rng.randint(55, 85))
         buf.seek(0)
         out = np.array(Image.open(buf).convert("L"), dtype=np.uint8)
+    return out
+
+
+def _g4(image: Grey) -> tuple[bytes, int, int]:
+    """A page as bi-level CCITT G4 (T.6) data, bit 1 = black, one strip (via Pillow's libtiff).
+
+    The same bytes are a JBIG2 generic region coded with MMR (T.88 §6.2.6 uses T.6)."""
+    h, w = image.shape
+    black = Image.fromarray(((image < 128) * 255).astype(np.uint8)).convert("1")
+    buf = io.BytesIO()
+    black.save(buf, format="TIFF", compression="group4", tiffinfo={278: h})
+    buf.seek(0)
+    with Image.open(buf) as tif:
+        tags = tif.tag_v2  # type: ignore[attr-defined]
+        offsets, counts = tags[273], tags[279]
+    data = buf.getvalue()
+    return b"".join(data[o:o + c] for o, c in zip(offsets, counts, strict=True)), w, h
+
+
+def _jbig2(g4: bytes, w: int, h: int) -> bytes:
+    """An embedded JBIG2 stream (PDF: no file header): page information, then one immediate
+    lossless generic region coded with MMR."""
+    import struct
+
+    def segment(number: int, kind: int, data: bytes) -> bytes:
+        return struct.pack(">IBBBI", number, kind, 0, 1, len(data)) + data
+
+    page = struct.pack(">IIIIBH", w, h, 0, 0, 0, 0)
+    region = struct.pack(">IIIIB", w, h, 0, 0, 0) + b"\x01" + g4
+    return segment(0, 48, page) + segment(1, 39, region)
+
+
+def scanner_pdf(pages: list[Grey], path: Path, dpi: int, codec: str) -> Path:
+    """A multi-page PDF of page images as office scanners write them: codec "jpeg" (grey
+    DCT), "ccitt" (bi-level CCITT G4) or "jbig2" (bi-level JBIG2, MMR coded)."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    for image in pages:
+        h, w = image.shape
+        if codec == "jpeg":
+            buf = io.BytesIO()
+            Image.fromarray(image).save(buf, format="JPEG", quality=75)
+            stream = pdf.make_stream(buf.getvalue(), Filter=pikepdf.Name.DCTDecode,
+                                     BitsPerComponent=8, ColorSpace=pikepdf.Name.DeviceGray)
+        else:
+            g4, w, h = _g4(image)
+            if codec == "ccitt":
+                stream = pdf.make_stream(
+                    g4, Filter=pikepdf.Name.CCITTFaxDecode,
+                    DecodeParms=pikepdf.Dictionary(K=-1, Columns=w, Rows=h, BlackIs1=False),
+                    BitsPerComponent=1, ColorSpace=pikepdf.Name.DeviceGray)
+            else:
+                stream = pdf.make_stream(_jbig2(g4, w, h), Filter=pikepdf.Name.JBIG2Decode,
+                                         BitsPerComponent=1,
+                                         ColorSpace=pikepdf.Name.DeviceGray)
+        stream.Type, stream.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+        stream.Width, stream.Height = w, h
+        pw, ph = w * 72 / dpi, h * 72 / dpi
+        page = pdf.add_blank_page(page_size=(pw, ph))
+        page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=stream))
+        page.Contents = pdf.make_stream(f"q {pw:.2f} 0 0 {ph:.2f} 0 0 cm /Im0 Do Q".encode())
+    pdf.save(path)
+    return path
+
+
+@dataclass
+class Score:
+    """Marks read against what was drawn: right, wrong outside the review band, to review;
+    writing places found or missed; pages identified."""
+
+    right: int = 0
+    wrong: int = 0
+    review: int = 0
+    inked: int = 0  # boxes with any ink drawn in them
+    writing_right: int = 0
+    writing_wrong: int = 0
+    pages: int = 0
+    identified: int = 0
+    wrong_cases: list[str] = field(default_factory=list)
+
+    @property
+    def marks(self) -> int:
+        return self.right + self.wrong + self.review
+
+    def add(self, page: PageRead, truth: Truth) -> None:
+        self.pages += 1
+        if page.error or page.pid is None:
+            return
+        self.identified += 1
+        for m in page.marks:
+            want, style = truth.boxes[(m.place.slot, m.place.opt or 0)]
+            if style and style != "stray":
+                self.inked += 1
+            if m.state == "review":
+                self.review += 1
+            elif m.state == want:
+                self.right += 1
+            else:
+                self.wrong += 1
+                self.wrong_cases.append(f"page {m.place.page} {m.place.slot}/{m.place.opt}: "
+                                        f"drawn {style or 'nothing'}, read {m.state} "
+                                        f"(dark {m.dark:.2f}, faint {m.faint:.2f})")
+        found = {w.place.slot for w in page.writing}
+        for slot, wrote in truth.writing.items():
+            if wrote == (slot in found):
+                self.writing_right += 1
+            else:
+                self.writing_wrong += 1
+                self.wrong_cases.append(f"page {page.pid.page} {slot}: writing "
+                                        f"{'missed' if wrote else 'seen where none was'}")
+
+    def line(self) -> str:
+        n = max(self.marks, 1)
+        return (f"{self.pages} pages, {self.identified} identified; {self.marks} tick boxes: "
+                f"{self.wrong} wrong outside the review band ({self.wrong / n:.2%}), "
+                f"{self.review} to review ({self.review / n:.2%} of boxes, "
+                f"{self.review / max(self.inked, 1):.2%} of {self.inked} inked); writing "
+                f"places {self.writing_right} right, {self.writing_wrong} wrong")
+
+
+def filled_scans(spec: FormSpec, dpi: int, rng: random.Random, folder: Path, *,
+                 instance_id: str | None = None, jpeg: bool = True
+                 ) -> list[tuple[Grey, Truth]]:
+    """The paper form of a spec printed at `dpi`, every page filled in and scanned."""
+    from ..formats import pdf
+
+    path = pdf.write_paper(spec, folder / f"{spec.id}-{rng.randrange(10**9)}.pdf",
+                           instance_id=instance_id)
+    lm = layout_map(spec)
+    out = []
+    for n, image in enumerate(render(path, dpi), start=1):
+        filled, truth = fill_page(image, lm.on_page(n), dpi, rng)
+        out.append((distort(filled, dpi, rng, jpeg=jpeg), truth))
+    path.unlink()
     return out
