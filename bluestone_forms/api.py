@@ -130,6 +130,14 @@ def read_files(
     cat = catalog_with(spec_paths)
     records: list[dict[str, Any]] = []
     problems: list[str] = []
+    files = list(files)
+    from .scan import dispatch as scan_dispatch
+
+    # scanned paper returns (issue 18): read together, their pages grouped by QR code
+    scans = [f for f in files if f.is_file() and scan_dispatch.is_scan(f)]
+    if scans:
+        records, problems = scan_dispatch.read_scans(scans, cat)
+        files = [f for f in files if f not in scans]
     for f in files:
         try:
             result = formats.read(f, catalog=cat)

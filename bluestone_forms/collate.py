@@ -28,7 +28,6 @@ from ._collate_read import TEST_HOOK as TEST_HOOK
 from ._collate_read import read_one as read_one
 from .errors import BluestoneError
 from .formats._package import zip_directory
-from .scan import dispatch as scan_dispatch
 from .store import Store, store_failure
 
 MAX_ARCHIVE_MEMBERS = 5000
@@ -275,6 +274,7 @@ def collate(
     read-only folder) stops the run with a BluestoneError; every file ingested before stays.
     """
     from .merge import read_register
+    from .scan import dispatch as scan_dispatch
 
     sent = [row for r in registers for row in read_register(Path(r))]
     summary = Summary()

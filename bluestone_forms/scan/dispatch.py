@@ -55,3 +55,23 @@ def collate_scans(sources: Sequence[tuple[str, Path]], catalog: Catalog, store_p
     pending = sum(int(r.get("pending", 0)) for r in results)
     return {"results": len(results), "review_items": len(items), "review_pending": pending,
             "awaiting": sum(1 for r in results if r.get("pending"))}
+
+
+def read_scans(paths: Sequence[Path], catalog: Catalog
+               ) -> tuple[list[dict[str, Any]], list[str]]:
+    """`read` on scanned files: each return's record as far as the tick boxes decide it, and
+    a problem line per page not identified, per item to review, per issue."""
+    found = batch.read_files([(str(p), p) for p in paths], catalog)
+    records: list[dict[str, Any]] = []
+    problems = [f"{f.name}: {f.error}" for f in found.files if f.error]
+    problems += [f"{p.where}: {p.error}" for p in found.unidentified]
+    for ret in found.returns.values():
+        record, issues, _ = ret.record({}, partial=True)
+        assert record is not None
+        records.append(record.as_json())
+        problems += [f"{i.where}: question {i.number} '{i.question}'"
+                     + (f" ({i.detail})" if i.kind == "mark" else "")
+                     + f": {i.why}; awaiting review (collate writes the review workbook)"
+                     for i in ret.items()]
+        problems += [str(i) for i in issues]
+    return records, problems

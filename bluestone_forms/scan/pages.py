@@ -67,7 +67,7 @@ def crop(reg: Registration, place: Place, right_mm: float = 0.0) -> bytes:
     if img.width > CROP_MAX_PX:
         img = img.resize((CROP_MAX_PX, max(int(img.height * CROP_MAX_PX / img.width), 1)))
     buf = io.BytesIO()
-    img.save(buf, format="PNG", optimize=True)
+    img.save(buf, format="PNG", compress_level=3)
     return buf.getvalue()
 
 
@@ -94,13 +94,13 @@ def read_page(image: Grey, file: str, index: int, catalog: Catalog,
                      f"v{spec.version} prints {lm.pages}; it was printed from another layout")
         return out
     image = upright(image, centre)
+    white = paper_white(image)
     try:
-        reg = register(image)
+        reg = register(image, white)
     except RegistrationError as exc:
         out.error = str(exc)
         return out
     places = lm.on_page(pid.page)
-    white = paper_white(image)
     out.marks = decide.decide_page(reg, places, white, t)
     for m in out.marks:
         if m.state == decide.REVIEW:

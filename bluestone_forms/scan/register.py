@@ -109,11 +109,11 @@ def _find_mark(image: Grey, cx: float, cy: float, k: float, white: float
     return x0 + ix0 + float(xs.mean()) + 0.5, y0 + iy0 + float(ys.mean()) + 0.5
 
 
-def register(image: Grey) -> Registration:
+def register(image: Grey, white: float | None = None) -> Registration:
     """The affine map of an upright page from its corner marks (RegistrationError if < 3)."""
     w = image.shape[1]
     k = w / geo.PAGE_W  # px per mm if the page fills the image (a scan of A4)
-    white = paper_white(image)
+    white = paper_white(image) if white is None else white
     src: list[tuple[float, float]] = []
     dst: list[tuple[float, float]] = []
     for mx, my in geo.mark_centres():

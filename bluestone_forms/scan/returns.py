@@ -114,13 +114,15 @@ class ScanReturn:
             page=n_of(page), where=page.where, number=number, question=slot.label,
             kind=kind, slot_kind=slot.kind, detail=detail, why=why, crop=crop)
 
-    def record(self, resolutions: dict[str, Any]) -> tuple[Record | None, list[Issue], int]:
+    def record(self, resolutions: dict[str, Any], partial: bool = False
+               ) -> tuple[Record | None, list[Issue], int]:
         """The return's record and issues, or (None, [], pending) while items are unresolved.
 
-        Resolved values go through the codec and validation like any other return's."""
+        Resolved values go through the codec and validation like any other return's. With
+        `partial`, a record is made anyway, each unresolved item left unanswered (`read`)."""
         pending = [i for i in self.items()
                    if _resolved(i.kind, resolutions.get(i.key)) is None]
-        if pending:
+        if pending and not partial:
             return None, [], len(pending)
         raw, where, keyed = self._raw(resolutions)
         file = self.first_file
@@ -136,7 +138,7 @@ class ScanReturn:
         record.meta["provenance"] = PROVENANCE if keyed else "read from scan"
         record.meta["keyed"] = keyed
         record.meta["pages"] = {str(n): p.where for n, p in sorted(self.pages.items())}
-        return record, issues, 0
+        return record, issues, len(pending)
 
     def _raw(self, res: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str], list[str]]:
         marks: dict[str, list[tuple[Mark, PageRead]]] = {}
@@ -155,8 +157,9 @@ class ScanReturn:
         where: dict[str, str] = {}
         keyed: list[str] = []
         for key, (_, slot) in questions(self.spec).items():
-            if key not in seen:
-                continue  # its page is missing: assemble reports the answer as missing
+            if key not in seen:  # its page is missing: one issue says so for the page
+                raw[key] = None
+                continue
             page = seen[key]
             where[key] = f"page {n_of(page)} ({page.where})"
             if key in writing:

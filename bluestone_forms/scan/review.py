@@ -28,10 +28,10 @@ SHEET = "Review"
 HEAD_ROW = 4
 HEADERS = ("Key", "Form", "Case (copy id)", "Page", "Q", "Question", "Option / expected",
            "Why", "Scan", "Your answer")
-WIDTHS = (4, 16, 20, 6, 5, 40, 28, 30, 62, 26)
+WIDTHS = (4, 14, 20, 6, 5, 36, 24, 30, 86, 26)
 ANSWER_COL = 10
 IMAGE_COL = "I"
-IMAGE_MAX_W = 440  # px shown in the sheet
+IMAGE_MAX_W = 600  # px shown in the sheet
 INPUT = PatternFill("solid", fgColor="FFF2CC")
 
 
@@ -42,14 +42,14 @@ def write(items: Sequence[ReviewItem], path: Path, keyed: Mapping[str, Any] | No
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws["A1"] = "Scanned returns to review"
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = ("For each row look at the scan and fill the yellow cell: for a mark, "
+    ws["B1"] = "Scanned returns to review"
+    ws["B1"].font = Font(bold=True, size=14)
+    ws["B2"] = ("For each row look at the scan and fill the yellow cell: for a mark, "
                 "'ticked' or 'empty'; for handwriting, the answer as written (a date as "
                 "dd/mm/yyyy; 'blank' if nothing is written). Save, then run collate again. "
                 "OFFICIAL-SENSITIVE.")
-    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HEADERS))
+    ws["B2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=2, start_column=2, end_row=2, end_column=len(HEADERS))
     ws.row_dimensions[2].height = 32
     for col, (head, width) in enumerate(zip(HEADERS, WIDTHS, strict=True), start=1):
         cell = ws.cell(HEAD_ROW, col, head)
@@ -82,6 +82,13 @@ def write(items: Sequence[ReviewItem], path: Path, keyed: Mapping[str, Any] | No
             height = max(height, img.height * 0.75 + 6)
         ws.row_dimensions[row].height = min(height, 400)
     ws.freeze_panes = ws.cell(HEAD_ROW + 1, 2)
+    ws.print_title_rows = f"{HEAD_ROW}:{HEAD_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddHeader.center.text = "OFFICIAL-SENSITIVE"
+    ws.oddFooter.center.text = "OFFICIAL-SENSITIVE"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     wb.save(tmp)

@@ -25,8 +25,8 @@ from .images import Grey
 from .layout_map import Place, layout_map
 from .pages import PageRead
 
-STYLES = ("tick", "cross", "fill", "pencil", "stray")
-WEIGHTS = (0.55, 0.33, 0.04, 0.03, 0.05)  # of marked boxes; corrections come on top
+STYLES = ("tick", "cross", "fill", "pencil", "erased", "stray")
+WEIGHTS = (0.54, 0.32, 0.04, 0.03, 0.02, 0.05)  # of marked boxes; corrections come on top
 CORRECTED_SHARE = 0.03  # of "tick one" questions answered, a wrong box filled then another
 
 
@@ -146,7 +146,10 @@ def fill_page(image: Grey, places: list[Place], dpi: int, rng: random.Random,
             pen.fill(p, ink)
         elif style == "pencil":
             pen.tick(p, rng.randint(150, 185), width=0.3)
-        if style == "stray":  # a stray mark beside a box that is left empty
+        if style == "erased":  # a tick rubbed out: its trace is left, the box is empty
+            pen.tick(p, rng.randint(175, 205), width=0.45)
+            truth.boxes[key] = ("empty", "erased")
+        elif style == "stray":  # a stray mark beside a box that is left empty
             pen.stray(p, ink)
             truth.boxes[key] = ("empty", "stray")
         else:
@@ -280,7 +283,7 @@ class Score:
         self.identified += 1
         for m in page.marks:
             want, style = truth.boxes[(m.place.slot, m.place.opt or 0)]
-            if style and style != "stray":
+            if style and style != "stray":  # ink in the box (a stray mark is beside it)
                 self.inked += 1
             if m.state == "review":
                 self.review += 1
