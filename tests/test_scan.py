@@ -21,6 +21,7 @@ from pypdf import PdfReader
 
 from bluestone_forms import collate
 from bluestone_forms.catalog import Catalog
+from bluestone_forms.export import export
 from bluestone_forms.formats import pdf
 from bluestone_forms.formats.common import Identity
 from bluestone_forms.loader import load_spec
@@ -204,7 +205,7 @@ def test_every_page_of_a_mixed_batch_identified_and_grouped(
 
 
 def test_mixed_batch_collated_then_review_round_trip(
-        batch_dir: tuple[Path, dict[str, int]], tmp_path: Path) -> None:
+        batch_dir: tuple[Path, dict[str, int]], tmp_path: Path, catalog: Catalog) -> None:
     inbox, _ = batch_dir
     store = tmp_path / "out" / "bluestone.sqlite"
     spec_file = str(HERE / "specs" / "kitchen_sink.yaml")
@@ -218,6 +219,9 @@ def test_mixed_batch_collated_then_review_round_trip(
     assert summary.files == len(files)
     assert summary.outcomes["awaiting_review"] == 3  # three returns, each with handwriting
     assert "awaiting review" in summary.line()
+    report = export(store, store.parent, catalog).report
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(report).pages[:1])
+    assert "3 scanned file(s) read, awaiting review" in text
     workbook = store.parent / review.FILE_NAME
     keyed = _key_like_a_person(workbook)
     assert keyed > 10
@@ -225,11 +229,14 @@ def test_mixed_batch_collated_then_review_round_trip(
     again = collate.collate([inbox], store, workers=1, extra_specs=[Path(spec_file)])
     assert again.outcomes["awaiting_review"] == 0
     with sqlite3.connect(store) as db:
-        recs = db.execute("SELECT r.instance_id, r.form_id, f.message FROM records r "
-                          "JOIN files f ON f.id = r.file_id").fetchall()
+        recs = db.execute("SELECT r.instance_id, r.form_id, f.message, r.values_json "
+                          "FROM records r JOIN files f ON f.id = r.file_id").fetchall()
     assert len(recs) == 3
     assert len({r[0] for r in recs}) == 3
     assert all("keyed from scan" in r[2] for r in recs)
+    # what the person keyed is in the records, through the codec (the dates as dates)
+    assert all("As written on the scan" in r[3] for r in recs)
+    assert any('"2026-11-05"' in r[3] for r in recs)
     outcomes = {o for _, o, _ in _files(store)}
     assert outcomes <= {"read", "read_with_issues", "rejected"}
 
