@@ -100,7 +100,9 @@ def decide_page(reg: Registration, places: list[Place], white: float,
     The form's printed rule: to change an answer, fill the wrong box in and mark the right
     one. So in a "tick one" question with one box ticked, a filled box beside it is cancelled
     (empty); with two or more boxes ticked, every marked box goes to review (the reader cannot
-    tell which stands). A filled box alone stays for review (a firm tick, or a cancel)."""
+    tell which stands). A filled box with nothing else marked is the answer (a firm tick: a
+    cancel with no new answer is rarer, and the person checking the record sees it); in "tick
+    all that apply" a filled box stays for review (a firm tick, or a cancel)."""
     marks = [decide_box(reg, p, white, t) for p in places if p.is_tick]
     by_slot: dict[str, list[int]] = {}
     for i, m in enumerate(marks):
@@ -113,6 +115,10 @@ def decide_page(reg: Registration, places: list[Place], white: float,
             for i in filled:
                 m = marks[i]
                 marks[i] = Mark(m.place, EMPTY, m.dark, m.faint, "filled in: cancelled")
+        elif not ticked and len(filled) == 1 and all(
+                marks[i].state == EMPTY for i in indices if i not in filled):
+            m = marks[filled[0]]  # nothing else marked: the filled box is the answer
+            marks[filled[0]] = Mark(m.place, TICKED, m.dark, m.faint, "filled in, alone")
         elif len(ticked) >= 2:
             for i in indices:
                 m = marks[i]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 import random
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -271,6 +272,7 @@ class Score:
     pages: int = 0
     identified: int = 0
     wrong_cases: list[str] = field(default_factory=list)
+    reviewed: Counter[str] = field(default_factory=Counter)  # what was drawn in boxes to review
 
     @property
     def marks(self) -> int:
@@ -287,6 +289,7 @@ class Score:
                 self.inked += 1
             if m.state == "review":
                 self.review += 1
+                self.reviewed[style or "nothing"] += 1
             elif m.state == want:
                 self.right += 1
             else:
@@ -309,7 +312,8 @@ class Score:
                 f"{self.wrong} wrong outside the review band ({self.wrong / n:.2%}), "
                 f"{self.review} to review ({self.review / n:.2%} of boxes, "
                 f"{self.review / max(self.inked, 1):.2%} of {self.inked} inked); writing "
-                f"places {self.writing_right} right, {self.writing_wrong} wrong")
+                f"places {self.writing_right} right, {self.writing_wrong} wrong; sent to "
+                f"review: {dict(sorted(self.reviewed.items()))}")
 
 
 def filled_scans(spec: FormSpec, dpi: int, rng: random.Random, folder: Path, *,
