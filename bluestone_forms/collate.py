@@ -302,7 +302,7 @@ def collate(
                     progress(done, len(sources))
             scanned = scan_dispatch.collate_scans(  # issue 18: scans, then the review workbook
                 [(s.name, s.disk) for s in scans], catalog_for(extra), store_path,
-                lambda res: ingest(store, res, summary))
+                lambda res: ingest(store, res, summary), n_workers)
             summary.files += scanned["results"]
             store.audit(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "collate",
                         summary.line())

@@ -269,3 +269,18 @@ def _key_like_a_person(path: Path) -> int:
         n += 1
     wb.save(path)
     return n
+
+
+def test_a_scan_that_kills_its_reader_costs_only_its_own_outcome(
+        batch_dir: tuple[Path, dict[str, int]], catalog: Catalog,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox, _ = batch_dir
+    monkeypatch.setenv("BLUESTONE_TEST_CRASH", "segv:b.jpg,memory:a.png")
+    sources = [(p.name, p) for p in sorted(inbox.iterdir()) if p.suffix != ".pdf"]
+    found = batch.read_files(sources, catalog, workers=2)
+    errors = {f.name: f.error for f in found.files}
+    assert "process stopped" in errors["b.jpg"]
+    assert "MemoryError" in errors["a.png"]
+    assert errors["c.tif"] == ""
+    assert [p.error for p in found.files[-1].pages] == ["", "", ""]
+    assert all(p.spec is not None for p in found.files[-1].pages)

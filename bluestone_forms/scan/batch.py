@@ -8,8 +8,12 @@ that cannot be identified or straightened is an outcome of its own ("FILE [page 
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import hashlib
+import multiprocessing as mp
+import os
 from collections.abc import Iterable, Mapping
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,20 +50,100 @@ class Batch:
         return [p for f in self.files for p in f.pages if p.error]
 
 
-def read_files(sources: Iterable[tuple[str, Path]], catalog: Catalog) -> Batch:
-    """Read every page of every scanned file, and group the pages into returns."""
-    files: list[ScannedFile] = []
-    for name, disk in sources:
-        f = ScannedFile(name, disk)
-        try:
-            for n, image in enumerate(images.pages(disk), start=1):
-                f.pages.append(read_page(image, name, n, catalog))
-        except ReturnError as exc:
-            f.error = exc.message
-        except (OSError, ValueError, MemoryError) as exc:
-            f.error = f"the scan cannot be read ({type(exc).__name__}: {exc})"
-        files.append(f)
+def read_files(sources: Iterable[tuple[str, Path]], catalog: Catalog, workers: int = 1
+               ) -> Batch:
+    """Read every page of every scanned file, and group the pages into returns.
+
+    With `workers` > 1 the files are read in that many worker processes, each under a
+    memory ceiling; a file that kills its worker (a decoder crash, memory) is read again
+    alone, and if it kills that one too it is the file's outcome, never the batch's."""
+    todo = list(sources)
+    if workers > 1 and len(todo) > 1:
+        files = _parallel(todo, catalog, workers)
+    else:
+        files = [_read_one(name, disk, catalog) for name, disk in todo]
     return Batch(files, group(p for f in files for p in f.pages))
+
+
+def _read_one(name: str, disk: Path, catalog: Catalog) -> ScannedFile:
+    f = ScannedFile(name, disk)
+    try:
+        for n, image in enumerate(images.pages(disk), start=1):
+            f.pages.append(read_page(image, name, n, catalog))
+    except ReturnError as exc:
+        f.error = exc.message
+    except (OSError, ValueError, MemoryError) as exc:
+        f.error = f"the scan cannot be read ({type(exc).__name__}: {exc})"
+    return f
+
+
+_WORKER_CATALOG: list[Catalog] = []  # the catalog a forked worker inherits
+WORKER_MEMORY = 2 * 1024**3  # address space a scan worker may add to what it starts with
+
+
+def _limit_memory() -> None:
+    import resource
+
+    with Path("/proc/self/statm").open() as fh:
+        current = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    soft = current + WORKER_MEMORY
+    resource.setrlimit(resource.RLIMIT_AS, (soft if hard < 0 else min(soft, hard), hard))
+
+
+def _test_hook(name: str) -> None:
+    """The collation's test hook (BLUESTONE_TEST_CRASH="segv:part,memory:part"), inert unless
+    set: a native crash or a 4 GB allocation while reading a scan whose name holds `part`."""
+    for item in os.environ.get("BLUESTONE_TEST_CRASH", "").split(","):
+        mode, _, part = item.strip().partition(":")
+        if part and part in name and mode == "segv":
+            import ctypes
+
+            ctypes.string_at(0)
+        elif part and part in name and mode == "memory":
+            bytearray(4 * 1024**3)
+
+
+def _in_worker(name: str, disk: str) -> ScannedFile:
+    _test_hook(name)
+    f = _read_one(name, Path(disk), _WORKER_CATALOG[0])
+    for p in f.pages:  # the spec goes back by name, not pickled with every page
+        p.spec = None
+    return f
+
+
+def _parallel(todo: list[tuple[str, Path]], catalog: Catalog, workers: int
+              ) -> list[ScannedFile]:
+    _WORKER_CATALOG[:] = [catalog]
+    ctx = mp.get_context("fork")
+    done: dict[int, ScannedFile] = {}
+
+    def run(indices: list[int], size: int) -> list[int]:
+        broken: list[int] = []
+        with cf.ProcessPoolExecutor(size, mp_context=ctx, initializer=_limit_memory) as pool:
+            futures = {i: pool.submit(_in_worker, todo[i][0], str(todo[i][1]))
+                       for i in indices}
+            for i, fut in futures.items():
+                try:
+                    done[i] = fut.result()
+                except BrokenProcessPool:
+                    broken.append(i)
+                except Exception as exc:  # a reader bug costs this file only
+                    done[i] = ScannedFile(*todo[i], error=f"the scan reader failed on this "
+                                                         f"file ({type(exc).__name__}: {exc})")
+        return broken
+
+    for i in run(list(range(len(todo))), workers):
+        for j in run([i], 1):
+            done[j] = ScannedFile(*todo[j], error="the scan reader process stopped on this "
+                                                  "file (a decoder crash or more memory than "
+                                                  "a scan may use); check the file")
+    files = [done[i] for i in range(len(todo))]
+    for f in files:
+        for p in f.pages:
+            if p.pid is not None and not p.error:
+                p.spec = catalog.resolve(p.pid.form_id, p.pid.version, f.name)
+    return files
 
 
 def group(pages: Iterable[PageRead]) -> dict[ReturnsKey, ScanReturn]:

@@ -39,14 +39,15 @@ def review_path(store_path: Path) -> Path:
 
 
 def collate_scans(sources: Sequence[tuple[str, Path]], catalog: Catalog, store_path: Path,
-                  ingest: Callable[[dict[str, Any]], None]) -> dict[str, int]:
+                  ingest: Callable[[dict[str, Any]], None], workers: int = 1
+                  ) -> dict[str, int]:
     """Read the scanned files, ingest one result per file (and per unreadable page), and
     write the review workbook of what is still to key. Returns counts for the summary."""
     if not sources:
         return {"results": 0, "review_items": 0, "review_pending": 0, "awaiting": 0}
     path = review_path(store_path)
     keyed = review.read(path)
-    found = batch.read_files(sources, catalog)
+    found = batch.read_files(sources, catalog, workers)
     results = batch.file_results(found, keyed)
     for res in results:
         ingest(res)
