@@ -287,8 +287,9 @@ def collate(
     try:
         sources, bad = find_sources(list(paths), scratch)
         # --- scanned paper returns (issue 18): read together, grouped by their QR codes ---
-        scans = [s for s in sources if scan_dispatch.is_scan(s.disk)]
-        sources = [s for s in sources if s not in scans]
+        is_scan = [scan_dispatch.is_scan(s.disk) for s in sources]
+        scans = [s for s, scan in zip(sources, is_scan, strict=True) if scan]
+        sources = [s for s, scan in zip(sources, is_scan, strict=True) if not scan]
         with Store(store_path) as store:
             if sent:
                 store.add_register(sent)

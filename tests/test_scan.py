@@ -284,3 +284,16 @@ def test_a_scan_that_kills_its_reader_costs_only_its_own_outcome(
     assert errors["c.tif"] == ""
     assert [p.error for p in found.files[-1].pages] == ["", "", ""]
     assert all(p.spec is not None for p in found.files[-1].pages)
+
+
+def test_read_gives_a_scanned_return_and_what_awaits_review(
+        batch_dir: tuple[Path, dict[str, int]]) -> None:
+    from bluestone_forms import api
+
+    inbox, _ = batch_dir
+    spec = HERE / "specs" / "kitchen_sink.yaml"
+    records, problems = api.read_files(sorted(inbox.iterdir()), [spec])
+    assert sorted(r["form_id"] for r in records) == ["kitchen_sink", "kitchen_sink",
+                                                       "pausepoint"]
+    assert any("awaiting review" in p and "handwritten" in p for p in problems)
+    assert any("f-jpeg.pdf, scanned page" in p and "no QR code" in p for p in problems)
