@@ -186,6 +186,10 @@ def file_results(batch: Batch, resolutions: Mapping[str, Any]) -> list[dict[str,
         elif all(p.error for p in f.pages):
             res["error"] = ("no page is a readable bluestone paper form: "
                             + "; ".join(f"page {p.index}: {p.error}" for p in f.pages[:3]))
+            if f.disk.suffix.lower() == ".pdf":
+                res["error"] += (". A PDF without form fields is read as a scan; if this is "
+                                 "a fillable form printed to PDF or flattened, its answers "
+                                 "are no longer fields: ask for the filled form itself")
         else:
             res.update(records=[], issues=[], pending=0, pages=len(f.pages))
         by_file[f.name] = res

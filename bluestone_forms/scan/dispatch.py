@@ -26,7 +26,9 @@ def is_scan(path: Path) -> bool:
     if path.suffix.lower() != ".pdf":
         return False
     try:
-        with pikepdf.open(path) as pdf:
+        # no recovery: a damaged PDF is not rebuilt here, in the collating process, but
+        # left to the PDF reader, in a worker under its memory and time budget
+        with pikepdf.open(path, attempt_recovery=False) as pdf:
             form = pdf.Root.get("/AcroForm")
             fields = form.get("/Fields") if isinstance(form, pikepdf.Dictionary) else None
             return not (isinstance(fields, pikepdf.Array) and len(fields) > 0)
