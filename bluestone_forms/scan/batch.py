@@ -50,16 +50,17 @@ class Batch:
         return [p for f in self.files for p in f.pages if p.error]
 
 
-def read_files(sources: Iterable[tuple[str, Path]], catalog: Catalog, workers: int = 1
-               ) -> Batch:
+def read_files(sources: Iterable[tuple[str, Path]], catalog: Catalog, workers: int = 1,
+               isolate: bool = False) -> Batch:
     """Read every page of every scanned file, and group the pages into returns.
 
     With `workers` > 1 the files are read in that many worker processes, each under a
-    memory ceiling; a file that kills its worker (a decoder crash, memory) is read again
-    alone, and if it kills that one too it is the file's outcome, never the batch's."""
+    memory ceiling (and so with `isolate`, even one); a file that kills its worker (a decoder
+    crash, memory) is read again alone, and if it kills that one too it is the file's
+    outcome, never the batch's."""
     todo = list(sources)
-    if workers > 1 and len(todo) > 1:
-        files = _parallel(todo, catalog, workers)
+    if todo and (isolate or (workers > 1 and len(todo) > 1)):
+        files = _parallel(todo, catalog, max(workers, 1))
     else:
         files = [_read_one(name, disk, catalog) for name, disk in todo]
     return Batch(files, group(p for f in files for p in f.pages))

@@ -1,39 +1,51 @@
 """The collation's door for scanned returns: which files are scans, and reading them all.
 
-A file is a scan when it is an image (PNG, JPEG, TIFF) or a PDF without form fields (office
-scanners write a PDF of page images; our fillable PDF has an AcroForm). Scans are read
-together in the collating process, since a return's pages may be spread over several files;
-then each file's result goes through the collation's own `ingest`, one transaction each.
+A file is a scan when it is an image (PNG, JPEG, TIFF) or a PDF of page images without a form
+(as office scanners write them). Scans are read in worker processes, and grouped together
+since a return's pages may be spread over several files; then each file's result goes
+through the collation's own `ingest`, one transaction each.
 The review workbook sits beside the store: read before, written again after.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pikepdf
-
 from ..catalog import Catalog
 from . import batch, images, review
 
+IMAGE = re.compile(rb"/Subtype\s*/Image\b")
+ACROFORM = re.compile(rb"/AcroForm\b")
+CHUNK = 1 << 20
+
 
 def is_scan(path: Path) -> bool:
-    """Whether the collation should read this file as a scanned paper return."""
+    """Whether the collation should read this file as a scanned paper return.
+
+    A PDF is a scan when it holds page images (as scanners write) and no form. Decided from
+    the bytes alone, in the collating process, so a hostile PDF is never parsed here: an
+    image's dictionary is a stream's and cannot hide in a compressed object stream. A PDF
+    with no image (our fillable form, a damaged or hostile file) goes to the PDF reader."""
     if images.is_image(path):
         return True
     if path.suffix.lower() != ".pdf":
         return False
+    image = False
+    tail = b""
     try:
-        # no recovery: a damaged PDF is not rebuilt here, in the collating process, but
-        # left to the PDF reader, in a worker under its memory and time budget
-        with pikepdf.open(path, attempt_recovery=False) as pdf:
-            form = pdf.Root.get("/AcroForm")
-            fields = form.get("/Fields") if isinstance(form, pikepdf.Dictionary) else None
-            return not (isinstance(fields, pikepdf.Array) and len(fields) > 0)
-    except Exception:  # damaged, encrypted: the PDF reader says why, in its own words
+        with path.open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                window = tail + chunk
+                if ACROFORM.search(window):
+                    return False
+                image = image or IMAGE.search(window) is not None
+                tail = window[-64:]
+    except OSError:
         return False
+    return image
 
 
 def review_path(store_path: Path) -> Path:
@@ -49,7 +61,7 @@ def collate_scans(sources: Sequence[tuple[str, Path]], catalog: Catalog, store_p
         return {"results": 0, "review_items": 0, "review_pending": 0, "awaiting": 0}
     path = review_path(store_path)
     keyed = review.read(path)
-    found = batch.read_files(sources, catalog, workers)
+    found = batch.read_files(sources, catalog, workers, isolate=True)
     results = batch.file_results(found, keyed)
     for res in results:
         ingest(res)
