@@ -35,6 +35,7 @@ class ScannedFile:
     disk: Path
     pages: list[PageRead] = field(default_factory=list)
     error: str = ""
+    peak_mb: float = 0.0  # the reading process's peak resident memory (VmHWM), when known
 
 
 @dataclass
@@ -92,6 +93,17 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (soft if hard < 0 else min(soft, hard), hard))
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory in MB (VmHWM; 0 where /proc is not there)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def _test_hook(name: str) -> None:
     """The collation's test hook (BLUESTONE_TEST_CRASH="segv:part,memory:part"), inert unless
     set: a native crash or a 4 GB allocation while reading a scan whose name holds `part`."""
@@ -108,6 +120,7 @@ def _test_hook(name: str) -> None:
 def _in_worker(name: str, disk: str) -> ScannedFile:
     _test_hook(name)
     f = _read_one(name, Path(disk), _WORKER_CATALOG[0])
+    f.peak_mb = peak_mb()
     for p in f.pages:  # the spec goes back by name, not pickled with every page
         p.spec = None
     return f
