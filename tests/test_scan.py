@@ -22,10 +22,11 @@ from pypdf import PdfReader
 from bluestone_forms import collate
 from bluestone_forms.catalog import Catalog
 from bluestone_forms.export import export
+from bluestone_forms.formats import paper_geometry as geometry
 from bluestone_forms.formats import pdf
 from bluestone_forms.formats.common import Identity
 from bluestone_forms.loader import load_spec
-from bluestone_forms.scan import batch, geometry, review, synthetic
+from bluestone_forms.scan import batch, review, synthetic
 from bluestone_forms.scan.dispatch import is_scan
 from bluestone_forms.scan.layout_map import from_document, layout_map
 from bluestone_forms.scan.pages import read_page

@@ -3,7 +3,7 @@
 Why drawn after layout: the QR code differs per page (it names the page), and WeasyPrint
 lays out one HTML for all pages. So each page gets a small content stream of our own, in
 solid black rectangles (no image, nothing to resample), marked as a pagination artifact for
-tagged PDF. Positions come from `scan.geometry`, which the scan reader uses too.
+tagged PDF. Positions come from `paper_geometry`, which the scan reader uses too.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pikepdf
 import segno
 
-from ..scan import geometry as geo
+from . import paper_geometry as geo
 from .common import Identity
 
 PT = 72 / 25.4  # points per mm

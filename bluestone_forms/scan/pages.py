@@ -14,9 +14,9 @@ from PIL import Image
 
 from ..catalog import Catalog
 from ..errors import ReturnError
+from ..formats.paper_geometry import PageId
 from ..spec import FormSpec
 from . import decide
-from .geometry import PageId
 from .images import Grey
 from .layout_map import REF_K as REF_K
 from .layout_map import Place, layout_map, reference

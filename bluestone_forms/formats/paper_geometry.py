@@ -1,6 +1,6 @@
 """Where the paper form prints what a scan reader needs, in mm from the page's top-left.
 
-The print side (`formats._paper_marks`) and the read side (`register`) both use these, so a
+The print side (`_paper_marks`) and the read side (`scan.register`) both use these, so a
 change here moves both. The form's CSS (`@page paper` in templates/forms.css) keeps its
 margins clear of them.
 """
