@@ -136,6 +136,7 @@ def read_files(
     costs its own line and never the machine's memory."""
     from ._collate_read import Source, read_all
     from .collate import default_workers, env_timeout, not_readable
+    from .scan import dispatch as scan_dispatch
 
     extra = tuple(str(p) for p in spec_paths)
     catalog_with(spec_paths)  # a broken extra spec fails here, plainly
@@ -143,6 +144,7 @@ def read_files(
     problems: list[str] = []
     notes: list[str] = []
     sources = []
+    scans: list[Path] = []
     came: dict[str, dict[str, Any]] = {}  # attachment -> its message's provenance
     with tempfile.TemporaryDirectory(prefix="bluestone-read-") as scratch:
         for f in files:
@@ -161,6 +163,8 @@ def read_files(
                         continue
                     sources.append(Source(c.name, c.disk))
                     came[c.name] = c.provenance.as_json()
+            elif scan_dispatch.is_scan(Path(f)):  # paper: read together, pages grouped by QR
+                scans.append(Path(f))
             else:
                 sources.append(Source(str(f), Path(f)))
         budget = timeout if timeout is not None else env_timeout()
@@ -175,6 +179,10 @@ def read_files(
                            for r in res["records"])
             problems.extend(str(Issue(i["field"], i["message"], i["value"], i["where"],
                                       res["path"], i["row"])) for i in res["issues"])
+    if scans:
+        got, bad = scan_dispatch.read_scans(scans, catalog_with(spec_paths))
+        records.extend(got)
+        problems.extend(bad)
     return records, problems, notes
 
 

@@ -39,6 +39,7 @@ MAX_ARCHIVE_BYTES = 2 * 1024 * 1024 * 1024
 MAX_MEMBER_RATIO = 100  # returns are compressed already; 100:1 is a bomb (Apache POI's cap)
 RATIO_GRACE = 1024 * 1024
 MAX_MESSAGE = 2000
+AWAITING = "awaiting_review"  # a scanned return read, its review workbook not yet filled
 SCRATCH_PREFIX = "bluestone-collate-"  # + pid: a run killed mid-way is cleaned by the next
 
 
@@ -70,7 +71,7 @@ class Summary:
         """One line: this run, then the store in the Summary sheet's order and words."""
         t = {k: self.totals.get(k, 0) for k in ("files", "records", "issues", "rejected",
                                                   "duplicate", "superseded", "conflict",
-                                                  "message", "no_return")}
+                                                  "message", "no_return", AWAITING)}
         messages = t["message"] + t["no_return"]  # a mail message's own line (issue 17)
         return (
             f"{self.files} files found ({self.unchanged} already in the store, "
@@ -79,7 +80,8 @@ class Summary:
             f"{t['duplicate']} duplicates, {t['superseded']} superseded, "
             f"{t['conflict']} conflicts"
         ) + (f", {messages} mail messages ({t['no_return']} with no return attached)"
-             if messages else "")
+             if messages else "") + (f", {t[AWAITING]} scanned files awaiting review"
+                                     if t[AWAITING] else "")
 
 
 def find_sources(
@@ -294,7 +296,7 @@ def ingest(store: Store, res: dict[str, Any], summary: Summary,
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     path, sha = res["path"], res["sha256"]
     prior = store.outcome_of(path, sha)
-    if prior is not None and (prior != "rejected" or "error" in res):
+    if prior is not None and prior != AWAITING and (prior != "rejected" or "error" in res):
         summary.unchanged += 1
         if prior == "rejected":  # still unreadable: the run says so (and exits non-zero)
             summary.outcomes["rejected"] += 1
@@ -302,6 +304,8 @@ def ingest(store: Store, res: dict[str, Any], summary: Summary,
     with store.transaction():
         if prior == "rejected":  # read now (e.g. its spec was added): the rejection goes
             store.forget_rejection(path, sha)
+        if prior == AWAITING:  # a scan read again with the review workbook (issue 18)
+            store.forget_pending(path, sha)
         base = {"path": path, "sha256": sha, "size": res["size"], "reader": res.get("reader"),
                 "read_at": now}
         if "error" in res:
@@ -318,7 +322,10 @@ def ingest(store: Store, res: dict[str, Any], summary: Summary,
         recs = res["records"]
         head = recs[0] if recs else {}
         outcome = "read_with_issues" if res["issues"] else "read"
-        file_id = store.add_file(**base, outcome=outcome, message=res.get("note"),
+        if res.get("pending"):  # a scan with marks or handwriting still to review
+            outcome = AWAITING
+        file_id = store.add_file(**base, outcome=outcome,
+                                 message=res.get("note") or res.get("message"),
                                  form_id=head.get("form_id"),
                                  version=head.get("version"),
                                  instance_id=head.get("instance_id"),
@@ -358,6 +365,7 @@ def collate(
     read-only folder) stops the run with a BluestoneError; every file ingested before stays.
     """
     from .merge import read_register
+    from .scan import dispatch as scan_dispatch
 
     sent = [row for r in registers for row in read_register(Path(r))]
     summary = Summary()
@@ -370,6 +378,10 @@ def collate(
     try:
         box = mail.Found()
         sources, bad = find_sources(list(paths), scratch, box)
+        # --- scanned paper returns (issue 18): read together, grouped by their QR codes ---
+        is_scan = [scan_dispatch.is_scan(s.disk) for s in sources]
+        scans = [s for s, scan in zip(sources, is_scan, strict=True) if scan]
+        sources = [s for s, scan in zip(sources, is_scan, strict=True) if not scan]
         with Store(store_path) as store:
             if sent:
                 store.add_register(sent)
@@ -386,6 +398,11 @@ def collate(
                 ingest(store, res, summary, box.provenance.get(res["path"]))
                 if progress:
                     progress(done, len(sources))
+            scanned = scan_dispatch.collate_scans(  # issue 18: scans, then the review workbook
+                [(s.name, s.disk) for s in scans], catalog_for(extra), store_path,
+                lambda res: ingest(store, res, summary, box.provenance.get(res["path"])),
+                n_workers)
+            summary.files += scanned["results"]
             summary.totals = store.totals()
             store.audit(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "collate",
                         summary.line())

@@ -62,6 +62,6 @@ def _file_outcome(store: Store, file_id: int, winners: list[Any]) -> None:
         what = "; ".join(f"{p} (saved {m})" for p, m in by)
         kind = "a corrected return" if len(by) == 1 else "later returns in conflict"
         store.set_outcome(file_id, "superseded", f"superseded by {kind}: {what}")
-    else:
+    elif store.file_outcome(file_id) != "awaiting_review":  # a scan with more to key stays so
         store.set_outcome(file_id, base)  # keeping a note it has (read by its content)
 

@@ -27,7 +27,8 @@ from .errors import BluestoneError
 
 SCHEMA_VERSION = 1
 OUTCOMES = ("read", "read_with_issues", "duplicate", "superseded", "conflict", "rejected",
-            "message", "no_return")  # the last two: a mail message's own line (mail/)
+            "message", "no_return",  # a mail message's own line (mail/)
+            "awaiting_review")  # a scanned return read, its review workbook not yet filled (scan/)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -195,6 +196,15 @@ class Store:
                         "path = ? AND sha256 = ? AND outcome = 'rejected')", (path, sha256))
         self.db.execute("DELETE FROM files WHERE path = ? AND sha256 = ? AND outcome = "
                         "'rejected'", (path, sha256))
+
+    def forget_pending(self, path: str, sha256: str) -> None:
+        """Drop a scanned file still awaiting review, to ingest it again (in its transaction)."""
+        ids = "(SELECT id FROM files WHERE path = ? AND sha256 = ? AND outcome = " \
+              "'awaiting_review')"
+        self.db.execute(f"DELETE FROM issues WHERE file_id IN {ids}", (path, sha256))
+        self.db.execute(f"DELETE FROM records WHERE file_id IN {ids}", (path, sha256))
+        self.db.execute("DELETE FROM files WHERE path = ? AND sha256 = ? AND outcome = "
+                        "'awaiting_review'", (path, sha256))
 
     def file_with_sha(self, sha256: str) -> str | None:
         """The file already in with this content; a rejected file never counts (a copy of

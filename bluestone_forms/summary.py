@@ -230,7 +230,8 @@ class Summariser:
         forms = [self.forms[fid] for fid in sorted(self.forms)]
         totals = {"files": len(files), "records": sum(f.n for f in forms),
                   **{k: outcomes[k] for k in ("read", "read_with_issues", "duplicate",
-                                              "superseded", "conflict", "rejected")},
+                                              "superseded", "conflict", "rejected",
+                                              "awaiting_review")},
                   "issues": len(issues)}
         out = Summary(
             marking=marking_of([f.labels.spec for f in forms]) if forms else "OFFICIAL-SENSITIVE",

@@ -22,6 +22,9 @@ FILE_OUTCOMES = {
     "duplicate": ("Duplicate files", "same content as another file"),
     "superseded": ("Superseded returns", "replaced by a corrected return"),
     "read_with_issues": ("Files read with issues", ""),
+    "awaiting_review": ("Scans awaiting review", "marks or handwriting to key in the review "
+                                                 "workbook (bluestone-review.xlsx)"),
+    "no_return": ("Mail messages with no return attached", "no return attached"),
 }
 
 

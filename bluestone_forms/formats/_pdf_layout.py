@@ -56,6 +56,13 @@ class Control:
         return tick_columns(len(self.options))
 
     @property
+    def tick_items(self) -> tuple[tuple[str, str, int], ...]:
+        """(text, slot key, option index) per tick box of a choice or rating on paper.
+
+        The scan reader finds each box by its slot key and option index (the layout map)."""
+        return tuple((text, self.key, i) for i, text in enumerate(self.options))
+
+    @property
     def inline(self) -> bool:
         """Few short options go on one line (Yes / No / Not applicable)."""
         return len(self.options) <= 4 and sum(len(o) for o in self.options) <= 40
@@ -87,6 +94,11 @@ class Question:
     @property
     def tick_columns(self) -> int:
         return tick_columns(len(self.controls)) if self.kind == "many" else 1
+
+    @property
+    def flag_items(self) -> tuple[tuple[str, str, int], ...]:
+        """(text, slot key, -1) per tick box of "tick all that apply" (one flag slot each)."""
+        return tuple((c.short, c.key, -1) for c in self.controls)
 
 
 @dataclass(frozen=True)

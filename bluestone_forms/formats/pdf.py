@@ -36,6 +36,7 @@ from ..records import ReadResult, new_instance_id, texts
 from ..slots import slot_map, slots
 from ..spec import FormSpec
 from ..values import DATE_FORMAT_HINT
+from . import _paper_marks as paper_marks
 from . import _pdf_fields as fields
 from . import _pdf_layout as layout
 from . import _pdf_printed as printed
@@ -117,6 +118,7 @@ def save_paper(document: Any, spec: FormSpec, identity: Identity, path: str | Pa
     out = Path(path)
     with pikepdf.open(buf) as pdf:
         fields.write_identity(pdf, identity, spec.title)
+        paper_marks.draw(pdf, identity)  # corner marks and a QR code per page, for scans
         fields.save(pdf, out)
     return out
 
