@@ -6,4 +6,4 @@ bash scripts/setup.sh
 export HYPOTHESIS_PROFILE=${HYPOTHESIS_PROFILE:-ci}
 .venv/bin/ruff check bluestone_forms tests bench
 .venv/bin/mypy
-.venv/bin/python -m pytest -q "$@"
+.venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-auto}" "$@"  # one worker per core

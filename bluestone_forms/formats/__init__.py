@@ -16,6 +16,7 @@ from types import ModuleType
 from ..catalog import Catalog
 from ..errors import ReturnError
 from ..records import ReadResult
+from ._package import zip_directory as zip_directory  # the archive check collation uses
 
 # fillable formats that can be read back; "paper" is written only
 FORMATS: tuple[str, ...] = ("docx", "xlsx", "pdf")
