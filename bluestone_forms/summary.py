@@ -231,7 +231,7 @@ class Summariser:
         totals = {"files": len(files), "records": sum(f.n for f in forms),
                   **{k: outcomes[k] for k in ("read", "read_with_issues", "duplicate",
                                               "superseded", "conflict", "rejected",
-                                              "awaiting_review")},
+                                              "awaiting_review", "message", "no_return")},
                   "issues": len(issues)}
         out = Summary(
             marking=marking_of([f.labels.spec for f in forms]) if forms else "OFFICIAL-SENSITIVE",

@@ -133,6 +133,13 @@ def write_summary(ws: Any, s: Summary) -> None:
     t = s.totals
     w.line([t["files"], t["records"], t["issues"], t["rejected"], t["duplicate"],
             t["superseded"], t["conflict"]], align=LEFT)  # under their headings
+    mails = t.get("message", 0) + t.get("no_return", 0)
+    if mails:
+        w.line([f"Mail messages among the files: {mails} ({t.get('no_return', 0)} with no "
+                "return attached); each attachment taken out of them is a file of its own."])
+    if t.get("awaiting_review"):
+        w.line([f"{t['awaiting_review']} scanned file(s) read, awaiting review: fill the yellow "
+                "cells of bluestone-review.xlsx and run collate again."])
     _listing(w, f"Live risks and other alerts ({len(s.alerts)})", s.alerts, ALERT,
              "None in the returns collated.", "Alert")
     _listing(w, f"Welfare and other follow-ups ({len(s.follow_ups)})", s.follow_ups, FOLLOW,

@@ -116,6 +116,11 @@ def test_single_message_gives_return_with_provenance_and_counts_other_parts(
     row = next(r for r in body if r["Attachment"] == "RP1 Patel.docx")
     assert row["From"] == "DS Priya Patel <priya.patel@durham.police.uk>"
     assert row["Message-ID"] == "<rp1-0001@durham.police.uk>"
+    # the Summary sheet and both reports count the message as the summary line does
+    said = "Mail messages among the files: 1 (0 with no return attached)"
+    summary_sheet = load_workbook(tmp_path / "out" / "bluestone-collated.xlsx")["Summary"]
+    assert any(said in str(c) for r in summary_sheet.iter_rows(values_only=True) for c in r)
+    assert said in (tmp_path / "out" / "bluestone-report.html").read_text(encoding="utf-8")
 
 
 def test_message_without_return_has_its_own_outcome(tmp_path: Path) -> None:
