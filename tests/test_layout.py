@@ -6,15 +6,19 @@ shown in, word by word as a spreadsheet wraps it; a column w characters wide hol
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+from lxml import etree
 from openpyxl.utils import get_column_letter
 from PIL import ImageFont
 
 from bluestone_forms.catalog import Catalog
-from bluestone_forms.formats import xlsx
+from bluestone_forms.formats import docx, xlsx
+from bluestone_forms.spec import NoteField
 
 SHIPPED = sorted(s.id for s in Catalog.shipped())
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -88,3 +92,36 @@ def test_excel_rows_fit_their_wrapped_text(form_id: str, tmp_path: Path) -> None
                              f"({need:.0f} pt): {cell.value[:60]!r}")
     assert checked > 20
     assert not short, "\n".join(short)
+
+
+# --------------------------------------------------------------------------- Word
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def docx_paragraphs(path: Path) -> list[str]:
+    """Each paragraph of the document body as a reader sees it, a line break as a newline."""
+    with zipfile.ZipFile(path) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    out = []
+    for p in root.iter(f"{W}p"):
+        parts = []
+        for el in p.iter(f"{W}t", f"{W}br", f"{W}cr", f"{W}tab"):
+            marks = {f"{W}tab": "\t", f"{W}br": "\n", f"{W}cr": "\n"}
+            parts.append(el.text or "" if el.tag == f"{W}t" else marks[el.tag])
+        out.append("".join(parts))
+    return out
+
+
+@pytest.mark.parametrize("form_id", SHIPPED)
+def test_word_note_text_keeps_its_line_breaks(form_id: str, tmp_path: Path) -> None:
+    spec = Catalog.shipped().get(form_id)
+    paragraphs = docx_paragraphs(docx.write(spec, tmp_path / f"{form_id}.docx"))
+    texts = [f.text for s in spec.sections for f in s.fields if isinstance(f, NoteField)]
+    texts += [s.intro for s in spec.sections if s.intro]
+    blocks = [b for t in texts for b in re.split(r"\n\s*\n", t.strip())]
+    assert blocks or form_id not in ("rp2", "pausepoint")
+    for block in blocks:
+        want = "\n".join(line.strip() for line in block.split("\n"))
+        assert want in paragraphs, f"no paragraph reads {want!r}"
