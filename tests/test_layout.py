@@ -7,18 +7,23 @@ shown in, word by word as a spreadsheet wraps it; a column w characters wide hol
 from __future__ import annotations
 
 import re
+import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
+import pikepdf
 import pytest
 from lxml import etree
 from openpyxl.utils import get_column_letter
 from PIL import ImageFont
 
+from bluestone_forms import expr
 from bluestone_forms.catalog import Catalog
-from bluestone_forms.formats import docx, xlsx
-from bluestone_forms.spec import NoteField
+from bluestone_forms.formats import docx, pdf, xlsx
+from bluestone_forms.slots import field_slots
+from bluestone_forms.spec import Answerable, NoteField, Section
 
 SHIPPED = sorted(s.id for s in Catalog.shipped())
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -125,3 +130,178 @@ def test_word_note_text_keeps_its_line_breaks(form_id: str, tmp_path: Path) -> N
     for block in blocks:
         want = "\n".join(line.strip() for line in block.split("\n"))
         assert want in paragraphs, f"no paragraph reads {want!r}"
+
+
+# --------------------------------------------------------------------------- PDF and paper
+
+MM = 72 / 25.4
+# the body of a page, inside the margins of templates/forms.css (top, bottom), in points
+MARGINS = {"pdf": (20 * MM, 24 * MM), "paper": (32 * MM, 30 * MM)}
+
+
+def body_lines(path: Path, kind: str) -> list[list[str]]:
+    """Each page's text lines inside the page margins (furniture left out), top to bottom."""
+    out = subprocess.run(["pdftotext", "-bbox-layout", str(path), "-"], check=True,
+                         capture_output=True).stdout
+    root = etree.fromstring(out, etree.XMLParser(resolve_entities=False, no_network=True))
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    top, bottom = MARGINS[kind]
+    pages = []
+    for page in root.iterfind(".//x:page", ns):
+        height = float(page.get("height"))
+        lines = []
+        for line in page.iterfind(".//x:line", ns):
+            y0, y1 = float(line.get("yMin")), float(line.get("yMax"))
+            if y0 >= top - 2 and y1 <= height - bottom + 2:
+                words = [w.text or "" for w in line.iterfind("x:word", ns)]
+                lines.append((y0, float(line.get("xMin")), " ".join(words)))
+        pages.append([text for _, _, text in sorted(lines)])
+    return pages
+
+
+class LabelLine:
+    """A question's label as printed: after at most a short number, the whole label (and a
+    required question's marker), on one line or wrapped over the next few."""
+
+    def __init__(self, label: str, required: bool) -> None:
+        self.full = " ".join(label.split())
+        marker = r"( ?(\(.*\)|\*))?" if required else ""
+        self.pattern = re.compile(r"(\S{1,6} )?" + re.escape(self.full) + marker)
+
+    def match(self, lines: list[str], i: int) -> bool:
+        text = lines[i]
+        for more in lines[i + 1:i + 4]:
+            if self.pattern.fullmatch(text):
+                return True
+            text = f"{text} {more}"
+        return bool(self.pattern.fullmatch(text))
+
+
+def label_line(f: Answerable) -> LabelLine:
+    return LabelLine(f.label, bool(f.required))
+
+
+def find(pages: list[list[str]], start: tuple[int, int], match: Any) -> tuple[int, int]:
+    """(page, line) of the first line from `start` on that `match(page, line)` accepts."""
+    p, i = start
+    while p < len(pages):
+        while i < len(pages[p]):
+            if match(pages[p], i):
+                return p, i
+            i += 1
+        p, i = p + 1, 0
+    raise AssertionError(f"not found after page {start[0] + 1}")
+
+
+def heading_at(title: str) -> Any:
+    want = " ".join(title.split())
+
+    def match(lines: list[str], i: int) -> bool:
+        return any(" ".join(lines[i:i + k]) == want for k in (1, 2, 3))
+    return match
+
+
+def first_answerable(section: Section) -> Answerable | None:
+    return next((f for f in section.fields if not isinstance(f, NoteField)), None)
+
+
+def widget_pages(path: Path) -> dict[str, int]:
+    """Each widget's full field name -> its page (0-based), from /P or the page's /Annots."""
+    found: dict[str, int] = {}
+    with pikepdf.open(path) as pdf:
+        for n, page in enumerate(pdf.pages):
+            for annot in page.obj.get("/Annots", []):
+                if annot.get("/Subtype") != "/Widget":
+                    continue
+                if "/P" in annot:
+                    assert annot.P.objgen == page.obj.objgen, "a widget's /P is not its page"
+                names, node = [], annot
+                while node is not None:
+                    if "/T" in node:
+                        names.append(str(node.T))
+                    node = node.get("/Parent")
+                found[".".join(reversed(names))] = n
+    return found
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    cache: dict[tuple[str, str], Path] = {}
+
+    def get(form_id: str, kind: str) -> Path:
+        if (form_id, kind) not in cache:
+            spec = Catalog.shipped().get(form_id)
+            folder = tmp_path_factory.mktemp(form_id)
+            write = pdf.write if kind == "pdf" else pdf.write_paper
+            cache[form_id, kind] = write(spec, folder / f"{form_id}-{kind}.pdf")
+        return cache[form_id, kind]
+    return get
+
+
+@pytest.mark.parametrize("kind", ["pdf", "paper"])
+def test_live_risk_group_is_one_marked_panel_on_one_page(kind: str, rendered: Any) -> None:
+    spec = Catalog.shipped().get("case_review")
+    path = rendered("case_review", kind)
+    pages = body_lines(path, kind)
+    widgets = widget_pages(path) if kind == "pdf" else {}
+    assert spec.collation.alerts
+    for alert in spec.collation.alerts:
+        (trigger,) = expr.names(expr.parse(alert.when))
+        group = [f for f in spec.answerable() if f.id == trigger or (
+            (rule := spec.relevance(f)) is not None and trigger in expr.names(rule))]
+        assert len(group) >= 3
+        where = {}
+        for f in group:
+            pattern = label_line(f)
+            where[f.id] = {n for n, lines in enumerate(pages)
+                           if any(pattern.match(lines, i) for i in range(len(lines)))}
+            assert len(where[f.id]) == 1, (f.id, where[f.id])
+            if kind == "pdf":
+                boxes = {widgets[k] for k in widgets
+                         if k == f.id or k.startswith(f.id + ".")}
+                assert boxes == where[f.id], (f.id, boxes, where[f.id])
+        (page,) = set.union(*where.values())  # one page holds the whole group
+        assert "safeguarding" in [line.lower() for line in pages[page]], "the panel is not marked"
+
+
+@pytest.mark.parametrize("form_id", SHIPPED)
+@pytest.mark.parametrize("kind", ["pdf", "paper"])
+def test_headings_stay_with_their_first_question(form_id: str, kind: str,
+                                                 rendered: Any) -> None:
+    spec = Catalog.shipped().get(form_id)
+    path = rendered(form_id, kind)
+    pages = body_lines(path, kind)
+    widgets = widget_pages(path) if kind == "pdf" else {}
+    titles = {" ".join(s.title.split()) for s in spec.sections}
+    for n, lines in enumerate(pages[:-1]):
+        for k in (1, 2, 3):
+            assert " ".join(lines[-k:]) not in titles, f"page {n + 1} ends with a heading"
+    at = (0, 0)
+    for section in spec.sections:
+        at = find(pages, at, heading_at(section.title))
+        first = first_answerable(section)
+        if first is None:
+            continue
+        pattern = label_line(first)
+        q = find(pages, at, pattern.match)
+        assert q[0] == at[0], (f"{section.title!r} on page {at[0] + 1}, its first question "
+                               f"{first.label!r} on page {q[0] + 1}")
+        if kind == "pdf":
+            key = field_slots(spec, first)[0].key
+            assert widgets[key] == at[0], f"{first.label!r}: box on page {widgets[key] + 1}"
+
+
+@pytest.mark.parametrize("form_id", SHIPPED)
+def test_every_pdf_question_is_on_the_page_of_its_first_box(form_id: str,
+                                                            rendered: Any) -> None:
+    """A question's label (a table's title) and its first answer box share a page."""
+    spec = Catalog.shipped().get(form_id)
+    path = rendered(form_id, "pdf")
+    pages = body_lines(path, "pdf")
+    widgets = widget_pages(path)
+    at = (0, 0)
+    for f in spec.answerable():
+        at = find(pages, at, label_line(f).match)
+        key = field_slots(spec, f)[0].key
+        assert widgets[key] == at[0], (f"{f.label!r} on page {at[0] + 1}, its first box on "
+                                       f"page {widgets[key] + 1}")
