@@ -305,3 +305,37 @@ def test_every_pdf_question_is_on_the_page_of_its_first_box(form_id: str,
         key = field_slots(spec, f)[0].key
         assert widgets[key] == at[0], (f"{f.label!r} on page {at[0] + 1}, its first box on "
                                        f"page {widgets[key] + 1}")
+
+
+# --------------------------------------------------------------------------- user-facing text
+
+FILE_REF = re.compile(r"\b\d{3}_[0-9a-f]{16}\.txt\b|\(seed\b|\bseed \d{3}", re.I)
+NARRATIVE = re.compile(r"\bIt was found that\b|\bThe CR process required\b|\banalysis of WS\d", re.I)
+
+
+def shown_texts(path: Path) -> str:
+    """Everything a generated file shows or declares: its text and its metadata."""
+    if path.suffix == ".pdf":
+        text = subprocess.run(["pdftotext", str(path), "-"], check=True,
+                              capture_output=True, text=True).stdout
+        with pikepdf.open(path) as doc:
+            info = [str(v) for v in doc.docinfo.values()]
+            xmp = bytes(doc.Root.Metadata.read_bytes()).decode() if "/Metadata" in doc.Root else ""
+        return "\n".join([text, *info, xmp])
+    with zipfile.ZipFile(path) as z:
+        return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist()
+                         if n.endswith(".xml"))
+
+
+@pytest.mark.parametrize("form_id", SHIPPED)
+def test_forms_show_no_internal_file_reference(form_id: str, rendered: Any,
+                                               tmp_path: Path) -> None:
+    spec = Catalog.shipped().get(form_id)
+    files = [rendered(form_id, "pdf"), rendered(form_id, "paper"),
+             docx.write(spec, tmp_path / "f.docx"), xlsx.write(spec, tmp_path / "f.xlsx")]
+    for path in files:
+        text = shown_texts(path)
+        assert spec.source.title.split()[0] in text or path.suffix == ".pdf"
+        for pattern in (FILE_REF, NARRATIVE):
+            found = pattern.search(text)
+            assert found is None, f"{path.name}: {text[found.start() - 60:found.end() + 20]!r}"
