@@ -310,7 +310,8 @@ def test_every_pdf_question_is_on_the_page_of_its_first_box(form_id: str,
 # --------------------------------------------------------------------------- user-facing text
 
 FILE_REF = re.compile(r"\b\d{3}_[0-9a-f]{16}\.txt\b|\(seed\b|\bseed \d{3}", re.I)
-NARRATIVE = re.compile(r"\bIt was found that\b|\bThe CR process required\b|\banalysis of WS\d", re.I)
+NARRATIVE = re.compile(
+    r"\bIt was found that\b|\bThe CR process required\b|\banalysis of WS\d", re.I)
 
 
 def shown_texts(path: Path) -> str:
