@@ -12,12 +12,13 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pikepdf
 import pytest
 from lxml import etree
 from openpyxl.utils import get_column_letter
-from PIL import ImageFont
+from PIL import Image, ImageFont
 
 from bluestone_forms import expr
 from bluestone_forms.catalog import Catalog
@@ -340,3 +341,63 @@ def test_forms_show_no_internal_file_reference(form_id: str, rendered: Any,
         for pattern in (FILE_REF, NARRATIVE):
             found = pattern.search(text)
             assert found is None, f"{path.name}: {text[found.start() - 60:found.end() + 20]!r}"
+
+
+# --------------------------------------------------------------------------- Welsh field text
+
+WELSH_TEXT, PLAIN_TEXT = "Dŵr, Tŷ", "Dwr, Ty"
+DPI = 200
+
+
+def field_ink(path: Path, name: str) -> int:
+    """Dark pixels inside a field's box (its border left out), rendered by pdftoppm."""
+    with pikepdf.open(path) as doc:
+        found = [(n, [float(v) for v in annot.Rect], float(page.mediabox[3]))
+                 for n, page in enumerate(doc.pages) for annot in page.obj.get("/Annots", [])
+                 if str(annot.get("/T", "")) == name]
+    assert found, f"no field {name}"
+    n, (ax, ay, bx, by), height = found[0]
+    x0, x1, y0, y1 = min(ax, bx), max(ax, bx), min(ay, by), max(ay, by)
+    prefix = path.with_suffix("")
+    subprocess.run(["pdftoppm", "-r", str(DPI), "-f", str(n + 1), "-l", str(n + 1), "-gray",
+                    "-singlefile", "-png", str(path), str(prefix)], check=True,
+                   capture_output=True)
+    k = DPI / 72
+    box = (round(x0 * k) + 3, round((height - y1) * k) + 3,
+           round(x1 * k) - 3, round((height - y0) * k) - 3)
+    with Image.open(prefix.with_suffix(".png")) as image:
+        crop = image.convert("L").crop(box)
+        return int((np.asarray(crop) < 128).sum())
+
+
+def filled(tmp_path: Path, text: str, how: str) -> Path:
+    """The rp1 PDF form with `text` as its crime reference, filled by us or by pdftk."""
+    spec = Catalog.shipped().get("rp1")
+    blank = pdf.write(spec, tmp_path / f"blank-{how}.pdf")
+    out = tmp_path / f"{how}-{len(text.encode())}.pdf"
+    if how == "pdftk":
+        xfdf = tmp_path / "v.xfdf"
+        xfdf.write_text('<?xml version="1.0" encoding="UTF-8"?><xfdf xmlns="http://ns.adobe.com/'
+                        f'xfdf/"><fields><field name="crime_ref"><value>{text}</value></field>'
+                        "</fields></xfdf>", encoding="utf-8")
+        subprocess.run(["pdftk", str(blank), "fill_form", str(xfdf), "output", str(out)],
+                       check=True, capture_output=True)
+        return out
+    # "viewer": NeedAppearances set, so poppler redraws the field from its /DA font, as a
+    # viewer honouring the field font does
+    return pdf.fill(blank, {"crime_ref": text}, out, need_appearances=how == "viewer")
+
+
+@pytest.mark.parametrize("how", ["toolkit", "viewer",
+                                 pytest.param("pdftk", marks=pytest.mark.pdftk)])
+def test_welsh_field_text_shows_when_rendered(how: str, tmp_path: Path) -> None:
+    welsh = filled(tmp_path, WELSH_TEXT, how)
+    plain = filled(tmp_path, PLAIN_TEXT, how)
+    ink_welsh, ink_plain = field_ink(welsh, "crime_ref"), field_ink(plain, "crime_ref")
+    assert ink_plain > 150, "the plain text is not drawn at all"
+    # the circumflexes add ink; a font without ŵ ŷ draws less than the plain letters
+    assert ink_welsh > 1.03 * ink_plain, (ink_welsh, ink_plain)
+    if how == "toolkit":
+        text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(welsh), "-"],
+                              check=True, capture_output=True, text=True).stdout
+        assert WELSH_TEXT in text
