@@ -69,9 +69,11 @@ def cell_widths(ws: openpyxl.worksheet.worksheet.Worksheet) -> dict[str, float]:
 
 
 @pytest.mark.parametrize("form_id", SHIPPED)
-def test_excel_rows_fit_their_wrapped_text(form_id: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", ["form", "register"])
+def test_excel_rows_fit_their_wrapped_text(form_id: str, layout: str, tmp_path: Path) -> None:
     assert (DEJAVU / "DejaVuSans.ttf").exists(), "fonts-dejavu-core is needed (scripts/setup.sh)"
-    path = xlsx.write(Catalog.shipped().get(form_id), tmp_path / f"{form_id}.xlsx")
+    path = xlsx.write(Catalog.shipped().get(form_id), tmp_path / f"{form_id}.xlsx",
+                      layout=layout)
     ws = openpyxl.load_workbook(path).worksheets[0]
     widths = cell_widths(ws)
     short = []
