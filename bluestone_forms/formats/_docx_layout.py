@@ -206,9 +206,10 @@ class _Layout:
         for block in re.split(r"\n\s*\n", text.strip()):
             paragraph = self.doc.add_paragraph(style=style)
             for i, line in enumerate(block.split("\n")):
-                run = paragraph.add_run(line.strip())
+                run = paragraph.add_run()
                 if i:
-                    run.add_break()
+                    run.add_break()  # the break goes before the line it starts
+                run.add_text(line.strip())
 
     def _field(self, f: Answerable) -> None:
         self.doc.add_paragraph(f.label + (" (required)" if f.required else ""),

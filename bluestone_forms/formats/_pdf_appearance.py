@@ -66,6 +66,15 @@ def field_font(pdf: pikepdf.Pdf) -> tuple[pikepdf.Object, FieldFont] | None:
     """The form's Unicode field font and its maps, or None for a form without one."""
     try:
         font = pdf.Root.AcroForm.DR.Font[UNICODE_FONT]
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return None
+    maps = font_maps(font)
+    return None if maps is None else (font, maps)
+
+
+def font_maps(font: pikepdf.Object) -> FieldFont | None:
+    """Glyph ids and widths of a Type0 (Identity-H) font, from its ToUnicode map and /W."""
+    try:
         to_unicode = font.ToUnicode
         cid_font = font.DescendantFonts[0]
     except (AttributeError, KeyError, IndexError, TypeError):
@@ -78,7 +87,7 @@ def field_font(pdf: pikepdf.Pdf) -> tuple[pikepdf.Object, FieldFont] | None:
     if cached is None:
         cached = _load(to_unicode.read_bytes(), cid_font)
         _CACHE[key] = cached
-    return font, cached
+    return cached
 
 
 def _load(cmap: bytes, cid_font: pikepdf.Object) -> FieldFont:

@@ -38,6 +38,7 @@ from ..errors import ReturnError
 from ..slots import Slot
 from . import common
 from ._pdf_appearance import UNICODE_FONT, field_font, resources, text_appearance
+from ._pdf_textfont import TEXT_FONT, text_font
 
 XMP_NS = "urn:bluestone-forms:identity:1.0/"
 XMP_PREFIX = "bluestone"
@@ -75,16 +76,19 @@ def save(pdf: pikepdf.Pdf, out: Path) -> None:
 def restructure(pdf: pikepdf.Pdf, labels: Mapping[str, str]) -> None:
     """Make WeasyPrint's flat fields a tree named by slot key; fonts for appearances.
 
-    `labels` gives each slot key its accessible name (/TU). The AcroForm gets its own /DR
-    with Helvetica (WinAnsi) for the /DA of every text and choice field, so any other filler
-    (pdftk, qpdf, pypdf, a viewer honouring NeedAppearances) draws Latin text correctly, and
-    the Unicode field font under /BsUni for the appearances we generate ourselves.
+    `labels` gives each slot key its accessible name (/TU). The AcroForm gets its own /DR:
+    the Unicode field font under /BsUni for the appearances we generate ourselves, and for the
+    /DA of every text and choice field the same DejaVu Sans as a simple font, WinAnsi plus
+    Welsh (`_pdf_textfont`), so any other filler (pdftk, pypdf, a viewer honouring
+    NeedAppearances, a person typing) draws Latin and Welsh text; Helvetica only for a form
+    without an embedded font.
     """
     acro = pdf.Root.AcroForm
     old_fonts = acro.DR.get("/Font", pikepdf.Dictionary())
     uni_font = None
     roots = pikepdf.Array()
     nodes: dict[str, pikepdf.Object] = {}
+    sized: list[tuple[pikepdf.Object, float]] = []
     for f in list(acro.Fields):
         key = str(f.get("/T", ""))
         da = str(f.get("/DA", ""))
@@ -92,7 +96,7 @@ def restructure(pdf: pikepdf.Pdf, labels: Mapping[str, str]) -> None:
         if m:
             if uni_font is None and "/" + m[1] in old_fonts:
                 uni_font = old_fonts["/" + m[1]]
-            f.DA = pikepdf.String(f"{HELV} {float(m[2]):g} Tf 0 g")
+            sized.append((f, float(m[2])))
         if key in labels:
             f.TU = pikepdf.String(labels[key])
         parts = key.split(".")
@@ -122,11 +126,17 @@ def restructure(pdf: pikepdf.Pdf, labels: Mapping[str, str]) -> None:
             BaseFont=pikepdf.Name.Helvetica, Encoding=pikepdf.Name.WinAnsiEncoding,
         )),
     })
+    typed = text_font(pdf, uni_font) if uni_font is not None else None
     if uni_font is not None:
         fonts[UNICODE_FONT] = uni_font
+    if typed is not None:
+        fonts[TEXT_FONT] = typed
+    da_font = HELV if typed is None else TEXT_FONT
+    for f, size in sized:
+        f.DA = pikepdf.String(f"{da_font} {size:g} Tf 0 g")
     acro.Fields = roots
     acro.DR = pikepdf.Dictionary(Font=fonts)
-    acro.DA = pikepdf.String(f"{HELV} {DEFAULT_SIZE:g} Tf 0 g")
+    acro.DA = pikepdf.String(f"{da_font} {DEFAULT_SIZE:g} Tf 0 g")
     acro.NeedAppearances = True
 
 
@@ -323,8 +333,8 @@ def fill_fields(pdf: pikepdf.Pdf, slots: Mapping[str, Slot], texts: Mapping[str,
     """Set each field's value as a client stores it, and draw it where we can.
 
     NeedAppearances: poppler (pdftoppm, pdftotext) honours it and then redraws every field
-    from its /DA font, Helvetica, losing every character outside WinAnsi and the drop-down
-    texts with a dash; our appearances draw them all. So by default it is set only when some
+    from its /DA font (WinAnsi plus Welsh), losing any other character (Greek, Cyrillic);
+    our appearances draw them all. So by default it is set only when some
     filled field could not be drawn (no Unicode font in the form).
     """
     fonts = field_font(pdf)

@@ -21,6 +21,7 @@ from ..spec import (
     SignoffField,
     TableField,
 )
+from . import _pdf_keep
 from .common import Identity
 
 LINE_MM = 5.0  # height of one line of a multi-line field on the fillable form
@@ -90,6 +91,8 @@ class Question:
     columns: tuple[ColumnHead, ...] = ()
     rows: tuple[tuple[Control, ...], ...] = ()
     text: tuple[str, ...] = ()
+    opens: tuple[str, ...] = ()  # page-keeping wrappers opened before it (_pdf_keep)
+    closes: int = 0  # and how many close after it
 
     @property
     def tick_columns(self) -> int:
@@ -107,6 +110,7 @@ class SectionView:
     title: str
     intro: tuple[str, ...]
     questions: tuple[Question, ...]
+    keep_head: bool = False  # the heading is kept with the first question (_pdf_keep)
 
 
 @dataclass(frozen=True)
@@ -222,9 +226,11 @@ def build(spec: FormSpec, identity: Identity, body_class: str,
                 questions.append(
                     replace(base, kind=kind, controls=tuple(control(s) for s in slots))
                 )
-        sections.append(
-            SectionView(section.id, section.title, paragraphs(section.intro), tuple(questions))
-        )
+        keep = _pdf_keep.mark(spec, section)
+        questions = [replace(q, opens=o, closes=c)
+                     for q, o, c in zip(questions, keep.opens, keep.closes, strict=True)]
+        sections.append(SectionView(section.id, section.title, paragraphs(section.intro),
+                                    tuple(questions), keep.keep_head))
     page = PageView(
         title=spec.title,
         subtitle=f"Form {spec.id}, version {spec.version}",

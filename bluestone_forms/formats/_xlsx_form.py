@@ -21,6 +21,7 @@ from .. import records, values
 from ..slots import Slot, field_slots, slots
 from ..spec import FormSpec, LongTextField, NoteField, SelectManyField, SignoffField, TableField
 from . import _xlsx_layout as L
+from ._xlsx_fit import row_height
 from ._xlsx_write import (
     BOX,
     GREY,
@@ -76,12 +77,12 @@ class FormBuilder:
         for k in range(2, self.ncols + 1):
             ws.column_dimensions[get_column_letter(2 + k)].width = TABLE_WIDTH
         put(ws, 2, 2, spec.title, font=font(bold=True, size=14), alignment=WRAP_TOP)
-        self._merge(2, LABEL_WIDTH + INPUT_WIDTH, spec.title, 19)
+        self._merge(2, LABEL_WIDTH + INPUT_WIDTH, spec.title, 14, bold=True)
         put(ws, 3, 2, spec.protective_marking, font=font(bold=True, color="C00000"))
         put(ws, 3, 3, f"Form {spec.id} v{spec.version}", font=font(color=GREY, size=9),
             alignment=Alignment(horizontal="right"))
         put(ws, 4, 2, LEGEND, font=font(italic=True, size=9, color=GREY), alignment=WRAP_TOP)
-        self._merge(4, LABEL_WIDTH + INPUT_WIDTH, LEGEND, 12)
+        self._merge(4, LABEL_WIDTH + INPUT_WIDTH, LEGEND, 9)
         ws.freeze_panes = "A5"
         wide = LABEL_WIDTH + INPUT_WIDTH + TABLE_WIDTH * (self.ncols - 1) > 110
         ws.page_setup.orientation = "landscape" if wide else "portrait"
@@ -95,7 +96,8 @@ class FormBuilder:
                 fill=HEAD_FILL, alignment=Alignment(vertical="center", wrap_text=True))
             for c in range(3, self.last + 1):
                 ws.cell(row=self.row, column=c).fill = HEAD_FILL
-            ws.row_dimensions[self.row].height = 20
+            self._merge(self.row, LABEL_WIDTH + INPUT_WIDTH, section.title, 12, bold=True)
+            ws.row_dimensions[self.row].height = max(20.0, ws.row_dimensions[self.row].height)
             self.row += 1
             if section.intro:
                 self._text_row(section.intro, italic=True)
@@ -115,15 +117,17 @@ class FormBuilder:
         self.cells = {s.key: self.cells[s.key] for s in slots(spec)}
         return self.wb
 
-    def _merge(self, row: int, width: float, text: str, pt: float = LINE_PT) -> None:
+    def _merge(self, row: int, width: float, text: str, size: float = 11, *,
+               bold: bool = False) -> None:
+        """Merge B:C of `row` and make the row tall enough for `text` wrapped in it."""
         self.ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=3)
-        self.ws.row_dimensions[row].height = max(pt, text_lines(text, width) * pt)
+        self.ws.row_dimensions[row].height = row_height(text, width, size, bold)
 
     def _text_row(self, text: str, *, italic: bool = False, bold: bool = False) -> None:
         put(self.ws, self.row, 2, text, font=font(italic=italic, bold=bold,
                                                  color=GREY if italic else None),
             alignment=WRAP_TOP)
-        self._merge(self.row, LABEL_WIDTH + INPUT_WIDTH, text)
+        self._merge(self.row, LABEL_WIDTH + INPUT_WIDTH, text, bold=bold)
         self.row += 1
 
     def _label(self, text: str, required: bool, *, bold: bool = False, indent: int = 0) -> None:
@@ -145,8 +149,9 @@ class FormBuilder:
             add_validation(self.ws, self.lists, slot, sqref)
         return ref
 
-    def _height(self, texts: Iterable[tuple[str, float]], minimum: float = LINE_PT) -> None:
-        lines = max([1, *(text_lines(t, w) for t, w in texts)])
+    def _height(self, texts: Iterable[tuple[str, float]], minimum: float = LINE_PT, *,
+                bold: bool = False) -> None:
+        lines = max([1, *(text_lines(t, w, bold=bold) for t, w in texts)])
         self.ws.row_dimensions[self.row].height = max(minimum, lines * LINE_PT)
 
     def _help(self, text: str | None) -> None:
@@ -174,7 +179,7 @@ class FormBuilder:
         elif f.role:
             extra = f" ({f.role})"
         self._label(f.label + extra, f.required, bold=True)
-        self._height([(f.label + extra + " *", LABEL_WIDTH)])
+        self._height([(f.label + extra + " *", LABEL_WIDTH)], bold=True)
         self.row += 1
         self._help(f.help)
         for slot in field_slots(self.spec, f):
@@ -191,7 +196,7 @@ class FormBuilder:
         ws = self.ws
         rows = f" (up to {f.max_rows} rows" + (f", at least {f.min_rows})" if f.min_rows else ")")
         self._label(f.label + rows, f.required, bold=True)
-        self._height([(f.label + rows, LABEL_WIDTH)])
+        self._height([(f.label + rows + " *", LABEL_WIDTH)], bold=True)
         self.row += 1
         self._help(f.help)
         heads = []
@@ -200,7 +205,7 @@ class FormBuilder:
             put(ws, self.row, 2 + i, text, font=font(bold=True), fill=TABLE_HEAD_FILL,
                 border=BOX, alignment=Alignment(wrap_text=True, vertical="top"))
             heads.append((text, INPUT_WIDTH if i == 1 else TABLE_WIDTH))
-        self._height(heads)
+        self._height(heads, bold=True)
         self.row += 1
         tall = any(isinstance(c, LongTextField) for c in f.columns)
         by_row: dict[int, list[Slot]] = {}

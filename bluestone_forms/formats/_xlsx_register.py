@@ -95,7 +95,7 @@ def build_register(
         label = slot.label + (" *" if slot_required(slot) else "")
         put(ws, HEAD_ROW, col, label, font=font(bold=True), fill=TABLE_HEAD_FILL, border=BOX,
             alignment=Alignment(wrap_text=True, vertical="top"))
-        head_lines = max(head_lines, text_lines(label, width))
+        head_lines = max(head_lines, text_lines(label, width, bold=True))
         put(ws, KEY_ROW, col, slot.key)
         proto = ws.cell(row=FIRST_ROW, column=col)
         set_input(ws, FIRST_ROW, col, slot, slot_required(slot), None)
@@ -110,7 +110,7 @@ def build_register(
         section = _section_of(spec, slot)
         lo, _ = col_of_section.get(section, (col, col))
         col_of_section[section] = (lo, col)
-    ws.row_dimensions[HEAD_ROW].height = min(160.0, head_lines * LINE_PT)
+    ws.row_dimensions[HEAD_ROW].height = min(409.0, head_lines * LINE_PT)  # Excel's highest row
     titles = {s.id: s.title for s in spec.sections}
     for section, (lo, hi) in col_of_section.items():
         put(ws, BAND_ROW, lo, titles[section], font=font(bold=True, color="FFFFFF"),

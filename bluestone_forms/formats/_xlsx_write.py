@@ -8,7 +8,6 @@ defined names, document properties, protection and print set-up.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +26,8 @@ from ..spec import (
     FormSpec,
 )
 from . import _xlsx_layout as L
+from ._xlsx_fit import LINE_PT as LINE_PT
+from ._xlsx_fit import wrapped_lines
 from .common import FORM_ID, INSTANCE_ID, SLOTS, VERSION, Identity, fingerprint
 
 THIN = Side(style="thin", color="7F7F7F")
@@ -42,7 +43,6 @@ WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 LABEL_WIDTH = 46.0
 INPUT_WIDTH = 44.0
 TABLE_WIDTH = 22.0
-LINE_PT = 15.0
 LEGEND = (
     "Answer in the boxes with a border; questions marked * must be answered (shaded boxes). "
     f"Type dates as {values.DATE_FORMAT_HINT} (a date cell then shows it as, e.g., "
@@ -67,10 +67,9 @@ def put(ws: Worksheet, row: int, col: int, text: str | None, **style: Any) -> An
     return cell
 
 
-def text_lines(text: str, width: float) -> int:
-    """About how many lines `text` wraps to in a column `width` characters wide."""
-    per_line = max(8, int(width * 1.3))
-    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+def text_lines(text: str, width: float, size: float = 11, bold: bool = False) -> int:
+    """How many lines `text` wraps to in a column `width` characters wide (never fewer)."""
+    return wrapped_lines(text, width, size, bold)
 
 
 def set_input(ws: Worksheet, row: int, col: int, slot: Slot, required: bool, value: Any) -> str:
