@@ -87,10 +87,13 @@ def resolve_specs(names: Iterable[str], catalog: Catalog | None = None,
 
 def generate(names: Sequence[str], fmts: Sequence[str], out: Path,
              prefill: Path | None = None, lang: str | None = None,
-             layout: str = "form") -> list[Path]:
+             layout: str = "form", word_protection: str = "enforce") -> list[Path]:
     """Make each spec's form in each format into `out`; returns the files written.
 
     With `prefill`, a mail merge: one form per CSV row in each format, and a register.
+    `word_protection`: "enforce" (Word's "filling in forms" restriction, on), "ready" (recorded,
+    not switched on: for forms filled in LibreOffice 7.4, which aborts when a key replaces a
+    selected placeholder in an enforced form) or "off".
     """
     specs = resolve_specs(names, lang=lang)
     if prefill is not None:
@@ -98,7 +101,7 @@ def generate(names: Sequence[str], fmts: Sequence[str], out: Path,
 
         if len(specs) != 1:
             raise BluestoneError("a mail merge takes exactly one spec")
-        rows = merge(specs[0], prefill, list(fmts), out)
+        rows = merge(specs[0], prefill, list(fmts), out, word_protection)
         return [out / r["file"] for r in rows] + [out / REGISTER]
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -113,6 +116,8 @@ def generate(names: Sequence[str], fmts: Sequence[str], out: Path,
             elif fmt == "xlsx" and layout != "form":
                 written.append(mod.write(spec, path.with_stem(f"{path.stem}-{layout}"),
                                          layout=layout))
+            elif fmt == "docx":
+                written.append(mod.write(spec, path, protect=word_protection))
             else:
                 written.append(mod.write(spec, path))
     return written

@@ -87,11 +87,17 @@ def schema_cmd(output: Path | None) -> None:
               help="Excel only: a form per workbook, or a register with one row per return.")
 @click.option("--lang", help="Language of a multilingual spec: 'cy' for Welsh, 'cy+en' or "
                             "'en+cy' for both (bilingual). Default: the spec's own default.")
+@click.option("--word-protection", type=click.Choice(["enforce", "ready", "off"]),
+              default="enforce", show_default=True,
+              help="Word only: 'filling in forms' protection on; 'ready' records it without "
+                   "switching it on (for forms filled in LibreOffice 7.4, which can crash "
+                   "typing into an enforced form); 'off' leaves it out.")
 @_clean_errors
 def generate_cmd(specs: tuple[str, ...], formats: tuple[str, ...], out: Path,
-                 prefill: Path | None, lang: str | None, layout: str) -> None:
+                 prefill: Path | None, lang: str | None, layout: str,
+                 word_protection: str) -> None:
     """Make fillable forms from SPECS (shipped spec ids such as rp1, or YAML files)."""
-    for path in api.generate(specs, formats, out, prefill, lang, layout):
+    for path in api.generate(specs, formats, out, prefill, lang, layout, word_protection):
         click.echo(str(path))
 
 

@@ -122,8 +122,10 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:40]
 
 
-def merge(spec: FormSpec, csv_path: Path, fmts: list[str], out: Path) -> list[dict[str, str]]:
-    """Make one form per CSV row in each format; write and return the register rows."""
+def merge(spec: FormSpec, csv_path: Path, fmts: list[str], out: Path,
+          word_protection: str = "enforce") -> list[dict[str, str]]:
+    """Make one form per CSV row in each format; write and return the register rows
+    (`word_protection`: the Word form's editing restriction, as `docx.write`'s `protect`)."""
     rows = read_prefill(spec, csv_path)
     out.mkdir(parents=True, exist_ok=True)
     templates = out / ".templates"
@@ -133,7 +135,8 @@ def merge(spec: FormSpec, csv_path: Path, fmts: list[str], out: Path) -> list[di
         if fmt == "paper":
             raise BluestoneError("paper forms are printed blank; mail merge makes fillable forms")
         mod = formats.module(fmt)
-        template = mod.write(spec, templates / f"{spec.id}{formats.EXTENSIONS[fmt]}")
+        opts = {"protect": word_protection} if fmt == "docx" else {}
+        template = mod.write(spec, templates / f"{spec.id}{formats.EXTENSIONS[fmt]}", **opts)
         for row in rows:
             iid = new_instance_id()
             ref = _slug(str(row.prefilled.get("crime_ref") or ""))

@@ -95,3 +95,29 @@ def test_cli_readme_reference_matches_help() -> None:
     assert block == cli_reference().strip(), (
         "README's CLI reference is stale: run `python -m bluestone_forms._docs`"
     )
+
+
+@pytest.mark.parametrize(("mode", "expected"),
+                         [("enforce", 'w:enforcement="1"'), ("ready", 'w:enforcement="0"'),
+                          ("off", None)])
+def test_cli_generate_word_protection_reaches_forms_and_mail_merge(
+        tmp_path: Path, mode: str, expected: str | None) -> None:
+    import zipfile
+
+    csv = tmp_path / "cases.csv"
+    csv.write_text("recipient_name,crime_ref\nDS Patel,AS-10001-26\n", encoding="utf-8")
+    made = []
+    for extra in ([], ["--prefill", str(csv)]):
+        out = tmp_path / mode / str(len(extra))
+        result = CliRunner().invoke(main, ["generate", "rp1", "-f", "docx", "-o", str(out),
+                                           "--word-protection", mode, *extra])
+        assert result.exit_code == 0, result.output
+        made += [p for p in out.glob("*.docx")]
+    assert len(made) == 2
+    for path in made:
+        with zipfile.ZipFile(path) as z:
+            settings = z.read("word/settings.xml").decode()
+        if expected is None:
+            assert "documentProtection" not in settings, path
+        else:
+            assert expected in settings, path
