@@ -112,7 +112,7 @@ def test_cli_generate_word_protection_reaches_forms_and_mail_merge(
         result = CliRunner().invoke(main, ["generate", "rp1", "-f", "docx", "-o", str(out),
                                            "--word-protection", mode, *extra])
         assert result.exit_code == 0, result.output
-        made += [p for p in out.glob("*.docx")]
+        made += list(out.glob("*.docx"))
     assert len(made) == 2
     for path in made:
         with zipfile.ZipFile(path) as z:
