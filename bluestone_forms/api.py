@@ -185,7 +185,8 @@ def read_files(
             problems.extend(str(Issue(i["field"], i["message"], i["value"], i["where"],
                                       res["path"], i["row"])) for i in res["issues"])
     if scans:
-        got, bad = scan_dispatch.read_scans(scans, catalog_with(spec_paths))
+        got, bad = scan_dispatch.read_scans(scans, catalog_with(spec_paths),
+                                            default_workers(), budget)
         records.extend(got)
         problems.extend(bad)
     return records, problems, notes

@@ -189,7 +189,7 @@ def collate(
             scanned = scan_dispatch.collate_scans(  # issue 18: scans, then the review workbook
                 [(s.name, s.disk) for s in scans], catalog_for(extra), store_path,
                 lambda res: ingest(store, res, summary, box.provenance.get(res["path"])),
-                n_workers)
+                n_workers, timeout)
             summary.files += scanned["results"]
             summary.totals = store.totals()
             store.audit(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "collate",

@@ -287,6 +287,19 @@ def test_a_scan_that_kills_its_reader_costs_only_its_own_outcome(
     assert all(p.spec is not None for p in found.files[-1].pages)
 
 
+def test_a_scan_that_runs_past_its_page_budget_costs_only_its_own_outcome(
+        batch_dir: tuple[Path, dict[str, int]], catalog: Catalog,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox, _ = batch_dir
+    monkeypatch.setenv("BLUESTONE_TEST_CRASH", "loop:b.jpg")  # spins as a decoder might
+    sources = [(p.name, p) for p in sorted(inbox.iterdir()) if p.suffix != ".pdf"]
+    found = batch.read_files(sources, catalog, workers=2, page_seconds=1)
+    errors = {f.name: f.error for f in found.files}
+    assert "more than 1 s of work on one page" in errors["b.jpg"]
+    assert errors["a.png"] == ""
+    assert errors["c.tif"] == ""  # a multi-page file: the budget is per page, not per file
+
+
 def test_read_gives_a_scanned_return_and_what_awaits_review(
         batch_dir: tuple[Path, dict[str, int]]) -> None:
     from bluestone_forms import api

@@ -12,7 +12,7 @@ import concurrent.futures as cf
 import hashlib
 import multiprocessing as mp
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,7 @@ from .returns import PROVENANCE, ReviewItem, ScanReturn
 ReturnsKey = tuple[str, str, str]
 
 READER = "scan"
+PAGE_SECONDS = 30.0  # processor time a page may take in a worker (about 0.2 s is usual)
 
 
 @dataclass
@@ -52,26 +53,30 @@ class Batch:
 
 
 def read_files(sources: Iterable[tuple[str, Path]], catalog: Catalog, workers: int = 1,
-               isolate: bool = False) -> Batch:
+               isolate: bool = False, page_seconds: float = PAGE_SECONDS) -> Batch:
     """Read every page of every scanned file, and group the pages into returns.
 
     With `workers` > 1 the files are read in that many worker processes, each under a
-    memory ceiling (and so with `isolate`, even one); a file that kills its worker (a decoder
-    crash, memory) is read again alone, and if it kills that one too it is the file's
-    outcome, never the batch's."""
+    memory ceiling and a budget of `page_seconds` of processor time per page (and so with
+    `isolate`, even one); a file that kills its worker (a decoder crash, memory, a page
+    that runs past its budget) is read again alone, and if it kills that one too it is the
+    file's outcome, never the batch's."""
     todo = list(sources)
     if todo and (isolate or (workers > 1 and len(todo) > 1)):
-        files = _parallel(todo, catalog, max(workers, 1))
+        files = _parallel(todo, catalog, max(workers, 1), page_seconds)
     else:
         files = [_read_one(name, disk, catalog) for name, disk in todo]
     return Batch(files, group(p for f in files for p in f.pages))
 
 
-def _read_one(name: str, disk: Path, catalog: Catalog) -> ScannedFile:
+def _read_one(name: str, disk: Path, catalog: Catalog,
+              each_page: Callable[[], None] = lambda: None) -> ScannedFile:
     f = ScannedFile(name, disk)
     try:
+        each_page()
         for n, image in enumerate(images.pages(disk), start=1):
             f.pages.append(read_page(image, name, n, catalog))
+            each_page()
     except ReturnError as exc:
         f.error = exc.message
     except (OSError, ValueError, MemoryError) as exc:
@@ -80,7 +85,22 @@ def _read_one(name: str, disk: Path, catalog: Catalog) -> ScannedFile:
 
 
 _WORKER_CATALOG: list[Catalog] = []  # the catalog a forked worker inherits
+_WORKER_BUDGET: list[float] = []  # and its processor seconds per page
 WORKER_MEMORY = 2 * 1024**3  # address space a scan worker may add to what it starts with
+
+
+def _cpu_budget() -> None:
+    """Let this worker use at most the page budget of processor time from now on: past it the
+    kernel ends the process (SIGXCPU), even inside a decoder's own loop, and the file gets
+    the outcome of a reader that stopped."""
+    import math
+    import resource
+
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    soft = math.ceil(use.ru_utime + use.ru_stime) + max(1, math.ceil(_WORKER_BUDGET[0]))
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    resource.setrlimit(resource.RLIMIT_CPU,
+                       (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
 
 
 def _limit_memory() -> None:
@@ -106,7 +126,8 @@ def peak_mb() -> float:
 
 def _test_hook(name: str) -> None:
     """The collation's test hook (BLUESTONE_TEST_CRASH="segv:part,memory:part"), inert unless
-    set: a native crash or a 4 GB allocation while reading a scan whose name holds `part`."""
+    set: a native crash, a 4 GB allocation or an endless loop while reading a scan whose name
+    holds `part` (modes segv, memory, loop)."""
     for item in os.environ.get("BLUESTONE_TEST_CRASH", "").split(","):
         mode, _, part = item.strip().partition(":")
         if part and part in name and mode == "segv":
@@ -117,20 +138,25 @@ def _test_hook(name: str) -> None:
             ctypes.string_at(0)
         elif part and part in name and mode == "memory":
             bytearray(4 * 1024**3)
+        elif part and part in name and mode == "loop":
+            while True:
+                pass
 
 
 def _in_worker(name: str, disk: str) -> ScannedFile:
+    _cpu_budget()
     _test_hook(name)
-    f = _read_one(name, Path(disk), _WORKER_CATALOG[0])
+    f = _read_one(name, Path(disk), _WORKER_CATALOG[0], _cpu_budget)
     f.peak_mb = peak_mb()
     for p in f.pages:  # the spec goes back by name, not pickled with every page
         p.spec = None
     return f
 
 
-def _parallel(todo: list[tuple[str, Path]], catalog: Catalog, workers: int
-              ) -> list[ScannedFile]:
+def _parallel(todo: list[tuple[str, Path]], catalog: Catalog, workers: int,
+              page_seconds: float) -> list[ScannedFile]:
     _WORKER_CATALOG[:] = [catalog]
+    _WORKER_BUDGET[:] = [page_seconds]
     ctx = mp.get_context("fork")
     done: dict[int, ScannedFile] = {}
 
@@ -151,9 +177,10 @@ def _parallel(todo: list[tuple[str, Path]], catalog: Catalog, workers: int
 
     for i in run(list(range(len(todo))), workers):
         for j in run([i], 1):
-            done[j] = ScannedFile(*todo[j], error="the scan reader process stopped on this "
-                                                  "file (a decoder crash or more memory than "
-                                                  "a scan may use); check the file")
+            done[j] = ScannedFile(*todo[j], error=(
+                "the scan reader process stopped on this file (a decoder crash, more memory "
+                f"than a scan may use, or more than {page_seconds:g} s of work on one page); "
+                "check the file"))
     files = [done[i] for i in range(len(todo))]
     for f in files:
         for p in f.pages:

@@ -53,15 +53,16 @@ def review_path(store_path: Path) -> Path:
 
 
 def collate_scans(sources: Sequence[tuple[str, Path]], catalog: Catalog, store_path: Path,
-                  ingest: Callable[[dict[str, Any]], None], workers: int = 1
-                  ) -> dict[str, int]:
+                  ingest: Callable[[dict[str, Any]], None], workers: int = 1,
+                  page_seconds: float = batch.PAGE_SECONDS) -> dict[str, int]:
     """Read the scanned files, ingest one result per file (and per unreadable page), and
     write the review workbook of what is still to key. Returns counts for the summary."""
     if not sources:
         return {"results": 0, "review_items": 0, "review_pending": 0, "awaiting": 0}
     path = review_path(store_path)
     keyed = review.read(path)
-    found = batch.read_files(sources, catalog, workers, isolate=True)
+    found = batch.read_files(sources, catalog, workers, isolate=True,
+                             page_seconds=page_seconds)
     results = batch.file_results(found, keyed)
     for res in results:
         ingest(res)
@@ -72,11 +73,13 @@ def collate_scans(sources: Sequence[tuple[str, Path]], catalog: Catalog, store_p
             "awaiting": sum(1 for r in results if r.get("pending"))}
 
 
-def read_scans(paths: Sequence[Path], catalog: Catalog
+def read_scans(paths: Sequence[Path], catalog: Catalog, workers: int = 1,
+               page_seconds: float = batch.PAGE_SECONDS
                ) -> tuple[list[dict[str, Any]], list[str]]:
     """`read` on scanned files: each return's record as far as the tick boxes decide it, and
     a problem line per page not identified, per item to review, per issue."""
-    found = batch.read_files([(str(p), p) for p in paths], catalog)
+    found = batch.read_files([(str(p), p) for p in paths], catalog, workers, isolate=True,
+                             page_seconds=page_seconds)  # as collate reads them
     records: list[dict[str, Any]] = []
     problems = [f"{f.name}: {f.error}" for f in found.files if f.error]
     problems += [f"{p.where}: {p.error}" for p in found.unidentified]
