@@ -178,7 +178,7 @@ _CATALOGS: dict[tuple[str, ...], Catalog] = {}
 
 def catalog_for(extra: tuple[str, ...]) -> Catalog:
     if extra not in _CATALOGS:
-        cat = Catalog(Catalog.shipped())
+        cat = Catalog(Catalog.shipped().forms())
         for s in Catalog.from_paths(extra):
             cat.add(s)
         _CATALOGS[extra] = cat

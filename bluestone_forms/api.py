@@ -119,7 +119,7 @@ def generate(names: Sequence[str], fmts: Sequence[str], out: Path,
 
 
 def catalog_with(spec_paths: Iterable[str | Path]) -> Catalog:
-    cat = Catalog(Catalog.shipped())
+    cat = Catalog(Catalog.shipped().forms())
     for s in Catalog.from_paths(spec_paths):
         cat.add(s)
     return cat

@@ -157,13 +157,15 @@ def fill(
     with pdf:
         identity = fields.read_identity(pdf)
         if spec is None:
-            spec = (catalog or Catalog.shipped()).resolve(
+            form = (catalog or Catalog.shipped()).form(
                 identity.form_id, identity.version, str(template)
             )
         elif (spec.id, spec.version) != (identity.form_id, identity.version):
             raise ReturnError(str(template), f"the form is {identity.form_id} "
                                              f"v{identity.version}, not {spec.id} v{spec.version}")
-        fields.fill_fields(pdf, slot_map(spec), texts(spec, values), str(template),
+        else:
+            form = (catalog or Catalog.shipped()).compiled(spec)
+        fields.fill_fields(pdf, form.slot_map, texts(form, values), str(template),
                            need_appearances)
         if instance_id is not None and instance_id != identity.instance_id:
             identity = replace(identity, instance_id=instance_id)
@@ -215,9 +217,9 @@ def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
         shown = printed.printed_identity(Path(file), pdf)
         if shown is not None:
             raise ReturnError(file, printed.picture_message(pdf, shown))
-    spec = catalog.resolve(identity.form_id, identity.version, file)
+    form = catalog.form(identity.form_id, identity.version, file)
     pages = {page.obj.objgen: n for n, page in enumerate(pdf.pages, start=1)}
-    known = slot_map(spec)
+    known = form.slot_map
     raw: dict[str, Any] = {}
     where: dict[str, str] = {}
     names: list[str] = []
@@ -233,8 +235,8 @@ def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
     if not names:  # the identity is there, every answer box is gone
         raise ReturnError(file, printed.FLATTENED + " (the PDF form as filled in, not a "
                           "printed or flattened copy)")
-    check_slots(spec, names, file, catalog)
-    record, issues = finish(spec, identity, raw, where, file, modified=_modified(pdf),
+    check_slots(form, names, file, catalog)
+    record, issues = finish(form, identity, raw, where, file, modified=_modified(pdf),
                             catalog=catalog)
     record.meta["format"] = FORMAT
     extra: list[Issue] = []

@@ -123,8 +123,8 @@ def _in_worker(name: str, disk: str) -> ScannedFile:
     _test_hook(name)
     f = _read_one(name, Path(disk), _WORKER_CATALOG[0])
     f.peak_mb = peak_mb()
-    for p in f.pages:  # the spec goes back by name, not pickled with every page
-        p.spec = None
+    for p in f.pages:  # the form goes back by name, not pickled with every page
+        p.form = None
     return f
 
 
@@ -158,7 +158,7 @@ def _parallel(todo: list[tuple[str, Path]], catalog: Catalog, workers: int
     for f in files:
         for p in f.pages:
             if p.pid is not None and not p.error:
-                p.spec = catalog.resolve(p.pid.form_id, p.pid.version, f.name)
+                p.form = catalog.form(p.pid.form_id, p.pid.version, f.name)
     return files
 
 
@@ -166,10 +166,10 @@ def group(pages: Iterable[PageRead]) -> dict[ReturnsKey, ScanReturn]:
     """Identified pages by (form, version, instance id); a page scanned twice is noted."""
     out: dict[ReturnsKey, ScanReturn] = {}
     for p in pages:
-        if p.error or p.pid is None or p.spec is None:
+        if p.error or p.pid is None or p.form is None:
             continue
         key = (p.pid.form_id, p.pid.version, p.pid.instance_id)
-        ret = out.setdefault(key, ScanReturn(p.spec, p.pid.instance_id))
+        ret = out.setdefault(key, ScanReturn(p.form, p.pid.instance_id))
         if p.pid.page in ret.pages:
             ret.duplicates.append(p)
         else:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import values
+from ..compiled import CompiledSpec
 from ..errors import Issue
 from ..formats.common import Identity, finish
 from ..records import Record
@@ -63,10 +64,14 @@ def questions(spec: FormSpec) -> dict[str, tuple[int | None, Slot]]:
 
 @dataclass
 class ScanReturn:
-    spec: FormSpec
+    form: CompiledSpec
     instance_id: str
     pages: dict[int, PageRead] = field(default_factory=dict)
     duplicates: list[PageRead] = field(default_factory=list)
+
+    @property
+    def spec(self) -> FormSpec:
+        return self.form.spec
 
     @property
     def total(self) -> int:
@@ -126,7 +131,7 @@ class ScanReturn:
             return None, [], len(pending)
         raw, where, keyed = self._raw(resolutions)
         file = self.first_file
-        record, issues = finish(self.spec, Identity(self.spec.id, self.spec.version,
+        record, issues = finish(self.form, Identity(self.spec.id, self.spec.version,
                                                     self.instance_id), raw, where, file)
         for n in self.missing:
             issues.append(Issue("(form)", f"page {n} of {self.total} is not among the scanned "
