@@ -11,6 +11,7 @@ input is reported and never evaluated; every other value goes through the one co
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,8 +75,8 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
                     rec.meta["modified"] = modified
     except ReturnError:
         raise
-    except (etree.LxmlError, zipfile.BadZipFile, KeyError, IndexError, ValueError,
-            OverflowError, UnicodeDecodeError, OSError) as exc:
+    except (etree.LxmlError, zipfile.BadZipFile, zlib.error, ValueError, OverflowError,
+            UnicodeDecodeError, OSError) as exc:  # a damaged file; anything else is a bug
         raise ReturnError(file, f"the workbook is damaged ({type(exc).__name__}: {exc})") from None
     return ReadResult(file=file, format=FORMAT, records=recs, issues=opened.issues + issues)
 

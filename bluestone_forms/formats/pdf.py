@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -31,7 +32,7 @@ import pikepdf
 
 from .. import render
 from ..catalog import Catalog
-from ..errors import BluestoneError, Issue, ReturnError
+from ..errors import Issue, ReturnError
 from ..records import ReadResult, new_instance_id, texts
 from ..slots import slot_map, slots
 from ..spec import FormSpec
@@ -175,6 +176,12 @@ def fill(
     return out
 
 
+# What pikepdf and the codecs under it raise for a damaged or malformed PDF. A KeyError,
+# AttributeError, TypeError or IndexError is a fault in this reader and keeps its traceback.
+DAMAGED = (pikepdf.PdfError, pikepdf.ForeignObjectError, ValueError, OverflowError,
+           UnicodeError, zlib.error, RuntimeError)
+
+
 def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
     """A filled PDF form's answers, through the codec and validation.
 
@@ -187,9 +194,7 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
     try:
         with pdf:
             return _read(pdf, file, catalog or Catalog.shipped())
-    except (BluestoneError, MemoryError):
-        raise
-    except Exception as exc:
+    except DAMAGED as exc:  # what a damaged or malformed PDF raises; anything else is a bug
         raise ReturnError(file, f"the PDF cannot be read as a form ({type(exc).__name__}: "
                                 f"{' '.join(str(exc).split())[:160]})") from None
 
