@@ -14,7 +14,6 @@ import bluestone_forms
 from bluestone_forms import formats
 from bluestone_forms.catalog import Catalog
 from bluestone_forms.compiled import CompiledSpec, compile_spec
-from bluestone_forms.formats import _xlsx_layout as L
 from bluestone_forms.formats import docx
 from bluestone_forms.formats.common import fingerprint
 from bluestone_forms.records import Record, assemble, flatten
@@ -91,7 +90,7 @@ def test_a_reader_keeps_what_it_derives_with_the_compiled_form(tmp_path: Path,
     if fmt == "docx":
         assert docx._boxes in derived
     elif fmt == "xlsx":
-        assert L.slot_tags(form) is L.slot_tags(form)
+        assert len(derived) == 1  # the cell tags, worked out on the first read
 
 
 def test_no_cache_is_keyed_by_an_object_id() -> None:

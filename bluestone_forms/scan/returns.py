@@ -62,6 +62,10 @@ def questions(spec: FormSpec) -> dict[str, tuple[int | None, Slot]]:
     return out
 
 
+def _questions(form: CompiledSpec) -> dict[str, tuple[int | None, Slot]]:
+    return questions(form.spec)  # kept with the compiled form: once per form, not per return
+
+
 @dataclass
 class ScanReturn:
     form: CompiledSpec
@@ -91,7 +95,7 @@ class ScanReturn:
 
     def items(self) -> list[ReviewItem]:
         """Every mark and handwritten answer a person must decide or key."""
-        qs = questions(self.spec)
+        qs = self.form.derived(_questions)
         out: list[ReviewItem] = []
         for n in sorted(self.pages):
             page = self.pages[n]
@@ -161,7 +165,7 @@ class ScanReturn:
         raw: dict[str, Any] = {}
         where: dict[str, str] = {}
         keyed: list[str] = []
-        for key, (_, slot) in questions(self.spec).items():
+        for key, (_, slot) in self.form.derived(_questions).items():
             if key not in seen:  # its page is missing: one issue says so for the page
                 raw[key] = None
                 continue
