@@ -108,13 +108,14 @@ def main() -> None:
         ident = Identity(spec.id, spec.version, "bench")
         with Package(path, "docx") as pkg:
             root = pkg.xml("word/document.xml")
-        keys, _, where = docx._boxes(spec)
+        form = catalog.compiled(spec)
+        keys, _, where = form.derived(docx._boxes)
         raw = X.answers(root, keys)
         got = medians_ms({
             "floor": floor,
             "read": lambda: docx.read(path, catalog=catalog),
             "controls": lambda: X.answers(root, keys),
-            "finish": lambda: finish(spec, ident, raw, where, str(path)),
+            "finish": lambda: finish(form, ident, raw, where, str(path)),
         }, n)
         slow = medians_ms({
             "floor": floor,

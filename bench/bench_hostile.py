@@ -25,10 +25,10 @@ from hostile import corpus  # noqa: E402
 
 from bluestone_forms import formats  # noqa: E402
 from bluestone_forms._collate_read import _limit_memory, catalog_for, read_one  # noqa: E402
+from bluestone_forms.file_result import FileResult  # noqa: E402
 
 
-def measure(name: str, path: Path, extra: tuple[str, ...]) -> tuple[dict[str, object], float,
-                                                                       int]:
+def measure(name: str, path: Path, extra: tuple[str, ...]) -> tuple[FileResult, float, int]:
     """read_one in a forked child: its result, seconds, and the child's peak RSS in KB."""
     r, w = os.pipe()
     t0 = time.perf_counter()
@@ -37,9 +37,9 @@ def measure(name: str, path: Path, extra: tuple[str, ...]) -> tuple[dict[str, ob
         os.close(r)
         _limit_memory()
         try:
-            data = pickle.dumps(read_one(name, str(path), extra) if name else {})
+            data = pickle.dumps(read_one(name, str(path), extra) if name else FileResult(""))
         except BaseException as exc:
-            data = pickle.dumps({"error": f"{type(exc).__name__}: {exc}"})
+            data = pickle.dumps(FileResult(name, error=f"{type(exc).__name__}: {exc}"))
         with os.fdopen(w, "wb") as fh:
             fh.write(data)
         os._exit(0)
@@ -48,7 +48,7 @@ def measure(name: str, path: Path, extra: tuple[str, ...]) -> tuple[dict[str, ob
         raw = fh.read()
     _, status, usage = os.wait4(pid, 0)
     took = time.perf_counter() - t0
-    result = pickle.loads(raw) if raw else {"error": f"crashed (status {status})"}
+    result = pickle.loads(raw) if raw else FileResult(name, error=f"crashed (status {status})")
     return result, took, usage.ru_maxrss
 
 
@@ -76,8 +76,8 @@ def main() -> None:
         total += took
         extra_mb = max(0, rss - idle) // 1024
         worst = max(worst, (extra_mb, case.name))
-        outcome = "rejected" if "error" in res else "read"
-        message = str(res.get("error", ""))[:70]
+        outcome = "rejected" if res.failed else "read"
+        message = (res.error or "")[:70]
         print(f"{case.name:34} {outcome:10} {took * 1000:8.0f} {extra_mb:6d}  {message}")
     print(f"\nall files: {total:.1f} s; most memory: {worst[1]} (+{worst[0]} MB over an idle "
           f"worker; cap {resource.getrlimit(resource.RLIMIT_AS)[0]} is set per worker)")

@@ -111,16 +111,16 @@ def finish_inputs(path: Path, catalog: Catalog) -> tuple[Any, ...]:
     """What `common.finish` is handed for the first return of a file, to time it alone."""
     with Package(path, "xlsx") as pkg:
         opened = R.open_book(pkg)
-        spec = catalog.resolve(opened.identity.form_id, opened.identity.version, str(path))
+        form = catalog.form(opened.identity.form_id, opened.identity.version, str(path))
         cells = sheet_cells(opened.book, opened.sheet)
         if opened.layout == "register":
             key_row, col_of, _ = R.locate_register(opened.book, cells)
             row = min(r for r in cells.rows if r > key_row and len(cells.columns(r)) > 1)
             found = {k: (row, c) for k, c in col_of.items()}
         else:
-            found, _ = R.locate_form(opened.book, cells, spec)
+            found, _ = R.locate_form(opened.book, cells, form)
         raw = {k: (c.value if (c := cells.cell(*p)) else None) for k, p in found.items()}
-    return spec, opened.identity, raw, {}, str(path)
+    return form, opened.identity, raw, {}, str(path)
 
 
 def main() -> None:

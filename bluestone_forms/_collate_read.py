@@ -14,10 +14,11 @@ import resource
 import signal
 import sys
 import time
+import traceback
 from collections import deque
 from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 from . import formats
 from .catalog import Catalog
 from .errors import BluestoneError, ReturnError
+from .file_result import FileResult, fault_text
 
 MEMORY_BUDGET = 512 * 1024 * 1024  # address space one read may add to a worker
 READ_TIMEOUT = 30.0  # seconds of wall clock one file may take
@@ -122,17 +124,19 @@ def _test_hook(name: str) -> None:
 
 
 def read_one(name: str, disk: str, extra_specs: tuple[str, ...] = (),
-             settled: frozenset[tuple[str, str]] = frozenset()) -> dict[str, Any]:
+             settled: frozenset[tuple[str, str]] = frozenset()) -> FileResult:
     """Read one return into a compact, picklable result (runs in a worker process).
 
     A file already in the store with the same content (its (name, sha256) in `settled`) is
-    only hashed, not read again."""
+    only hashed, not read again. A file the readers refuse (damaged, not a form, too large)
+    gets the reason; any other exception is a fault in the toolkit, not in the file: it still
+    costs only this file, and its traceback goes with the result (`FileResult.fault`)."""
     path = Path(disk)
-    result: dict[str, Any] = {"path": name, "sha256": "", "size": 0, "reader": None}
+    result = FileResult(name)
     try:
-        result["sha256"], result["size"] = _digest(path)
-        if (name, result["sha256"]) in settled:
-            result["unchanged"] = True
+        result.sha256, result.size = _digest(path)
+        if (name, result.sha256) in settled:
+            result.unchanged = True
             return result
         if path.suffix in (".too-large", ".damaged"):
             raise ReturnError(name, "could not be taken out of its archive "
@@ -142,34 +146,33 @@ def read_one(name: str, disk: str, extra_specs: tuple[str, ...] = (),
         _test_hook(name)
         catalog = catalog_for(extra_specs)
         reader = formats.sniff(path)
-        result["reader"] = reader
+        result.reader = reader
         read = formats.module(reader).read(path, catalog=catalog)
-        if note := formats.misnamed(Path(name), reader):
-            result["note"] = note
+        result.note = formats.misnamed(Path(name), reader)
     except ReturnError as exc:
-        result["error"] = exc.message
+        result.error = exc.message
+        return result
+    except BluestoneError as exc:
+        result.error = str(exc)
         return result
     except OSError as exc:
-        result["error"] = f"cannot read the file ({exc.strerror or exc})"
+        result.error = f"cannot read the file ({exc.strerror or exc})"
         return result
     except MemoryError:
-        result["error"] = too_large()
+        result.error = too_large()
         return result
     except RecursionError:
-        result["error"] = "the file is nested too deeply to read"
+        result.error = "the file is nested too deeply to read"
         return result
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # a reader bug must cost one file, not the batch
-        result["error"] = f"the reader failed on this file ({type(exc).__name__}: {exc})"
+        result.error = (f"the reader failed on this file ({type(exc).__name__}: {exc}): a fault "
+                        "in the toolkit, not in the file; its traceback is in the store's audit")
+        result.fault = fault_text(traceback.format_exc())
         return result
-    result["records"] = [
-        {**r.as_json(), "modified": r.meta.get("modified")} for r in read.records
-    ]
-    result["issues"] = [
-        {"field": i.field, "message": i.message, "value": i.value, "where": i.where, "row": i.row}
-        for i in read.issues
-    ]
+    result.records = read.records
+    result.issues = [replace(i, file=name) for i in read.issues]
     return result
 
 
@@ -178,19 +181,19 @@ _CATALOGS: dict[tuple[str, ...], Catalog] = {}
 
 def catalog_for(extra: tuple[str, ...]) -> Catalog:
     if extra not in _CATALOGS:
-        cat = Catalog(Catalog.shipped())
+        cat = Catalog(Catalog.shipped().forms())
         for s in Catalog.from_paths(extra):
             cat.add(s)
         _CATALOGS[extra] = cat
     return _CATALOGS[extra]
 
 
-def _failed(s: Source, why: str) -> dict[str, Any]:
+def _failed(s: Source, why: str) -> FileResult:
     try:
         sha, size = _digest(s.disk)
     except OSError:
         sha, size = "", 0
-    return {"path": s.name, "sha256": sha, "size": size, "reader": None, "error": why}
+    return FileResult(s.name, sha, size, error=why)
 
 
 def _serve(conn: Connection, extra: tuple[str, ...], parent: int,
@@ -259,10 +262,10 @@ class _Pool:
         self.free: list[_Worker] = []
         self.busy: dict[_Worker, tuple[int, Source, float]] = {}
 
-    def results(self, sources: list[Source]) -> Iterator[dict[str, Any]]:
+    def results(self, sources: list[Source]) -> Iterator[FileResult]:
         """One result per source, in the order of `sources`."""
         queue = deque(enumerate(sources))
-        done: dict[int, dict[str, Any]] = {}
+        done: dict[int, FileResult] = {}
         head = 0
         try:
             while head < len(sources):
@@ -291,13 +294,13 @@ class _Pool:
             return
         raise BluestoneError("cannot start reader processes")  # pragma: no cover
 
-    def _collect(self, done: dict[int, dict[str, Any]]) -> None:
+    def _collect(self, done: dict[int, FileResult]) -> None:
         first = min(deadline for _, _, deadline in self.busy.values())
         handles = [h for w in self.busy for h in (w.conn, w.proc.sentinel)]
         wait(handles, max(0.0, first - time.monotonic()))
         now = time.monotonic()
         for w, (index, s, deadline) in list(self.busy.items()):
-            res: dict[str, Any] | None = None
+            res: FileResult | None = None
             if w.conn.poll():
                 try:
                     res = w.conn.recv()
@@ -332,7 +335,7 @@ def _signal_name(code: int | None) -> str:
 def read_all(
     sources: list[Source], workers: int, extra: tuple[str, ...],
     timeout: float = READ_TIMEOUT, settled: frozenset[tuple[str, str]] = frozenset(),
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[FileResult]:
     """Results in the order of `sources`, each file read in a worker process (isolation: a
     crash, a hang or an out-of-memory costs only its own file)."""
     if not sources:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import formats, mail
 from .catalog import Catalog
-from .errors import BluestoneError, Issue, SpecError, SpecProblem
+from .errors import BluestoneError, SpecError, SpecProblem
 from .loader import load_spec
 from .spec import FormSpec, NoteField, TableField
 
@@ -124,7 +124,7 @@ def generate(names: Sequence[str], fmts: Sequence[str], out: Path,
 
 
 def catalog_with(spec_paths: Iterable[str | Path]) -> Catalog:
-    cat = Catalog(Catalog.shipped())
+    cat = Catalog(Catalog.shipped().forms())
     for s in Catalog.from_paths(spec_paths):
         cat.add(s)
     return cat
@@ -174,16 +174,16 @@ def read_files(
                 sources.append(Source(str(f), Path(f)))
         budget = timeout if timeout is not None else env_timeout()
         for res in read_all(sources, default_workers(), extra, budget):  # results in order
-            if "error" in res:
-                problems.append(f"{res['path']}: {res['error']}")
+            if res.error is not None:  # a reader fault keeps its traceback
+                problems.append(f"{res.path}: {res.error}"
+                                + (f"\n{res.fault}" if res.fault else ""))
                 continue
-            if res.get("note"):
-                notes.append(f"{res['path']}: note: {res['note']}")
-            records.extend({**{k: v for k, v in r.items() if k != "modified"},
-                            **({"mail": came[res["path"]]} if res["path"] in came else {})}
-                           for r in res["records"])
-            problems.extend(str(Issue(i["field"], i["message"], i["value"], i["where"],
-                                      res["path"], i["row"])) for i in res["issues"])
+            if res.note:
+                notes.append(f"{res.path}: note: {res.note}")
+            records.extend({**r.as_json(),
+                            **({"mail": came[res.path]} if res.path in came else {})}
+                           for r in res.records)
+            problems.extend(str(i) for i in res.issues)
     if scans:
         got, bad = scan_dispatch.read_scans(scans, catalog_with(spec_paths),
                                             default_workers(), budget)

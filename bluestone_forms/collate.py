@@ -9,6 +9,7 @@ the uninterrupted result. Nothing is dropped: every file ends with an outcome li
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 import sqlite3
@@ -18,7 +19,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import mail
 from ._collate_read import MEMORY_BUDGET as MEMORY_BUDGET
@@ -26,12 +26,14 @@ from ._collate_read import READ_TIMEOUT, catalog_for, read_all
 from ._collate_read import TEST_HOOK as TEST_HOOK
 from ._collate_read import read_one as read_one
 from .errors import BluestoneError
+from .file_result import FileResult
 from .settle import settle
 from .sources import find_sources as find_sources
 from .sources import not_readable as not_readable
 from .store import Store, store_failure
 
 MAX_MESSAGE = 2000
+_LOG = logging.getLogger("bluestone_forms")
 AWAITING = "awaiting_review"  # a scanned return read, its review workbook not yet filled
 SCRATCH_PREFIX = "bluestone-collate-"  # + pid: a run killed mid-way is cleaned by the next
 
@@ -77,14 +79,18 @@ class Summary:
                                      if t[AWAITING] else "")
 
 
-def ingest(store: Store, res: dict[str, Any], summary: Summary,
+def ingest(store: Store, res: FileResult, summary: Summary,
            prov: mail.Provenance | None = None) -> None:
     """Put one file's result into the store, in one transaction (with its provenance when it
-    came by mail)."""
+    came by mail). A reader fault (a bug, not the file) is rejected like a damaged file, and
+    its traceback goes to the store's audit and to the log (stderr)."""
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    path, sha = res["path"], res["sha256"]
+    path, sha = res.path, res.sha256
+    if res.fault:
+        _LOG.error("reader fault on %s: %s\n%s", path, res.error, res.fault)
+        store.audit(now, "reader fault", f"{path}: {res.error}\n{res.fault}")
     prior = store.outcome_of(path, sha)
-    if prior is not None and prior != AWAITING and (prior != "rejected" or "error" in res):
+    if prior is not None and prior != AWAITING and (prior != "rejected" or res.failed):
         summary.unchanged += 1
         if prior == "rejected":  # still unreadable: the run says so (and exits non-zero)
             summary.outcomes["rejected"] += 1
@@ -94,11 +100,11 @@ def ingest(store: Store, res: dict[str, Any], summary: Summary,
             store.forget_rejection(path, sha)
         if prior == AWAITING:  # a scan read again with the review workbook (issue 18)
             store.forget_pending(path, sha)
-        base = {"path": path, "sha256": sha, "size": res["size"], "reader": res.get("reader"),
+        base = {"path": path, "sha256": sha, "size": res.size, "reader": res.reader,
                 "read_at": now}
-        if "error" in res:
+        if res.error is not None:
             mail.add_provenance(store, store.add_file(**base, outcome="rejected",
-                                            message=_clip(res["error"])), prov)
+                                            message=_clip(res.error)), prov)
             summary.outcomes["rejected"] += 1
             return
         first = store.file_with_sha(sha)
@@ -107,23 +113,26 @@ def ingest(store: Store, res: dict[str, Any], summary: Summary,
                 f"same content as {first}{store.mail_note(first)}")), prov)
             summary.outcomes["duplicate"] += 1
             return
-        recs = res["records"]
-        head = recs[0] if recs else {}
-        outcome = "read_with_issues" if res["issues"] else "read"
-        if res.get("pending"):  # a scan with marks or handwriting still to review
+        recs = res.records
+        head = recs[0] if recs else None
+        outcome = "read_with_issues" if res.issues else "read"
+        if res.pending:  # a scan with marks or handwriting still to review
             outcome = AWAITING
         file_id = store.add_file(**base, outcome=outcome,
-                                 message=res.get("note") or res.get("message"),
-                                 form_id=head.get("form_id"),
-                                 version=head.get("version"),
-                                 instance_id=head.get("instance_id"),
-                                 modified=head.get("modified"))
+                                 message=res.note or res.message,
+                                 form_id=head.form_id if head else None,
+                                 version=head.version if head else None,
+                                 instance_id=head.instance_id if head else None,
+                                 modified=head.meta.get("modified") if head else None)
         mail.add_provenance(store, file_id, prov)
-        for issue in res["issues"]:
-            store.add_issue(file_id, issue)
+        for issue in res.issues:
+            store.add_issue(file_id, {"field": issue.field, "message": issue.message,
+                                      "value": issue.value, "where": issue.where,
+                                      "row": issue.row})
         for rec in recs:
-            store.add_record(file_id, rec, "current")
-        for iid in sorted({r["instance_id"] for r in recs if r["instance_id"]}):
+            store.add_record(file_id, {**rec.as_json(), "modified": rec.meta.get("modified")},
+                             "current")
+        for iid in sorted({r.instance_id for r in recs if r.instance_id}):
             settle(store, iid)  # a record without an instance id stands on its own
         summary.outcomes[store.file_outcome(file_id)] += 1
 
@@ -174,8 +183,7 @@ def collate(
             if sent:
                 store.add_register(sent)
             for name, why in bad:
-                ingest(store, {"path": name, "sha256": "", "size": 0, "error": why}, summary,
-                       box.provenance.get(name))
+                ingest(store, FileResult(name, error=why), summary, box.provenance.get(name))
             for outcome, unchanged in mail.ingest_lines(store, box.lines, _clip):
                 summary.unchanged += unchanged
                 if not unchanged or outcome == "rejected":  # as for files: still rejected
@@ -183,12 +191,12 @@ def collate(
             summary.files = len(sources) + len(bad) + len(box.lines)
             results = read_all(sources, n_workers, extra, timeout, store.settled())
             for done, res in enumerate(results, start=1):
-                ingest(store, res, summary, box.provenance.get(res["path"]))
+                ingest(store, res, summary, box.provenance.get(res.path))
                 if progress:
                     progress(done, len(sources))
             scanned = scan_dispatch.collate_scans(  # issue 18: scans, then the review workbook
                 [(s.name, s.disk) for s in scans], catalog_for(extra), store_path,
-                lambda res: ingest(store, res, summary, box.provenance.get(res["path"])),
+                lambda res: ingest(store, res, summary, box.provenance.get(res.path)),
                 n_workers, timeout)
             summary.files += scanned["results"]
             summary.totals = store.totals()

@@ -9,6 +9,7 @@ import datetime as dt
 from contextlib import suppress
 from typing import Any
 
+from . import expr
 from .spec import Answerable, FormSpec, SelectManyField
 
 NOT_GIVEN = "(not given)"
@@ -25,10 +26,14 @@ class Labels:
         self.spec = spec
         self.fields: dict[str, Answerable] = {}
         self.choices: dict[str, dict[str, str]] = {}
+        self.rules: dict[str, expr.Expr] = {}  # field id -> its parsed relevance rule
         for f in spec.answerable():
             if f.id in self.fields:
                 continue
             self.fields[f.id] = f
+            rule = spec.relevance(f)
+            if rule is not None:
+                self.rules[f.id] = rule
             with suppress(TypeError):  # a question without choices
                 self.choices[f.id] = {c.code: c.label for c in spec.options(f)}  # type: ignore[arg-type]
 

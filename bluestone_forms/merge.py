@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from . import formats, values
+from .compiled import compile_spec
 from .errors import BluestoneError
 from .records import Record, empty_values, nest, new_instance_id
-from .slots import slots
 from .spec import FormSpec, SelectManyField, TableField
 from .validate import validate
 
@@ -62,7 +62,8 @@ def read_prefill(spec: FormSpec, csv_path: Path) -> list[MergeRow]:
         raise MergeError([f"{name}: cannot read as UTF-8 text ({exc})"]) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = reader.fieldnames or []
-    by_key = {s.key: s for s in slots(spec)}
+    form = compile_spec(spec)
+    by_key = form.slot_map
     simple = {f.id for f in spec.answerable() if not isinstance(f, TableField | SelectManyField)}
     allowed = {k for k in by_key if k in simple or k.split(".")[0] in simple}
     problems: list[str] = []
@@ -96,14 +97,14 @@ def read_prefill(spec: FormSpec, csv_path: Path) -> list[MergeRow]:
                                 f"({s.label})")
                 continue
             try:
-                decoded[col] = values.decode(s, cell)
+                decoded[col] = form.decode(col, cell)
             except values.CodecError as exc:
                 problems.append(f"{name}:{number}: column '{col}': {cell!r} is not valid; "
                                 f"{exc}")
-        vals = nest(spec, decoded)
+        vals = nest(form, decoded)
         given = {k.split(".")[0] for k in decoded}
         record = Record(spec.id, spec.version, "merge", vals)
-        for issue in validate(record, spec):
+        for issue in validate(record, form):
             head = issue.field.split(".")[0]
             if head in given and "required" not in issue.message:
                 problems.append(f"{name}:{number}: column '{issue.field}': {issue.message}")

@@ -15,9 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from . import values
+from .compiled import Box, CompiledSpec, compiled, spec_of
 from .errors import Issue
 from .slots import Slot, slots
 from .spec import FormSpec, SelectManyField, SignoffField, TableField
+
+Form = FormSpec | CompiledSpec  # a compiled form saves working its slots out again
 
 
 def new_instance_id() -> str:
@@ -74,15 +77,20 @@ def empty_values(spec: FormSpec) -> dict[str, Any]:
     return out
 
 
-def flatten(spec: FormSpec, vals: Mapping[str, Any]) -> dict[str, Any]:
+def _slots(form: Form) -> tuple[Slot, ...]:
+    return form.slots if isinstance(form, CompiledSpec) else slots(form)
+
+
+def flatten(form: Form, vals: Mapping[str, Any]) -> dict[str, Any]:
     """Nested values -> canonical value per slot key (tables fill rows from the top).
 
     Every value is put into its slot, and a value with no slot is a ValueError, never dropped:
     a key that is no field's id, a table row beyond the table's last or a column it does not
     have, a sign-off part other than name and date, a select-many code that is not an option.
     """
+    spec = spec_of(form)
     out: dict[str, Any] = {s.key: False if isinstance(s.field, SelectManyField) else None
-                           for s in slots(spec)}
+                           for s in _slots(form)}
     fields = {f.id: f for f in spec.answerable()}
 
     def put(key: str, value: Any) -> None:
@@ -109,14 +117,14 @@ def flatten(spec: FormSpec, vals: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def texts(spec: FormSpec, vals: Mapping[str, Any]) -> dict[str, str]:
+def texts(form: Form, vals: Mapping[str, Any]) -> dict[str, str]:
     """Nested values -> the text each slot shows, through the codec."""
-    by_key = {s.key: s for s in slots(spec)}
-    return {k: values.encode(by_key[k], v) for k, v in flatten(spec, vals).items()}
+    by_key = {s.key: s for s in _slots(form)}
+    return {k: values.encode(by_key[k], v) for k, v in flatten(form, vals).items()}
 
 
 def assemble(
-    spec: FormSpec,
+    form: Form,
     raw: Mapping[str, Any],
     where: Mapping[str, str] | None = None,
     file: str | None = None,
@@ -125,6 +133,7 @@ def assemble(
     """Raw content per slot key -> nested values and the issues met on the way.
 
     A slot absent from `raw` is reported (a deleted control or cell), never guessed.
+    Pass a `CompiledSpec` when assembling many returns of one form.
     """
     where = where or {}
     issues: list[Issue] = []
@@ -144,21 +153,21 @@ def assemble(
             issues.append(_issue(s, str(exc), got, where, file, row))
             return nothing
 
-    return _nested(spec, take), issues
+    return _nested(compiled(form), take), issues
 
 
-def nest(spec: FormSpec, decoded: Mapping[str, Any]) -> dict[str, Any]:
+def nest(form: Form, decoded: Mapping[str, Any]) -> dict[str, Any]:
     """Canonical value per slot key -> nested record values."""
     get = decoded.get
-    return _nested(spec, lambda box: get(box[0]))
+    return _nested(compiled(form), lambda box: get(box[0]))
 
 
-def _nested(spec: FormSpec, value_of: Callable[[Box], Any]) -> dict[str, Any]:
+def _nested(form: CompiledSpec, value_of: Callable[[Box], Any]) -> dict[str, Any]:
     """Record values, each slot's canonical value given by `value_of` (called once per slot,
     in slot order): a table keeps the rows with an answer, a sign-off is None when empty, a
     select-many lists its ticked codes in choice order."""
     out: dict[str, Any] = {}
-    for fid, how, boxes in _plan(spec).fields:
+    for fid, how, boxes in form.nesting:
         if how == "one":
             out[fid] = value_of(boxes[0])
         elif how == "table":
@@ -177,44 +186,6 @@ def _nested(spec: FormSpec, value_of: Callable[[Box], Any]) -> dict[str, Any]:
 
 
 _ABSENT = object()
-# A slot as assemble takes it: its key, its decoder, the value it takes when empty, missing or
-# unreadable (what the codec makes of None), and the slot itself.
-Box = tuple[str, values.Decoder, Any, Slot]
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """What `assemble` and `nest` need of a spec, worked out once per spec object: per field
-    in form order, (field id, how it nests: one / table / signoff / many, its boxes: one
-    box; rows of (column ids, boxes); name and date boxes; a box per choice)."""
-
-    fields: tuple[tuple[str, str, Any], ...]
-
-
-_PLANS: dict[int, tuple[FormSpec, _Plan]] = {}
-
-
-def _plan(spec: FormSpec) -> _Plan:
-    hit = _PLANS.get(id(spec))
-    if hit is not None and hit[0] is spec:
-        return hit[1]
-    box = {s.key: (s.key, values.decoder(s), values.decode(s, None), s) for s in slots(spec)}
-    fields: list[tuple[str, str, Any]] = []
-    for f in spec.answerable():
-        if isinstance(f, TableField):
-            ids = tuple(c.id for c in f.columns)
-            fields.append((f.id, "table", tuple(
-                (ids, tuple(box[f"{f.id}.{r}.{c}"] for c in ids))
-                for r in range(1, f.max_rows + 1))))
-        elif isinstance(f, SignoffField):
-            fields.append((f.id, "signoff", (box[f"{f.id}.name"], box[f"{f.id}.date"])))
-        elif isinstance(f, SelectManyField):
-            fields.append((f.id, "many", tuple(box[f"{f.id}.{c.code}"]
-                                               for c in spec.options(f))))
-        else:
-            fields.append((f.id, "one", (box[f.id],)))
-    plan = _PLANS[id(spec)] = (spec, _Plan(tuple(fields)))
-    return plan[1]
 
 
 def _issue(

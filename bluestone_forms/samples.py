@@ -103,13 +103,13 @@ def apply_relevance(spec: FormSpec, values: dict[str, Any]) -> dict[str, Any]:
     """Empty every question whose rule does not hold, until nothing changes."""
     out = dict(values)
     blank = empty_values(spec)
+    rules = [(f.id, rule) for f in spec.answerable() if (rule := spec.relevance(f)) is not None]
     changed = True
     while changed:
         changed = False
-        for f in spec.answerable():
-            rule = spec.relevance(f)
-            if rule is not None and not expr.evaluate(rule, out) and out.get(f.id) != blank[f.id]:
-                out[f.id] = blank[f.id]
+        for fid, rule in rules:
+            if not expr.evaluate(rule, out) and out.get(fid) != blank[fid]:
+                out[fid] = blank[fid]
                 changed = True
     return out
 

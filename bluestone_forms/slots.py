@@ -114,17 +114,10 @@ def field_slots(spec: FormSpec, f: Answerable) -> list[Slot]:
     return [Slot(key=f.id, field=f, kind=kind, label=f.label, options=opts)]
 
 
-_CACHE: dict[int, tuple[FormSpec, tuple[Slot, ...]]] = {}
-
-
 def slots(spec: FormSpec) -> tuple[Slot, ...]:
-    """Every slot of a form, in form order (computed once per spec object)."""
-    hit = _CACHE.get(id(spec))
-    if hit is not None and hit[0] is spec:
-        return hit[1]
-    result = tuple(s for f in spec.answerable() for s in field_slots(spec, f))
-    _CACHE[id(spec)] = (spec, result)
-    return result
+    """Every slot of a form, in form order (worked out on each call: a reader takes them from
+    its `CompiledSpec`, worked out once)."""
+    return tuple(s for f in spec.answerable() for s in field_slots(spec, f))
 
 
 def slot_map(spec: FormSpec) -> dict[str, Slot]:

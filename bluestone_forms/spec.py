@@ -1,64 +1,56 @@
 """The one model of a form: pydantic classes a YAML spec is validated into.
 
-Every format, the validator and the collation read a form only through these classes. Models
-forbid unknown keys, so a typo in a spec is an error rather than a silently ignored setting.
+Every format, the validator and the collation read a form only through these classes: the
+form, its sections and how its returns are collated here, the field classes in `spec_fields`
+(re-exported, so `from bluestone_forms.spec import TextField` works). Models forbid unknown
+keys, so a typo in a spec is an error rather than a silently ignored setting.
 Cross-references (choice lists, scales, relevance, duplicate ids) are checked by
 `spec_checks.check_references`, which reports each problem with its path so the loader can name
-the line.
+the line. What reading a return needs worked out of a spec is in `compiled`, built once.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, WithJsonSchema
+from pydantic import Field, StringConstraints
 
 from . import expr
-
-_NUM = r"^[+-]?(\d+\.?\d*|\.\d+)$"
-Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
-NonEmpty = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
-FieldPath = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")]
-# A bound written in YAML as a number or a quoted number. Its JSON Schema is given here rather
-# than left to pydantic, whose rendering of Decimal changes between releases.
-Bound = Annotated[
-    Decimal, WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "pattern": _NUM}]})
-]
-
-Path = tuple[str | int, ...]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Choice(Model):
-    """One option of a choice list: a stable code stored in data, a label people read."""
-
-    code: Code
-    label: NonEmpty
-    aliases: list[str] = Field(
-        default_factory=list,
-        description="Other texts read back as this choice (e.g. its label in other languages).",
-    )
-
-
-class ScalePoint(Model):
-    value: int
-    label: NonEmpty
-    aliases: list[str] = Field(default_factory=list)
-
-
-class Scale(Model):
-    """A rating scale: a stated point per value, each with its own label."""
-
-    title: NonEmpty
-    description: str | None = None
-    points: list[ScalePoint] = Field(min_length=2)
+from .spec_fields import ANSWER_WORDS as ANSWER_WORDS
+from .spec_fields import COLUMN_TYPES as COLUMN_TYPES
+from .spec_fields import FIELD_TYPES as FIELD_TYPES
+from .spec_fields import LANGUAGE_TAGS as LANGUAGE_TAGS
+from .spec_fields import YES_NO as YES_NO
+from .spec_fields import YES_NO_NA as YES_NO_NA
+from .spec_fields import Answerable as Answerable
+from .spec_fields import AnyField as AnyField
+from .spec_fields import Bound as Bound
+from .spec_fields import Choice as Choice
+from .spec_fields import Code as Code
+from .spec_fields import Column as Column
+from .spec_fields import ColumnField as ColumnField
+from .spec_fields import DateField as DateField
+from .spec_fields import DecimalField as DecimalField
+from .spec_fields import FieldPath as FieldPath
+from .spec_fields import Ident as Ident
+from .spec_fields import IntegerField as IntegerField
+from .spec_fields import LongTextField as LongTextField
+from .spec_fields import Model as Model
+from .spec_fields import NonEmpty as NonEmpty
+from .spec_fields import NoteField as NoteField
+from .spec_fields import Path as Path
+from .spec_fields import RatingField as RatingField
+from .spec_fields import Scale as Scale
+from .spec_fields import ScalePoint as ScalePoint
+from .spec_fields import SelectManyField as SelectManyField
+from .spec_fields import SelectOneField as SelectOneField
+from .spec_fields import SignoffField as SignoffField
+from .spec_fields import TableField as TableField
+from .spec_fields import TextField as TextField
+from .spec_fields import YesNoField as YesNoField
+from .spec_fields import YesNoNAField as YesNoNAField
+from .spec_fields import answer_choices
 
 
 class Source(Model):
@@ -95,205 +87,6 @@ class Classification(Model):
         "from the collated workbook and CSVs unless asked for (--include-special-category), "
         "and counted there only as given or not.",
     )
-
-
-class _FieldBase(Model):
-    id: Ident
-    label: NonEmpty
-    hint: str | None = None
-    help: str | None = None
-    required: bool = False
-    message: str | None = Field(
-        default=None, description="Shown when a constraint of this field is not met."
-    )
-    relevant: str | None = Field(
-        default=None,
-        description="Ask only if this expression holds, e.g. \"welfare_raised == 'yes'\".",
-    )
-
-
-class TextField(_FieldBase):
-    type: Literal["text"]
-    min_length: int | None = Field(default=None, ge=0)
-    max_length: int | None = Field(default=None, ge=1)
-    pattern: str | None = None
-
-
-class LongTextField(_FieldBase):
-    type: Literal["long_text"]
-    min_length: int | None = Field(default=None, ge=0)
-    max_length: int | None = Field(default=None, ge=1)
-    lines: int = Field(default=4, ge=1, le=40, description="Writing lines on paper.")
-
-
-class IntegerField(_FieldBase):
-    type: Literal["integer"]
-    min: int | None = None
-    max: int | None = None
-
-
-class DecimalField(_FieldBase):
-    type: Literal["decimal"]
-    min: Bound | None = None
-    max: Bound | None = None
-    places: int | None = Field(default=None, ge=0, le=10)
-
-
-class DateField(_FieldBase):
-    type: Literal["date"]
-    min: dt.date | None = None
-    max: dt.date | None = None
-
-
-class YesNoField(_FieldBase):
-    type: Literal["yes_no"]
-
-
-class YesNoNAField(_FieldBase):
-    type: Literal["yes_no_na"]
-
-
-class SelectOneField(_FieldBase):
-    type: Literal["select_one"]
-    choices: Ident
-
-
-class SelectManyField(_FieldBase):
-    type: Literal["select_many"]
-    choices: Ident
-    min_selected: int | None = Field(default=None, ge=0)
-    max_selected: int | None = Field(default=None, ge=1)
-
-
-class RatingField(_FieldBase):
-    type: Literal["rating"]
-    scale: Ident
-
-
-ColumnField = Annotated[
-    TextField
-    | LongTextField
-    | IntegerField
-    | DecimalField
-    | DateField
-    | YesNoField
-    | YesNoNAField
-    | SelectOneField
-    | RatingField,
-    Field(discriminator="type"),
-]
-
-
-class TableField(_FieldBase):
-    """A repeating table: rows of the column fields, between min_rows and max_rows."""
-
-    type: Literal["table"]
-    columns: list[ColumnField] = Field(min_length=1)
-    min_rows: int = Field(default=0, ge=0)
-    max_rows: int = Field(ge=1, le=200)
-
-
-class SignoffField(_FieldBase):
-    """A name-and-date sign-off, e.g. by the supervisor."""
-
-    type: Literal["signoff"]
-    role: str | None = None
-
-
-class NoteField(Model):
-    """Printed text with no answer."""
-
-    type: Literal["note"]
-    id: Ident
-    text: NonEmpty
-    label: str | None = None
-
-
-AnyField = Annotated[
-    TextField
-    | LongTextField
-    | IntegerField
-    | DecimalField
-    | DateField
-    | YesNoField
-    | YesNoNAField
-    | SelectOneField
-    | SelectManyField
-    | RatingField
-    | TableField
-    | SignoffField
-    | NoteField,
-    Field(discriminator="type"),
-]
-
-FIELD_TYPES: tuple[str, ...] = (
-    "text",
-    "long_text",
-    "integer",
-    "decimal",
-    "date",
-    "yes_no",
-    "yes_no_na",
-    "select_one",
-    "select_many",
-    "rating",
-    "table",
-    "signoff",
-    "note",
-)
-COLUMN_TYPES: tuple[str, ...] = (*FIELD_TYPES[:8], "rating")
-
-# A field of any kind that takes an answer (everything but a note).
-Answerable = (
-    TextField
-    | LongTextField
-    | IntegerField
-    | DecimalField
-    | DateField
-    | YesNoField
-    | YesNoNAField
-    | SelectOneField
-    | SelectManyField
-    | RatingField
-    | TableField
-    | SignoffField
-)
-Column = (
-    TextField
-    | LongTextField
-    | IntegerField
-    | DecimalField
-    | DateField
-    | YesNoField
-    | YesNoNAField
-    | SelectOneField
-    | RatingField
-)
-
-# The language tags documents carry (screen readers choose a voice by them; spelling checks).
-LANGUAGE_TAGS = {"en": "en-GB", "cy": "cy-GB"}
-
-# The built-in answers of yes/no questions, in each language a spec may be printed in.
-ANSWER_WORDS: dict[str, dict[str, str]] = {
-    "en": {"yes": "Yes", "no": "No", "na": "Not applicable"},
-    "cy": {"yes": "Ie", "no": "Na", "na": "Amherthnasol"},
-}
-
-
-def _answers(codes: tuple[str, ...], language: str) -> tuple[Choice, ...]:
-    parts = [p for p in language.split("+") if p in ANSWER_WORDS] or ["en"]
-    out = []
-    for code in codes:
-        label = " / ".join(ANSWER_WORDS[p][code] for p in parts)
-        words = [w[code] for w in ANSWER_WORDS.values()]
-        others = words + [f"{a} / {b}" for a in words for b in words if a != b]
-        out.append(Choice(code=code, label=label,
-                          aliases=[a for a in dict.fromkeys(others) if a != label]))
-    return tuple(out)
-
-
-YES_NO: tuple[Choice, ...] = _answers(("yes", "no"), "en")
-YES_NO_NA: tuple[Choice, ...] = _answers(("yes", "no", "na"), "en")
 
 
 class Section(Model):
@@ -391,22 +184,16 @@ class FormSpec(Model):
                 return f
         raise KeyError(field_id)
 
-    _memo: dict[tuple[str, str], Any] = PrivateAttr(default_factory=dict)
-
     def options(self, f: Column | SelectManyField) -> tuple[Choice, ...]:
-        """The choices a field offers, in order (a rating's codes are its point values)."""
-        key = ("options", f"{f.type}:{getattr(f, 'choices', '')}:{getattr(f, 'scale', '')}")
-        hit = self._memo.get(key)
-        if hit is None:
-            hit = self._memo[key] = self._options(f)
-        return hit
+        """The choices a field offers, in order (a rating's codes are its point values).
 
-    def _options(self, f: Column | SelectManyField) -> tuple[Choice, ...]:
+        Worked out on each call: a reader takes them from its `CompiledSpec`'s slots."""
         if isinstance(f, YesNoField):
-            return YES_NO if self.language == "en" else _answers(("yes", "no"), self.language)
+            return YES_NO if self.language == "en" else answer_choices(("yes", "no"),
+                                                                       self.language)
         if isinstance(f, YesNoNAField):
-            return YES_NO_NA if self.language == "en" else _answers(("yes", "no", "na"),
-                                                                     self.language)
+            return YES_NO_NA if self.language == "en" else answer_choices(("yes", "no", "na"),
+                                                                          self.language)
         if isinstance(f, SelectOneField | SelectManyField):
             return tuple(self.choice_lists[f.choices])
         if isinstance(f, RatingField):
@@ -437,11 +224,7 @@ class FormSpec(Model):
         return expr.describe(rule, label, choice)
 
     def relevance(self, f: Answerable) -> expr.Expr | None:
-        """The parsed relevance rule of a field (parsed once per spec)."""
+        """The parsed relevance rule of a field (parsed on each call: a reader takes the rules
+        from its `CompiledSpec`, parsed once)."""
         rule = getattr(f, "relevant", None)
-        if not rule:
-            return None
-        key = ("rule", rule)
-        if key not in self._memo:
-            self._memo[key] = expr.parse(rule)
-        return self._memo[key]  # type: ignore[no-any-return]
+        return expr.parse(rule) if rule else None

@@ -122,8 +122,7 @@ class _Form:
 
     def asked(self, fid: str, vals: dict[str, Any]) -> bool:
         """Whether the return's routing asked this question (its relevance rule holds)."""
-        f = self.labels.fields.get(fid)
-        rule = self.labels.spec.relevance(f) if f is not None else None
+        rule = self.labels.rules.get(fid)
         return rule is None or expr.evaluate(rule, vals)
 
     def add(self, vals: dict[str, Any]) -> None:

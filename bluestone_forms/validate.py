@@ -1,47 +1,30 @@
 """Validation of a record against its spec: required, type, constraint and relevance.
 
 Never raises on bad values: every problem becomes an Issue naming the field, the value and
-what was expected, so one wrong answer never hides the others.
+what was expected, so one wrong answer never hides the others. How each field is checked is
+worked out once per spec (`checks`, held by the `CompiledSpec`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from . import expr
+from .checks import show
+from .compiled import CompiledSpec, compiled
 from .errors import Issue
 from .records import Record
-from .slots import kind_of
-from .spec import (
-    Answerable,
-    Column,
-    DateField,
-    DecimalField,
-    FormSpec,
-    IntegerField,
-    LongTextField,
-    SelectManyField,
-    SignoffField,
-    TableField,
-    TextField,
-)
+from .spec import FormSpec
 
 
-def _answered(v: Any) -> bool:
-    return v is not None and v != [] and v != ""
-
-
-def validate(record: Record, spec: FormSpec) -> list[Issue]:
-    """Every problem of a record's values against the spec."""
+def validate(record: Record, form: FormSpec | CompiledSpec) -> list[Issue]:
+    """Every problem of a record's values against the spec (pass a `CompiledSpec` when
+    validating many records of one form: a `FormSpec` is compiled on each call)."""
+    plan = compiled(form)
     issues: list[Issue] = []
 
     def add(field: str, message: str, value: Any = None) -> None:
-        shown = None if value is None else _show(value)
+        shown = None if value is None else show(value)
         issues.append(
             Issue(field=field, message=message, value=shown, file=record.file, row=record.row)
         )
@@ -49,14 +32,13 @@ def validate(record: Record, spec: FormSpec) -> list[Issue]:
     vals = record.values if isinstance(record.values, dict) else {}
     if not isinstance(record.values, dict):
         add("(record)", "values must be a mapping of field id to answer", record.values)
-    plan = _plan(spec)
     if not plan.known.issuperset(vals):
         for key in sorted(set(vals) - plan.known):
-            add(key, f"not a question of form {spec.id} {spec.version}", vals[key])
+            add(key, f"not a question of form {plan.spec.id} {plan.spec.version}", vals[key])
     holds: dict[int, bool] = {}  # a rule shared by several questions is worked out once
-    for fid, label, rule, not_relevant, required, check in plan.fields:
+    for fid, label, rule, not_relevant, required, check in plan.checks:
         v = vals.get(fid)
-        answered = v is not None and v != [] and v != ""  # `_answered`, inline: it is hot
+        answered = v is not None and v != [] and v != ""  # `checks.answered`, inline: it is hot
         if rule is not None:
             applies = holds.get(id(rule))
             if applies is None:
@@ -79,229 +61,3 @@ def _holds(rule: expr.Expr, vals: dict[str, Any]) -> bool:
         return expr.evaluate(rule, vals)
     except Exception:
         return False
-
-
-Problems = list[tuple[str, str, Any]]
-
-
-# How one field is checked, worked out once per spec: (field id, label, relevance rule,
-# message when answered though not relevant, message when required and unanswered (empty
-# when not required), the check of an answered value).
-FieldCheck = tuple[str, str, expr.Expr | None, str, str, Callable[[Any], Problems]]
-
-
-@dataclass(frozen=True)
-class _Plan:
-    known: frozenset[str]
-    fields: tuple[FieldCheck, ...]
-
-
-_PLANS: dict[int, tuple[FormSpec, _Plan]] = {}
-
-
-def _plan(spec: FormSpec) -> _Plan:
-    hit = _PLANS.get(id(spec))
-    if hit is not None and hit[0] is spec:
-        return hit[1]
-    checks: list[FieldCheck] = []
-    for f in spec.answerable():
-        rule = spec.relevance(f)
-        checks.append((
-            f.id,
-            f.label,
-            rule,
-            "" if rule is None else
-            f"{f.label}: answered, but this question applies only if {spec.describe(rule)}",
-            f"{f.label}: an answer is required" if f.required else "",
-            _checker(spec, f),
-        ))
-    plan = _Plan(frozenset(c[0] for c in checks), tuple(checks))
-    _PLANS[id(spec)] = (spec, plan)
-    return plan
-
-
-def _checker(spec: FormSpec, f: Answerable) -> Callable[[Any], Problems]:
-    """The problems of an answered field's value."""
-    if isinstance(f, TableField):
-        return _table_checker(spec, f)
-    if isinstance(f, SignoffField):
-        return lambda v: _check_signoff(f, v)
-    if isinstance(f, SelectManyField):
-        return _many_checker(spec, f)
-    atomic = _atomic_checker(spec, f)
-    fid = f.id
-
-    def check(v: Any) -> Problems:
-        wrong = atomic(v)
-        return [(fid, m, v) for m in wrong] if wrong else []
-
-    return check
-
-
-def _check_signoff(f: SignoffField, v: Any) -> Problems:
-    if not isinstance(v, dict) or set(v) - {"name", "date"}:
-        return [(f.id, "expected a name and a date", v)]
-    out: Problems = []
-    name, date = v.get("name"), v.get("date")
-    if f.required and not _answered(name):
-        out.append((f"{f.id}.name", "a name is required", None))
-    if f.required and date is None:
-        out.append((f"{f.id}.date", "a date is required", None))
-    if name is not None and not isinstance(name, str):
-        out.append((f"{f.id}.name", "expected a name (text)", name))
-    if date is not None and not _is_date(date):
-        out.append((f"{f.id}.date", "expected a date", date))
-    return out
-
-
-def _many_checker(spec: FormSpec, f: SelectManyField) -> Callable[[Any], Problems]:
-    codes = [c.code for c in spec.options(f)]
-    listed = ", ".join(codes)
-
-    def check(v: Any) -> Problems:
-        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-            return [(f.id, "expected a list of choice codes", v)]
-        out = [(f.id, f"{x!r} is not one of {listed}", x) for x in v if x not in codes]
-        if len(set(v)) != len(v):
-            out.append((f.id, "a choice is ticked twice", v))
-        if f.min_selected is not None and len(v) < f.min_selected:
-            out.append((f.id, f"tick at least {f.min_selected}", v))
-        if f.max_selected is not None and len(v) > f.max_selected:
-            out.append((f.id, f"tick at most {f.max_selected}", v))
-        return out
-
-    return check
-
-
-def _table_checker(spec: FormSpec, f: TableField) -> Callable[[Any], Problems]:
-    cols = [(c.id, c.label, c.required, _atomic_checker(spec, c)) for c in f.columns]
-    ids = {c.id for c in f.columns}
-
-    def check(v: Any) -> Problems:
-        if not isinstance(v, list) or not all(isinstance(r, dict) for r in v):
-            return [(f.id, "expected a list of rows", v)]
-        out: Problems = []
-        if len(v) > f.max_rows:
-            out.append((f.id, f"at most {f.max_rows} rows", len(v)))
-        if len(v) < f.min_rows:
-            out.append((f.id, f"at least {f.min_rows} rows", len(v)))
-        for i, row in enumerate(v, start=1):
-            if not ids.issuperset(row):
-                for key in sorted(set(row) - ids):
-                    out.append((f"{f.id}.{i}.{key}", "not a column of this table", row[key]))
-            for cid, label, required, atomic in cols:
-                cell = row.get(cid)
-                if not _answered(cell):
-                    if required:
-                        out.append((f"{f.id}.{i}.{cid}", f"row {i}: {label} is required", None))
-                    continue
-                for m in atomic(cell):
-                    out.append((f"{f.id}.{i}.{cid}", f"row {i}: {label}: {m}", cell))
-        return out
-
-    return check
-
-
-def _is_date(v: Any) -> bool:
-    return isinstance(v, dt.date) and not isinstance(v, dt.datetime)
-
-
-def _atomic_checker(spec: FormSpec, f: Answerable | Column) -> Callable[[Any], list[str]]:
-    """The problems of an answered value of one atomic field or column."""
-    kind = kind_of(spec, f)
-    custom = f.message
-    if kind in ("text", "long_text"):
-        assert isinstance(f, TextField | LongTextField)
-        lo, hi = f.min_length, f.max_length
-        pattern = f.pattern if isinstance(f, TextField) else None
-        try:
-            matcher = re.compile(pattern).fullmatch if pattern else None
-        except re.error:  # reported where the pattern is used, as before
-            matcher = None
-
-        def text(v: Any) -> list[str]:
-            if not isinstance(v, str):
-                return ["expected text"]
-            out = []
-            if lo is not None and len(v) < lo:
-                out.append(custom or f"at least {lo} characters")
-            if hi is not None and len(v) > hi:
-                out.append(custom or f"at most {hi} characters")
-            if pattern and not (matcher(v) if matcher else re.fullmatch(pattern, v)):
-                out.append(custom or f"does not match the pattern {pattern}")
-            return out
-
-        return text
-    if kind == "integer":
-        assert isinstance(f, IntegerField)
-        int_lo, int_hi = f.min, f.max
-
-        def integer(v: Any) -> list[str]:
-            if isinstance(v, bool) or not isinstance(v, int):
-                return ["expected a whole number"]
-            return _bounds(v, int_lo, int_hi, custom)
-
-        return integer
-    if kind == "decimal":
-        assert isinstance(f, DecimalField)
-        dec_lo, dec_hi, places = f.min, f.max, f.places
-
-        def decimal(v: Any) -> list[str]:
-            if isinstance(v, bool) or not isinstance(v, int | Decimal):
-                return ["expected a number"]
-            d = Decimal(v)
-            if not d.is_finite():
-                return ["expected a finite number"]
-            out = _bounds(d, dec_lo, dec_hi, custom)
-            exponent = d.as_tuple().exponent
-            if places is not None and isinstance(exponent, int) and -exponent > places:
-                out.append(custom or f"at most {places} decimal places")
-            return out
-
-        return decimal
-    if kind == "date":
-        assert isinstance(f, DateField)
-        day_lo, day_hi = f.min, f.max
-
-        def date(v: Any) -> list[str]:
-            if not _is_date(v):
-                return ["expected a date"]
-            return _bounds(v, day_lo, day_hi, custom)
-
-        return date
-    options = spec.options(f)  # type: ignore[arg-type]
-    if kind == "rating":
-        points = [int(c.code) for c in options]
-        wrong_point = [f"expected a rating of {', '.join(str(p) for p in points)}"]
-
-        def rating(v: Any) -> list[str]:
-            if isinstance(v, bool) or not isinstance(v, int) or v not in points:
-                return list(wrong_point)
-            return []
-
-        return rating
-    codes = [c.code for c in options]
-    wrong_code = [f"expected one of {', '.join(codes)}"]
-
-    def choice(v: Any) -> list[str]:
-        if not isinstance(v, str) or v not in codes:
-            return list(wrong_code)
-        return []
-
-    return choice
-
-
-def _bounds(v: Any, lo: Any, hi: Any, custom: str | None) -> list[str]:
-    out = []
-    if lo is not None and v < lo:
-        out.append(custom or f"at least {_show(lo)}")
-    if hi is not None and v > hi:
-        out.append(custom or f"at most {_show(hi)}")
-    return out
-
-
-def _show(v: Any) -> str:
-    if isinstance(v, dt.date):
-        return v.strftime("%d/%m/%Y")
-    text = str(v)
-    return text if len(text) <= 200 else text[:200] + "…"

@@ -77,17 +77,14 @@ def _fold(text: str) -> str:
 
 
 def decode(slot: Slot, raw: Any) -> Any:
-    """Raw content of a slot -> its canonical value; raise CodecError when it is not one."""
-    hit = _DECODERS.get(id(slot))
-    if hit is None or hit[0] is not slot:
-        if len(_DECODERS) >= 10_000:
-            _DECODERS.clear()
-        hit = _DECODERS[id(slot)] = (slot, decoder(slot))
-    return hit[1](raw)
+    """Raw content of a slot -> its canonical value; raise CodecError when it is not one.
+
+    The slot's decoder is made on each call: a reader decodes through the decoders its
+    `CompiledSpec` made once (`CompiledSpec.decode`)."""
+    return decoder(slot)(raw)
 
 
 Decoder = Callable[[Any], Any]
-_DECODERS: dict[int, tuple[Slot, Decoder]] = {}  # by slot: decode's decoders, made once
 
 
 def decoder(slot: Slot) -> Decoder:
@@ -95,7 +92,7 @@ def decoder(slot: Slot) -> Decoder:
     lookups, a rating's expected text) worked out once.
 
     Why: a reader decodes every slot of every return; a caller that keeps the decoders (see
-    `records.assemble`) pays for the lookups once per form, not once per answer.
+    `compiled.CompiledSpec`) pays for the lookups once per form, not once per answer.
     """
     kind = slot.kind
     if kind == "flag":

@@ -56,14 +56,15 @@ def test_rerun_does_not_read_files_already_in(
     with Store(store) as s:
         settled = s.settled()
     sources, _ = find_sources([inbox], tmp_path / "scratch")
-    results = {Path(r["path"]).name: r for r in read_all(sources, 2, (), 20, settled)}
+    results = {Path(r.path).name: r for r in read_all(sources, 2, (), 20, settled)}
     assert sorted(results) == ["new.docx", "r0.docx", "r1.xlsx", "r2.pdf"]
     for name in ("r0.docx", "r1.xlsx", "r2.pdf"):
-        assert results[name].get("unchanged") is True, results[name]
-        assert "error" not in results[name]
-        assert "records" not in results[name]
-        assert len(results[name]["sha256"]) == 64
-    assert len(results["new.docx"]["records"]) == 1
+        assert results[name].unchanged is True, results[name]
+        assert results[name].error is None
+        assert results[name].records == []
+        assert results[name].reader is None  # only hashed, not read
+        assert len(results[name].sha256) == 64
+    assert len(results["new.docx"].records) == 1
     again = collate([inbox], store, workers=2)
     assert again.unchanged == 3
     assert again.outcomes == {"read": 1}  # only the new file was read

@@ -25,8 +25,8 @@ from lxml import etree
 
 from .. import records
 from ..catalog import Catalog
+from ..compiled import CompiledSpec
 from ..errors import ReturnError
-from ..slots import slot_map
 from ..spec import FormSpec
 from . import _xlsx_layout as L
 from ._package import Package, parse_xml
@@ -35,7 +35,9 @@ from ._xlsx_refs import col_letter, split_ref
 from ._xlsx_sheet import sheet_cells
 
 _PLACEHOLDER = re.compile(rb"<\?bsfill (\d+)\?>")
-_CACHE: dict[tuple[str, int, int, int], Template] = {}
+# Prepared templates by (path, mtime, size), each with the spec it was asked for (None: the
+# one its catalog names), which a hit must match.
+_CACHE: dict[tuple[str, int, int], tuple[FormSpec | None, Template]] = {}
 _CACHE_SIZE = 8
 
 
@@ -43,7 +45,7 @@ _CACHE_SIZE = 8
 class Template:
     """A generated workbook cut ready for filling."""
 
-    spec: FormSpec
+    form: CompiledSpec
     layout: str
     infos: list[zipfile.ZipInfo]
     data: dict[str, bytes]
@@ -57,19 +59,21 @@ class Template:
 
 def prepare(template: Path, spec: FormSpec | None, catalog: Catalog | None) -> Template:
     stat = template.stat()
-    key = (str(template.resolve()), stat.st_mtime_ns, stat.st_size, id(spec))
+    key = (str(template.resolve()), stat.st_mtime_ns, stat.st_size)
     hit = _CACHE.get(key)
-    if hit is not None:
-        return hit
+    if hit is not None and hit[0] is spec:
+        return hit[1]
     with Package(template, "xlsx") as pkg:
         opened = open_book(pkg)
         ident = opened.identity
+        cat = catalog or Catalog.shipped()
         if spec is None:
-            spec = (catalog or Catalog.shipped()).resolve(ident.form_id, ident.version,
-                                                          str(template))
+            form = cat.form(ident.form_id, ident.version, str(template))
         elif (spec.id, spec.version) != (ident.form_id, ident.version):
             raise ReturnError(str(template), f"the template is form {ident.form_id} "
                               f"v{ident.version}, not {spec.id} v{spec.version}")
+        else:
+            form = cat.compiled(spec)
         book, sheet = opened.book, opened.sheet
         cells = sheet_cells(book, sheet)
         infos = pkg.zip.infolist()
@@ -90,7 +94,7 @@ def prepare(template: Path, spec: FormSpec | None, catalog: Catalog | None) -> T
                 slots_at.append({k: (key_row + n, c) for k, c in col_of.items()})
                 n += 1
         else:
-            found, _ = locate_form(book, cells, spec)
+            found, _ = locate_form(book, cells, form)
             slots_at.append(found)
     prefix = next((p for p, u in root.nsmap.items() if u == ns and p), None)
     tag = (prefix + ":c" if prefix else "c").encode()
@@ -117,11 +121,11 @@ def prepare(template: Path, spec: FormSpec | None, catalog: Catalog | None) -> T
     split = _PLACEHOLDER.split(xml)
     pieces = split[0::2]
     order = [int(i) for i in split[1::2]]
-    result = Template(spec, opened.layout, infos, data, sheet.part, pieces, order, heads, index,
+    result = Template(form, opened.layout, infos, data, sheet.part, pieces, order, heads, index,
                       ident.instance_id)
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = result
+    _CACHE[key] = (spec, result)
     return result
 
 
@@ -175,11 +179,11 @@ def fill(
     if len(returns) > len(tpl.index):
         raise ValueError(f"{len(returns)} returns do not fit the register's "
                          f"{len(tpl.index)} rows")
-    by_key = slot_map(tpl.spec)
+    by_key = tpl.form.slot_map
     cells = [head + b"/>" for head, _ in tpl.heads]
     for n, one in enumerate(returns):
         at = tpl.index[n]
-        for key, value in records.flatten(tpl.spec, one).items():
+        for key, value in records.flatten(tpl.form, one).items():
             i = at.get(key)
             if i is not None:
                 native = L.cell_value(by_key[key], value)

@@ -30,7 +30,8 @@ from decimal import Decimal
 from typing import Any
 
 from .. import values
-from ..slots import Slot, slots
+from ..compiled import CompiledSpec
+from ..slots import Slot
 from ..spec import (
     DateField,
     DecimalField,
@@ -312,14 +313,11 @@ def stray_row_id(instance_id: str, sheet_row: int) -> str:
     return row_id(instance_id, -sheet_row)
 
 
-_TAGS: dict[int, tuple[Any, tuple[tuple[Slot, str, str], ...]]] = {}
+def slot_tags(form: CompiledSpec) -> tuple[tuple[Slot, str, str], ...]:
+    """Every slot of a form with its row tag and column tag (worked out once per compiled
+    form and kept with it)."""
+    return form.derived(_slot_tags)
 
 
-def slot_tags(spec: Any) -> tuple[tuple[Slot, str, str], ...]:
-    """Every slot of a spec with its row tag and column tag (worked out once per spec)."""
-    hit = _TAGS.get(id(spec))
-    if hit is not None and hit[0] is spec:
-        return hit[1]
-    out = tuple((s, row_tag(s), col_tag(column_index(s))) for s in slots(spec))
-    _TAGS[id(spec)] = (spec, out)
-    return out
+def _slot_tags(form: CompiledSpec) -> tuple[tuple[Slot, str, str], ...]:
+    return tuple((s, row_tag(s), col_tag(column_index(s))) for s in form.slots)

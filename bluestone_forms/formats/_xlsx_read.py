@@ -11,6 +11,7 @@ input is reported and never evaluated; every other value goes through the one co
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +20,10 @@ from typing import Any, TypeGuard
 from lxml import etree
 
 from ..catalog import Catalog
+from ..compiled import CompiledSpec
 from ..errors import Issue, ReturnError
 from ..records import ReadResult, Record
-from ..slots import Slot, slots
-from ..spec import FormSpec
+from ..slots import Slot
 from . import _xlsx_layout as L
 from ._package import Package
 from ._xlsx_dates import swapped_date_issues
@@ -59,14 +60,14 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
     try:
         with Package(p, "xlsx") as pkg:
             opened = open_book(pkg)
-            spec = (catalog or Catalog.shipped()).resolve(
+            form = (catalog or Catalog.shipped()).form(
                 opened.identity.form_id, opened.identity.version, file
             )
             cells = sheet_cells(opened.book, opened.sheet)
             if opened.layout == "register":
-                recs, issues = _read_register(spec, opened, cells)
+                recs, issues = _read_register(form, opened, cells)
             else:
-                rec, issues = _read_form(spec, opened, cells)
+                rec, issues = _read_form(form, opened, cells)
                 recs = [rec]
             modified = pkg.modified()
             if modified:
@@ -74,8 +75,8 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
                     rec.meta["modified"] = modified
     except ReturnError:
         raise
-    except (etree.LxmlError, zipfile.BadZipFile, KeyError, IndexError, ValueError,
-            OverflowError, UnicodeDecodeError, OSError) as exc:
+    except (etree.LxmlError, zipfile.BadZipFile, zlib.error, ValueError, OverflowError,
+            UnicodeDecodeError, OSError) as exc:  # a damaged file; anything else is a bug
         raise ReturnError(file, f"the workbook is damaged ({type(exc).__name__}: {exc})") from None
     return ReadResult(file=file, format=FORMAT, records=recs, issues=opened.issues + issues)
 
@@ -174,11 +175,11 @@ def _raw(slot: Slot, cell: Cell | None, where: Mapping[str, str], file: str, row
     return cell.value
 
 
-def _finish(spec: FormSpec, identity: Identity, raw: Mapping[str, Any],
+def _finish(form: CompiledSpec, identity: Identity, raw: Mapping[str, Any],
             where: Mapping[str, str], file: str, row: int | None,
             own: list[Issue]) -> tuple[Record, list[Issue]]:
     """common.finish, without repeating a problem already reported for the same cell."""
-    record, issues = finish(spec, identity, raw, where, file, row)
+    record, issues = finish(form, identity, raw, where, file, row)
     if not own:
         return record, issues
     mine = {i.field for i in own}
@@ -186,7 +187,7 @@ def _finish(spec: FormSpec, identity: Identity, raw: Mapping[str, Any],
     return record, own + kept
 
 
-def locate_form(book: Book, sheet: Sheet, spec: FormSpec
+def locate_form(book: Book, sheet: Sheet, form: CompiledSpec
                 ) -> tuple[dict[str, tuple[int, int]], list[Slot]]:
     """Each slot's input cell in the form layout (by tags, else by defined name), and the
     slots whose tags appear more than once (copied rows or columns: not safely readable)."""
@@ -205,7 +206,7 @@ def locate_form(book: Book, sheet: Sheet, spec: FormSpec
                 cols_of.setdefault(tag, []).append(c)
     found: dict[str, tuple[int, int]] = {}
     doubled: list[Slot] = []
-    for slot, row_tag, col_tag in L.slot_tags(spec):
+    for slot, row_tag, col_tag in L.slot_tags(form):
         rows = rows_of.get(row_tag, [])
         cols = cols_of.get(col_tag, [])
         if len(rows) == 1 and len(cols) == 1:
@@ -242,9 +243,9 @@ def locate_register(book: Book, sheet: Sheet) -> tuple[int, dict[str, int], list
     return key_rows[0], col_of, doubled
 
 
-def _read_form(spec: FormSpec, opened: Opened, cells: Sheet) -> tuple[Record, list[Issue]]:
+def _read_form(form: CompiledSpec, opened: Opened, cells: Sheet) -> tuple[Record, list[Issue]]:
     file = opened.book.file
-    found, doubled = locate_form(opened.book, cells, spec)
+    found, doubled = locate_form(opened.book, cells, form)
     raw: dict[str, Any] = {}
     own: list[Issue] = []
     for slot in doubled:
@@ -253,14 +254,14 @@ def _read_form(spec: FormSpec, opened: Opened, cells: Sheet) -> tuple[Record, li
                          None, None, file))
         raw[slot.key] = None
     where = Where(opened.sheet.name, found)
-    for slot, _, _ in L.slot_tags(spec):
+    for slot, _, _ in L.slot_tags(form):
         pos = found.get(slot.key)
         if pos is not None:
             cell = cells.cell(*pos)
             raw[slot.key] = cell.value if _plain(cell) else _raw(slot, cell, where, file, None,
                                                                   own)
-    own.extend(swapped_date_issues(slots(spec), raw, where, file, None))
-    return _finish(spec, opened.identity, raw, where, file, None, own)
+    own.extend(swapped_date_issues(form.slots, raw, where, file, None))
+    return _finish(form, opened.identity, raw, where, file, None, own)
 
 
 def _named(book: Book, slot: Slot, sheet: str) -> tuple[int, int] | None:
@@ -271,14 +272,14 @@ def _named(book: Book, slot: Slot, sheet: str) -> tuple[int, int] | None:
     return target[1], target[2]
 
 
-def _read_register(spec: FormSpec, opened: Opened, cells: Sheet
+def _read_register(form: CompiledSpec, opened: Opened, cells: Sheet
                    ) -> tuple[list[Record], list[Issue]]:
     book, sheet = opened.book, opened.sheet
     file = book.file
     key_row, col_of, doubled = locate_register(book, cells)
     issues = [Issue(key, "the column of this answer appears twice; the first is read",
                     None, None, file) for key in doubled]
-    placed = [(s, col_of[s.key]) for s in slots(spec) if s.key in col_of]
+    placed = [(s, col_of[s.key]) for s in form.slots if s.key in col_of]
     wanted = {c for _, c in placed}
     instance = opened.identity.instance_id or ""
     recs: list[Record] = []
@@ -309,7 +310,7 @@ def _read_register(spec: FormSpec, opened: Opened, cells: Sheet
             own.append(Issue("(form)", f"this row repeats the return id of row {seen[row_id]}",
                              row_id, f"{sheet.name}!A{r}", file, r))
         seen.setdefault(row_id, r)
-        rec, row_issues = _finish(spec, Identity(opened.identity.form_id,
+        rec, row_issues = _finish(form, Identity(opened.identity.form_id,
                                                  opened.identity.version, row_id),
                                   raw, where, file, r, own)
         recs.append(rec)

@@ -3,12 +3,12 @@ validated record."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..catalog import Catalog
+from ..compiled import CompiledSpec, slot_fingerprint
 from ..errors import Issue, ReturnError
 from ..records import Record, assemble
 from ..slots import slots
@@ -36,37 +36,34 @@ class Identity:
         return f"Form {self.form_id} v{self.version} · instance {self.instance_id}"
 
 
-def fingerprint(spec: FormSpec) -> str:
-    """A short fingerprint of a form version's answer slots (its id, version and every slot
-    key with its kind).
-
-    Why: a return's identity is three properties anyone can edit. Written at generation
-    beside them, the fingerprint lets a reader tell a file relabelled as another form or
-    version (an rp1 file whose form id was changed to rp2) from the form it claims to be,
-    before any answer lands in the wrong columns."""
-    text = "\n".join([spec.id, spec.version,
-                      *sorted(f"{s.key}:{s.kind}" for s in slots(spec))])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+def fingerprint(form: FormSpec | CompiledSpec) -> str:
+    """A short fingerprint of a form version's answer slots (`compiled.slot_fingerprint`),
+    written into every generated file beside its identity."""
+    if isinstance(form, CompiledSpec):
+        return form.fingerprint
+    return slot_fingerprint(form, slots(form))
 
 
-def _owner(fp: str | None, names: Iterable[str], catalog: Catalog | None) -> FormSpec | None:
+def _owner(fp: str | None, names: Iterable[str], catalog: Catalog | None
+           ) -> CompiledSpec | None:
     """The known form version with this fingerprint, else the one whose answer slots are
     exactly the names found (None when there is none)."""
     found = set(names)
-    known: list[FormSpec] = list(catalog or Catalog.shipped())
-    for spec in sorted(known, key=lambda s: (s.id, s.version)):
-        if fp is not None and fingerprint(spec) == fp:
-            return spec
-        if fp is None and found and found == {s.key for s in slots(spec)}:
-            return spec
+    known = list((catalog or Catalog.shipped()).forms())
+    for form in sorted(known, key=lambda f: (f.id, f.version)):
+        if fp is not None and form.fingerprint == fp:
+            return form
+        if fp is None and found and found == form.slot_map.keys():
+            return form
     return None
 
 
-def check_identity(spec: FormSpec, identity: Identity, file: str,
+def check_identity(form: CompiledSpec, identity: Identity, file: str,
                    catalog: Catalog | None = None) -> None:
     """Refuse a return whose fingerprint is not its claimed form's (it was relabelled)."""
-    if identity.slots is None or identity.slots == fingerprint(spec):
+    if identity.slots is None or identity.slots == form.fingerprint:
         return
+    spec = form.spec
     owner = _owner(identity.slots, (), catalog)
     boxes = (f"form {owner.id} v{owner.version}" if owner is not None
              else "another form or version (none known here)")
@@ -75,16 +72,17 @@ def check_identity(spec: FormSpec, identity: Identity, file: str,
                       "form as it was sent out, filled in")
 
 
-def check_slots(spec: FormSpec, names: Iterable[str], file: str,
+def check_slots(form: CompiledSpec, names: Iterable[str], file: str,
                 catalog: Catalog | None = None) -> None:
     """For a file without a fingerprint (made before there was one), from the answer boxes
     it has: refuse it when they are exactly those of another known form version (rp1's boxes
     are all in rp2, so a subset proves nothing), or when none of them belong to the form it
     claims."""
     found = set(names)
-    mine = {s.key for s in slots(spec)}
+    mine = form.slot_map.keys()
     if not found or found == mine:
         return
+    spec = form.spec
     owner = _owner(None, found, catalog)
     if owner is not None and (owner.id, owner.version) != (spec.id, spec.version):
         boxes = f"those of form {owner.id} v{owner.version}"
@@ -98,7 +96,7 @@ def check_slots(spec: FormSpec, names: Iterable[str], file: str,
 
 
 def finish(
-    spec: FormSpec,
+    form: CompiledSpec,
     identity: Identity,
     raw: Mapping[str, Any],
     where: Mapping[str, str],
@@ -112,15 +110,15 @@ def finish(
     A return relabelled as another form or version (`check_identity`) is a ReturnError. An
     instance id longer than MAX_ID_CHARS is a ReturnError: it is the key a return is stored
     and replaced by, and no client makes one that long."""
-    check_identity(spec, identity, file, catalog)
+    check_identity(form, identity, file, catalog)
     if identity.instance_id and len(identity.instance_id) > MAX_ID_CHARS:
         raise ReturnError(file, f"the instance id is {len(identity.instance_id):,} characters "
                           f"long; an instance id is at most {MAX_ID_CHARS} (the toolkit writes "
                           "36)")
-    vals, issues = assemble(spec, raw, where, file=file, row=row)
+    vals, issues = assemble(form, raw, where, file=file, row=row)
     record = Record(
-        form_id=spec.id,
-        version=spec.version,
+        form_id=form.id,
+        version=form.version,
         instance_id=identity.instance_id or "",
         values=vals,
         file=file,
@@ -130,7 +128,7 @@ def finish(
     if not identity.instance_id:
         issues.append(Issue(field="(form)", message="the form has no instance id", file=file))
     failed = {i.field for i in issues}
-    for issue in validate(record, spec):
+    for issue in validate(record, form):
         # a value the codec could not read is already reported; do not report it twice
         if issue.field not in failed and not any(f.startswith(issue.field + ".") for f in failed):
             issues.append(Issue(issue.field, issue.message, issue.value, where.get(issue.field),

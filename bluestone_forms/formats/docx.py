@@ -79,9 +79,10 @@ import docx
 
 from .. import values as codec
 from ..catalog import Catalog
+from ..compiled import CompiledSpec
 from ..errors import ReturnError
 from ..records import ReadResult, flatten, new_instance_id
-from ..slots import slots
+from ..slots import slot_map
 from ..spec import FormSpec
 from . import _docx_build_xml as B
 from . import _docx_fill as F
@@ -131,11 +132,11 @@ def write(
     return out
 
 
-def _entries(spec: FormSpec, vals: Mapping[str, Any]) -> dict[str, F.Entry]:
+def _entries(form: FormSpec | CompiledSpec, vals: Mapping[str, Any]) -> dict[str, F.Entry]:
     """Nested values -> what each control shows, through the codec."""
-    by_key = {s.key: s for s in slots(spec)}
+    by_key = form.slot_map if isinstance(form, CompiledSpec) else slot_map(form)
     out: dict[str, F.Entry] = {}
-    for key, v in flatten(spec, vals).items():
+    for key, v in flatten(form, vals).items():
         s = by_key[key]
         text = codec.encode(s, v)
         full_date = f"{v.isoformat()}T00:00:00Z" if s.kind == "date" and v is not None else None
@@ -166,13 +167,16 @@ def fill(
     src, dst = Path(template), Path(out)
     with Package(src, FORMAT) as pkg:
         ident, main = _open(pkg)
+        form: FormSpec | CompiledSpec
         if spec is None:
-            spec = _spec_for(ident, str(src), catalog)
+            form = _form_for(ident, str(src), catalog)
         elif (spec.id, spec.version) != (ident.form_id, ident.version):
             raise ReturnError(str(src), f"the form is {ident.form_id} v{ident.version}, "
                               f"not {spec.id} v{spec.version}")
+        else:
+            form = spec
         root = pkg.xml(main)
-        missing = F.fill_tree(root, _entries(spec, values))
+        missing = F.fill_tree(root, _entries(form, values))
         if missing:
             raise ReturnError(str(src), f"the form has no control for {', '.join(missing)}")
         replace = {main: package.serialise(root)}
@@ -211,14 +215,11 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
     file = str(p)
     with Package(p, FORMAT) as pkg:
         ident, main = _open(pkg)
-        spec = _spec_for(ident, file, catalog)
+        form = _form_for(ident, file, catalog)
         root = pkg.xml(main)
         modified = pkg.modified()
-    keys, boxes, where = _boxes(spec)
-    try:
-        raw: dict[str, Any] = X.answers(root, keys)
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:  # pragma: no cover
-        raise ReturnError(file, f"the Word document is damaged ({exc})") from None
+    keys, boxes, where = form.derived(_boxes)
+    raw: dict[str, Any] = X.answers(root, keys)  # a parsed tree: a failure here is a bug
     unanswered: dict[str, str] = {}
     for key, empty, caption in boxes:
         # "no answer" is the control's own placeholder text (or nothing), whatever
@@ -229,27 +230,24 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
             unanswered[key] = caption
     if unanswered:
         raw.update(X.pasted_beside(root, unanswered))
-    record, issues = finish(spec, ident, raw, where, file, modified=modified)
+    record, issues = finish(form, ident, raw, where, file, modified=modified)
     return ReadResult(file=file, format=FORMAT, records=[record], issues=issues)
 
 
 Boxes = tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], dict[str, str]]
-_CACHE: dict[int, tuple[FormSpec, Boxes]] = {}
 
 
-def _boxes(spec: FormSpec) -> Boxes:
-    """The slot keys, each with its placeholder text and caption, and where each box is (once
-    per spec: reading thousands of returns should not redo it)."""
-    hit = _CACHE.get(id(spec))
-    if hit is None or hit[0] is not spec:
-        boxes = tuple((s.key, layout.placeholder(s), layout.caption(s)) for s in slots(spec))
-        where = {s.key: f"the box “{s.label}”" for s in slots(spec)}
-        hit = _CACHE[id(spec)] = (spec, (tuple(b[0] for b in boxes), boxes, where))
-    return hit[1]
+def _boxes(form: CompiledSpec) -> Boxes:
+    """The slot keys, each with its placeholder text and caption, and where each box is (kept
+    with the compiled form, `form.derived(_boxes)`: reading thousands of returns should not
+    redo it)."""
+    boxes = tuple((s.key, layout.placeholder(s), layout.caption(s)) for s in form.slots)
+    where = {s.key: f"the box “{s.label}”" for s in form.slots}
+    return tuple(b[0] for b in boxes), boxes, where
 
 
-def _spec_for(ident: Identity, file: str, catalog: Catalog | None) -> FormSpec:
-    return (catalog or Catalog.shipped()).resolve(ident.form_id, ident.version, file)
+def _form_for(ident: Identity, file: str, catalog: Catalog | None) -> CompiledSpec:
+    return (catalog or Catalog.shipped()).form(ident.form_id, ident.version, file)
 
 
 def _open(pkg: Package) -> tuple[Identity, str]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -31,7 +32,7 @@ import pikepdf
 
 from .. import render
 from ..catalog import Catalog
-from ..errors import BluestoneError, Issue, ReturnError
+from ..errors import Issue, ReturnError
 from ..records import ReadResult, new_instance_id, texts
 from ..slots import slot_map, slots
 from ..spec import FormSpec
@@ -157,13 +158,15 @@ def fill(
     with pdf:
         identity = fields.read_identity(pdf)
         if spec is None:
-            spec = (catalog or Catalog.shipped()).resolve(
+            form = (catalog or Catalog.shipped()).form(
                 identity.form_id, identity.version, str(template)
             )
         elif (spec.id, spec.version) != (identity.form_id, identity.version):
             raise ReturnError(str(template), f"the form is {identity.form_id} "
                                              f"v{identity.version}, not {spec.id} v{spec.version}")
-        fields.fill_fields(pdf, slot_map(spec), texts(spec, values), str(template),
+        else:
+            form = (catalog or Catalog.shipped()).compiled(spec)
+        fields.fill_fields(pdf, form.slot_map, texts(form, values), str(template),
                            need_appearances)
         if instance_id is not None and instance_id != identity.instance_id:
             identity = replace(identity, instance_id=instance_id)
@@ -171,6 +174,12 @@ def fill(
             stamp.restamp(pdf, identity.footer())
         fields.save(pdf, out)
     return out
+
+
+# What pikepdf and the codecs under it raise for a damaged or malformed PDF. A KeyError,
+# AttributeError, TypeError or IndexError is a fault in this reader and keeps its traceback.
+DAMAGED = (pikepdf.PdfError, pikepdf.ForeignObjectError, ValueError, OverflowError,
+           UnicodeError, zlib.error, RuntimeError)
 
 
 def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
@@ -185,9 +194,7 @@ def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
     try:
         with pdf:
             return _read(pdf, file, catalog or Catalog.shipped())
-    except (BluestoneError, MemoryError):
-        raise
-    except Exception as exc:
+    except DAMAGED as exc:  # what a damaged or malformed PDF raises; anything else is a bug
         raise ReturnError(file, f"the PDF cannot be read as a form ({type(exc).__name__}: "
                                 f"{' '.join(str(exc).split())[:160]})") from None
 
@@ -215,9 +222,9 @@ def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
         shown = printed.printed_identity(Path(file), pdf)
         if shown is not None:
             raise ReturnError(file, printed.picture_message(pdf, shown))
-    spec = catalog.resolve(identity.form_id, identity.version, file)
+    form = catalog.form(identity.form_id, identity.version, file)
     pages = {page.obj.objgen: n for n, page in enumerate(pdf.pages, start=1)}
-    known = slot_map(spec)
+    known = form.slot_map
     raw: dict[str, Any] = {}
     where: dict[str, str] = {}
     names: list[str] = []
@@ -233,8 +240,8 @@ def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
     if not names:  # the identity is there, every answer box is gone
         raise ReturnError(file, printed.FLATTENED + " (the PDF form as filled in, not a "
                           "printed or flattened copy)")
-    check_slots(spec, names, file, catalog)
-    record, issues = finish(spec, identity, raw, where, file, modified=_modified(pdf),
+    check_slots(form, names, file, catalog)
+    record, issues = finish(form, identity, raw, where, file, modified=_modified(pdf),
                             catalog=catalog)
     record.meta["format"] = FORMAT
     extra: list[Issue] = []

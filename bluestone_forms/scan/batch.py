@@ -12,6 +12,7 @@ import concurrent.futures as cf
 import hashlib
 import multiprocessing as mp
 import os
+import traceback
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..errors import ReturnError
+from ..file_result import FileResult, fault_text
 from . import images
 from .pages import PageRead, read_page
 from .returns import PROVENANCE, ReviewItem, ScanReturn
@@ -37,6 +39,7 @@ class ScannedFile:
     pages: list[PageRead] = field(default_factory=list)
     error: str = ""
     peak_mb: float = 0.0  # the reading process's peak resident memory (VmHWM), when known
+    fault: str | None = None  # the traceback when `error` is a fault in the toolkit
 
 
 @dataclass
@@ -148,8 +151,8 @@ def _in_worker(name: str, disk: str) -> ScannedFile:
     _test_hook(name)
     f = _read_one(name, Path(disk), _WORKER_CATALOG[0], _cpu_budget)
     f.peak_mb = peak_mb()
-    for p in f.pages:  # the spec goes back by name, not pickled with every page
-        p.spec = None
+    for p in f.pages:  # the form goes back by name, not pickled with every page
+        p.form = None
     return f
 
 
@@ -170,9 +173,12 @@ def _parallel(todo: list[tuple[str, Path]], catalog: Catalog, workers: int,
                     done[i] = fut.result()
                 except BrokenProcessPool:
                     broken.append(i)
-                except Exception as exc:  # a reader bug costs this file only
+                except Exception as exc:  # a reader bug costs this file only, and says so
                     done[i] = ScannedFile(*todo[i], error=f"the scan reader failed on this "
-                                                         f"file ({type(exc).__name__}: {exc})")
+                                          f"file ({type(exc).__name__}: {exc}): a fault in "
+                                          "the toolkit, not in the file",
+                                          fault=fault_text("".join(
+                                              traceback.format_exception(exc))))
         return broken
 
     for i in run(list(range(len(todo))), workers):
@@ -185,7 +191,7 @@ def _parallel(todo: list[tuple[str, Path]], catalog: Catalog, workers: int,
     for f in files:
         for p in f.pages:
             if p.pid is not None and not p.error:
-                p.spec = catalog.resolve(p.pid.form_id, p.pid.version, f.name)
+                p.form = catalog.form(p.pid.form_id, p.pid.version, f.name)
     return files
 
 
@@ -193,10 +199,10 @@ def group(pages: Iterable[PageRead]) -> dict[ReturnsKey, ScanReturn]:
     """Identified pages by (form, version, instance id); a page scanned twice is noted."""
     out: dict[ReturnsKey, ScanReturn] = {}
     for p in pages:
-        if p.error or p.pid is None or p.spec is None:
+        if p.error or p.pid is None or p.form is None:
             continue
         key = (p.pid.form_id, p.pid.version, p.pid.instance_id)
-        ret = out.setdefault(key, ScanReturn(p.spec, p.pid.instance_id))
+        ret = out.setdefault(key, ScanReturn(p.form, p.pid.instance_id))
         if p.pid.page in ret.pages:
             ret.duplicates.append(p)
         else:
@@ -214,52 +220,49 @@ def _digest(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
-def file_results(batch: Batch, resolutions: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One result per scanned file and per unreadable page, in the shape `collate.ingest`
-    takes: records and issues, an error, or `pending` (items still to review)."""
-    by_file: dict[str, dict[str, Any]] = {}
-    out: list[dict[str, Any]] = []
+def file_results(batch: Batch, resolutions: Mapping[str, Any]) -> list[FileResult]:
+    """One result per scanned file and per unreadable page, as `collate.ingest` takes them:
+    records and issues, an error, or `pending` (items still to review)."""
+    by_file: dict[str, FileResult] = {}
+    out: list[FileResult] = []
     for f in batch.files:
         sha, size = _digest(f.disk)
-        res: dict[str, Any] = {"path": f.name, "sha256": sha, "size": size, "reader": READER}
+        res = FileResult(f.name, sha, size, READER, fault=f.fault)
         if f.error:
-            res["error"] = f.error
+            res.error = f.error
         elif not f.pages:
-            res["error"] = "the scan has no pages"
+            res.error = "the scan has no pages"
         elif all(p.error for p in f.pages):
-            res["error"] = ("no page is a readable bluestone paper form: "
-                            + "; ".join(f"page {p.index}: {p.error}" for p in f.pages[:3]))
+            res.error = ("no page is a readable bluestone paper form: "
+                         + "; ".join(f"page {p.index}: {p.error}" for p in f.pages[:3]))
             if f.disk.suffix.lower() == ".pdf":
-                res["error"] += (". A PDF without form fields is read as a scan; if this is "
-                                 "a fillable form printed to PDF or flattened, its answers "
-                                 "are no longer fields: ask for the filled form itself")
+                res.error += (". A PDF without form fields is read as a scan; if this is "
+                              "a fillable form printed to PDF or flattened, its answers "
+                              "are no longer fields: ask for the filled form itself")
         else:
-            res.update(records=[], issues=[], pending=0, pages=len(f.pages))
+            res.pages = len(f.pages)
         by_file[f.name] = res
         out.append(res)
         for p in f.pages:
-            if p.error and "error" not in res:
-                out.append({"path": f"{f.name} [page {p.index}]", "sha256": f"{sha}:{p.index}",
-                            "size": 0, "reader": READER, "error": f"page {p.index}: {p.error}"})
+            if p.error and res.error is None:
+                out.append(FileResult(f"{f.name} [page {p.index}]", f"{sha}:{p.index}", 0,
+                                      READER, error=f"page {p.index}: {p.error}"))
     for ret in batch.returns.values():
         res = by_file[ret.first_file]
         record, issues, pending = ret.record(dict(resolutions))
         if record is None:
-            res["pending"] += pending
-            res["message"] = (f"read, awaiting review: {res['pending']} mark(s) or "
-                              "handwritten answer(s) to key in the review workbook")
+            res.pending += pending
+            res.message = (f"read, awaiting review: {res.pending} mark(s) or "
+                           "handwritten answer(s) to key in the review workbook")
             continue
-        if not res["pending"]:
+        if not res.pending:
             keyed = len(record.meta["keyed"])
-            res["message"] = (f"{PROVENANCE}: {keyed} answer(s) keyed in the review workbook"
-                              if keyed else "read from scan: every answer a tick box")
-        res["records"].append({**record.as_json(), "modified": None,
-                               "provenance": record.meta["provenance"]})
-        res["issues"].extend(
-            {"field": i.field, "message": i.message, "value": i.value, "where": i.where,
-             "row": i.row} for i in issues)
+            res.message = (f"{PROVENANCE}: {keyed} answer(s) keyed in the review workbook"
+                           if keyed else "read from scan: every answer a tick box")
+        res.records.append(record)
+        res.issues.extend(issues)
     for res in out:
-        if "error" not in res and not res.get("message"):
-            res["message"] = ("read from scan: its pages belong to returns whose first page "
-                              "is in another file")
+        if res.error is None and not res.message:
+            res.message = ("read from scan: its pages belong to returns whose first page "
+                           "is in another file")
     return out

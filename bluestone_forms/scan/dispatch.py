@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog
+from ..file_result import FileResult
 from . import batch, images, review
 
 IMAGE = re.compile(rb"/Subtype\s*/Image\b")
@@ -53,7 +54,7 @@ def review_path(store_path: Path) -> Path:
 
 
 def collate_scans(sources: Sequence[tuple[str, Path]], catalog: Catalog, store_path: Path,
-                  ingest: Callable[[dict[str, Any]], None], workers: int = 1,
+                  ingest: Callable[[FileResult], None], workers: int = 1,
                   page_seconds: float = batch.PAGE_SECONDS) -> dict[str, int]:
     """Read the scanned files, ingest one result per file (and per unreadable page), and
     write the review workbook of what is still to key. Returns counts for the summary."""
@@ -68,9 +69,9 @@ def collate_scans(sources: Sequence[tuple[str, Path]], catalog: Catalog, store_p
         ingest(res)
     items = found.items()
     review.write(items, path, keyed)
-    pending = sum(int(r.get("pending", 0)) for r in results)
+    pending = sum(r.pending for r in results)
     return {"results": len(results), "review_items": len(items), "review_pending": pending,
-            "awaiting": sum(1 for r in results if r.get("pending"))}
+            "awaiting": sum(1 for r in results if r.pending)}
 
 
 def read_scans(paths: Sequence[Path], catalog: Catalog, workers: int = 1,

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image
 
 from ..catalog import Catalog
+from ..compiled import CompiledSpec
 from ..errors import ReturnError
 from ..formats.paper_geometry import PageId
 from ..spec import FormSpec
@@ -41,7 +42,7 @@ class PageRead:
     file: str
     index: int  # 1-based page of the scanned file
     pid: PageId | None = None
-    spec: FormSpec | None = None
+    form: CompiledSpec | None = None  # the form the page names (None across processes)
     marks: list[decide.Mark] = field(default_factory=list)
     writing: list[Writing] = field(default_factory=list)
     blank: list[Place] = field(default_factory=list)  # writing places left empty
@@ -51,6 +52,10 @@ class PageRead:
     @property
     def where(self) -> str:
         return f"{self.file}, scanned page {self.index}"
+
+    @property
+    def spec(self) -> FormSpec | None:
+        return self.form.spec if self.form is not None else None
 
 
 def crop(reg: Registration, place: Place, right_mm: float = 0.0) -> bytes:
@@ -83,11 +88,11 @@ def read_page(image: Grey, file: str, index: int, catalog: Catalog,
         return out
     out.pid = pid
     try:
-        spec = catalog.resolve(pid.form_id, pid.version, file)
+        out.form = catalog.form(pid.form_id, pid.version, file)
     except ReturnError as exc:
         out.error = exc.message
         return out
-    out.spec = spec
+    spec = out.form.spec
     lm = layout_map(spec)
     if pid.pages != lm.pages:
         out.error = (f"the page says it is one of {pid.pages} pages, but form {spec.id} "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import values
+from ..compiled import CompiledSpec
 from ..errors import Issue
 from ..formats.common import Identity, finish
 from ..records import Record
@@ -61,12 +62,20 @@ def questions(spec: FormSpec) -> dict[str, tuple[int | None, Slot]]:
     return out
 
 
+def _questions(form: CompiledSpec) -> dict[str, tuple[int | None, Slot]]:
+    return questions(form.spec)  # kept with the compiled form: once per form, not per return
+
+
 @dataclass
 class ScanReturn:
-    spec: FormSpec
+    form: CompiledSpec
     instance_id: str
     pages: dict[int, PageRead] = field(default_factory=dict)
     duplicates: list[PageRead] = field(default_factory=list)
+
+    @property
+    def spec(self) -> FormSpec:
+        return self.form.spec
 
     @property
     def total(self) -> int:
@@ -86,7 +95,7 @@ class ScanReturn:
 
     def items(self) -> list[ReviewItem]:
         """Every mark and handwritten answer a person must decide or key."""
-        qs = questions(self.spec)
+        qs = self.form.derived(_questions)
         out: list[ReviewItem] = []
         for n in sorted(self.pages):
             page = self.pages[n]
@@ -126,7 +135,7 @@ class ScanReturn:
             return None, [], len(pending)
         raw, where, keyed = self._raw(resolutions)
         file = self.first_file
-        record, issues = finish(self.spec, Identity(self.spec.id, self.spec.version,
+        record, issues = finish(self.form, Identity(self.spec.id, self.spec.version,
                                                     self.instance_id), raw, where, file)
         for n in self.missing:
             issues.append(Issue("(form)", f"page {n} of {self.total} is not among the scanned "
@@ -156,7 +165,7 @@ class ScanReturn:
         raw: dict[str, Any] = {}
         where: dict[str, str] = {}
         keyed: list[str] = []
-        for key, (_, slot) in questions(self.spec).items():
+        for key, (_, slot) in self.form.derived(_questions).items():
             if key not in seen:  # its page is missing: one issue says so for the page
                 raw[key] = None
                 continue
