@@ -165,6 +165,11 @@ class Wording:
             lines.append(self.phrase("signed_by", role=squeeze(f.role)))
         return tuple(line for line in lines if line)
 
+    def hint_kinds(self, f: Answerable) -> tuple[tuple[str, str], ...]:
+        """`hints` with what each is: ("answer-if", text) for the routing, else ("hint", …)."""
+        rule = self.answer_if(f)
+        return tuple(("answer-if" if text == rule else "hint", text) for text in self.hints(f))
+
     def guidance(self, f: Answerable) -> tuple[str, ...]:
         """The help text (guidance) a spec gives a question, as paragraphs."""
         return paragraphs(f.help)

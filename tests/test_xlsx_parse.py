@@ -118,8 +118,8 @@ SHEETS: dict[str, Callable[[bytes], bytes]] = {
         b"</worksheet>", b"<!--sheetData>--></worksheet>"),
     "text after the cells naming sheetData": after_cells(
         b"<headerFooter><oddHeader>sheetData&gt;</oddHeader></headerFooter>"),
-    "the end of the cells in a CDATA text": lambda xml: xml.replace(
-        b"<t>Crime reference", b"<t><![CDATA[</sheetData>]]>Crime reference", 1),
+    "the end of the cells in a CDATA text": lambda xml: re.sub(
+        rb"<t>([^<]*Crime reference)", rb"<t><![CDATA[</sheetData>]]>\1", xml, count=1),
     "prefixed elements": prefixed,
     "cells without references": without_refs,
     "empty rows after the form": lambda xml: xml.replace(b"</sheetData>",

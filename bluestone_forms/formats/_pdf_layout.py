@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from .. import values
 from ..slots import Slot, field_slots
 from ..spec import (
-    Answerable,
     FormSpec,
     LongTextField,
     NoteField,
@@ -165,11 +164,6 @@ def control(slot: Slot, words: Wording) -> Control:
     )
 
 
-def _hints(words: Wording, f: Answerable) -> tuple[tuple[str, str], ...]:
-    rule = words.answer_if(f)
-    return tuple(("answer-if" if text == rule else "hint", text) for text in words.hints(f))
-
-
 def build(spec: FormSpec, identity: Identity, body_class: str,
           stamp_identity: bool = False) -> FormView:
     """The whole form as data for `form.html.j2` or `paper.html.j2`."""
@@ -187,7 +181,7 @@ def build(spec: FormSpec, identity: Identity, body_class: str,
             slots = field_slots(spec, f)
             base = Question(
                 id=f.id, kind="single", number=words.number(f), label=squeeze(f.label),
-                required=words.required() if f.required else "", hints=_hints(words, f),
+                required=words.required() if f.required else "", hints=words.hint_kinds(f),
                 help=words.guidance(f), tick_one=words.tick_one(f),
             )
             if isinstance(f, TableField):
