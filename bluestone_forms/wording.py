@@ -232,5 +232,10 @@ def attribution(src: Source, words: Wording | None = None) -> str:
     return text
 
 
+def question_name(number: str, label: str) -> str:
+    """A question as collated outputs name it, in English: "Q12 Live risk identified"."""
+    return f"{EN['question'].format(n=number)} {squeeze(label)}"
+
+
 def identity_line(form_id: object, version: object, instance_id: object) -> str:
     return IDENTITY_LINE.format(form_id=form_id, version=version, instance_id=instance_id)
