@@ -31,6 +31,7 @@ from .spec import (
 from .store import Store, StoredRecord
 from .summary_tables import Table as Table
 from .summary_tables import file_tables, issues_by_field, register_tables
+from .wording import show_date
 
 MARKING_ORDER = ("OFFICIAL", "OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE PERSONAL")
 NOT_ANSWERED = "(not answered)"
@@ -235,7 +236,7 @@ class Summariser:
                   "issues": len(issues)}
         out = Summary(
             marking=marking_of([f.labels.spec for f in forms]) if forms else "OFFICIAL-SENSITIVE",
-            generated_at=dt.datetime.now(dt.UTC).strftime("%d/%m/%Y %H:%M UTC"),
+            generated_at=_now(),
             totals=totals,
             alerts=sorted(self.alerts, key=lambda a: (a.form, a.force, a.file)),
             follow_ups=sorted(self.follow_ups, key=lambda a: (a.form, a.force, a.file)),
@@ -261,6 +262,11 @@ class Summariser:
         out.tables.extend(_special(f) for f in forms if f.special)
         out.tables.append(issues_by_field(issues, titles))
         return out
+
+
+def _now() -> str:
+    now = dt.datetime.now(dt.UTC)
+    return f"{show_date(now.date())} {now:%H:%M} UTC"
 
 
 def _heatmap(form: _Form) -> Heatmap:
