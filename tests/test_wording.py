@@ -3,34 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from bluestone_forms.catalog import Catalog
-from bluestone_forms.loader import load_spec_text
+from bluestone_forms.loader import load_spec
 from bluestone_forms.numbering import question_numbers, section_number
 from bluestone_forms.spec import Source
 from bluestone_forms.wording import PHRASES, Wording, attribution, show_date
 
 LD = Catalog.shipped().get("ld_self_assessment")
-TICKS = load_spec_text("""
-id: ticks
-title: Ticks
-version: "1.0"
-source: {seed: none, title: A test form}
-choice_lists:
-  abc: [{code: a, label: A}, {code: b, label: B}, {code: c, label: C}]
-sections:
-  - id: s
-    title: Ticks
-    fields:
-      - {id: any, type: select_many, label: Any, choices: abc}
-      - {id: two, type: select_many, label: Two or more, choices: abc, min_selected: 2}
-      - {id: upto, type: select_many, label: Up to two, choices: abc, max_selected: 2}
-      - {id: some, type: select_many, label: Some, choices: abc, min_selected: 1,
-         max_selected: 2}
-      - {id: just, type: select_many, label: Just two, choices: abc, min_selected: 2,
-         max_selected: 2}
-      - {id: one, type: select_one, label: One, choices: abc}
-""", "ticks.yaml")
+TICKS = load_spec(Path(__file__).parent / "specs" / "ticks.yaml")
 
 
 def test_wording_criteria_keep_their_own_numbers() -> None:
@@ -62,7 +44,7 @@ def test_wording_tick_rules() -> None:
     rules = {f.id: words.tick_rule(f) for f in TICKS.answerable()}
     assert rules == {"any": "Tick all that apply.", "two": "Tick at least 2.",
                      "upto": "Tick up to 2.", "some": "Tick between 1 and 2.",
-                     "just": "Tick 2.", "one": ""}
+                     "just": "Tick 2.", "one": "", "why": ""}
     assert words.tick_one(TICKS.field("one")) == "Tick one."
     assert words.tick_one(TICKS.field("any")) == ""
 
