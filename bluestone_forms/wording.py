@@ -70,12 +70,30 @@ EN: dict[str, str] = {
     "name": "Name",
     "date": "Date",
     "signature": "Signature",
+    "whole_number": "a whole number",
+    "number": "a number",
     "form_version": "Form {form_id}, version {version}",
     "page": "Page {page} of {pages}",
     "source": "Source: {source}.",
     "adapted_from": "Adapted from “{title}”",
     "licence": "Licence: {licence}.",
     "licence_short": "{licence} · adapted from “{title}”",
+}
+
+# What a Word answer box says until it is filled in. Readers recognise an unfilled box by this
+# text in any copy, so it is one text for every language (not in the tables above).
+PLACEHOLDERS: dict[str, str] = {
+    "date": "Pick or type a date ({date_format})",
+    "choice": "Choose an item",
+    "number": "Type {what}",
+    "number_between": "Type {what} from {lo} to {hi}",
+    "number_at_least": "Type {what} of at least {lo}",
+    "number_up_to": "Type {what} up to {hi}",
+    "in_table": "Type here",
+    "text": "Type your answer",
+    "long_text": "Type your answer (several lines allowed)",
+    "limit": "{text}, up to {limit} characters",
+    "caption": "{part}: ",
 }
 
 # Welsh: awaiting a reviewed translation (issue 15); the English stands in, key for key.

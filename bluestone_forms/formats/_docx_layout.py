@@ -27,7 +27,8 @@ from ..spec import (
     TableField,
     TextField,
 )
-from ..wording import Wording
+from ..wording import EN, Wording
+from ..wording import PLACEHOLDERS as P
 from . import _docx_build_xml as B
 from .common import Identity
 
@@ -48,41 +49,36 @@ def build(document: Any, spec: FormSpec, ident: Identity) -> None:
 
 
 def placeholder(s: Slot) -> str:
-    """What a control says before it is filled in (shorter inside a table)."""
+    """What a control says before it is filled in (shorter inside a table); the texts are
+    `wording.PLACEHOLDERS`, the same in every language because the reader matches them."""
     f = s.spec_field
     in_table = s.row is not None
+    date_format = EN["date_format"]
     if s.kind == "date":
-        return values.DATE_FORMAT_HINT if in_table else (
-            f"Pick or type a date ({values.DATE_FORMAT_HINT})")
+        return date_format if in_table else P["date"].format(date_format=date_format)
     if s.kind in ("choice", "rating"):
-        return "Choose an item"
+        return P["choice"]
     if s.kind == "flag":
         return ""
     if isinstance(f, IntegerField | DecimalField):
-        what = "a whole number" if isinstance(f, IntegerField) else "a number"
-        if in_table:
-            return f"Type {what}"
-        if f.min is not None and f.max is not None:
-            return f"Type {what} from {f.min} to {f.max}"
-        if f.min is not None:
-            return f"Type {what} of at least {f.min}"
-        if f.max is not None:
-            return f"Type {what} up to {f.max}"
-        return f"Type {what}"
+        what = EN["whole_number" if isinstance(f, IntegerField) else "number"]
+        lo, hi = f.min, f.max
+        key = ("number" if in_table or (lo is None and hi is None)
+               else "number_between" if lo is not None and hi is not None
+               else "number_at_least" if lo is not None else "number_up_to")
+        return P[key].format(what=what, lo=lo, hi=hi)
     if in_table:
-        return "Type here"
+        return P["in_table"]
     limit = f.max_length if isinstance(f, TextField | LongTextField) else None
-    text = "Type your answer" + (" (several lines allowed)" if s.kind == "long_text" else "")
-    return text + (f", up to {limit} characters" if limit else "")
-
-
-SIGNOFF_CAPTIONS = {"name": "Name: ", "date": "Date: "}
+    text = P["long_text" if s.kind == "long_text" else "text"]
+    return P["limit"].format(text=text, limit=limit) if limit else text
 
 
 def caption(s: Slot) -> str:
-    """The text printed before a slot's control in its paragraph ("" for most)."""
-    if isinstance(s.field, SignoffField) and s.row is None and s.part in SIGNOFF_CAPTIONS:
-        return SIGNOFF_CAPTIONS[s.part]
+    """The text printed before a slot's control in its paragraph ("" for most): a sign-off's
+    "Name: " and "Date: "."""
+    if isinstance(s.field, SignoffField) and s.row is None and s.part in ("name", "date"):
+        return P["caption"].format(part=EN[s.part])
     return ""
 
 
