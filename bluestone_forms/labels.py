@@ -10,7 +10,9 @@ from contextlib import suppress
 from typing import Any
 
 from . import expr
+from .numbering import question_numbers
 from .spec import Answerable, FormSpec, SelectManyField
+from .wording import question_name, show_date
 
 NOT_GIVEN = "(not given)"
 
@@ -24,6 +26,7 @@ class Labels:
 
     def __init__(self, spec: FormSpec) -> None:
         self.spec = spec
+        self.numbers = question_numbers(spec)
         self.fields: dict[str, Answerable] = {}
         self.choices: dict[str, dict[str, str]] = {}
         self.rules: dict[str, expr.Expr] = {}  # field id -> its parsed relevance rule
@@ -37,13 +40,18 @@ class Labels:
             with suppress(TypeError):  # a question without choices
                 self.choices[f.id] = {c.code: c.label for c in spec.options(f)}  # type: ignore[arg-type]
 
+    def question(self, fid: str) -> str:
+        """A question as outputs name it: its number as every format prints it, and its label
+        ("Q12 Live risk identified"), so "see Q12" means the same question everywhere."""
+        return question_name(self.numbers[fid], self.fields[fid].label)
+
     def display(self, fid: str, value: Any) -> str:
         """An answer as a person reads it (labels, dd/mm/yyyy, one line per list item)."""
         if value is None or value == []:
             return ""
         f = self.fields[fid]
         if isinstance(value, dt.date):
-            return value.strftime("%d/%m/%Y")
+            return show_date(value)
         if isinstance(value, list) and isinstance(f, SelectManyField):
             labels = self.choices[fid]
             return "; ".join(labels.get(v, str(v)) for v in value)
@@ -64,4 +72,4 @@ class Labels:
 
 
 def display_scalar(v: Any) -> str:
-    return v.strftime("%d/%m/%Y") if isinstance(v, dt.date) else str(v)
+    return show_date(v) if isinstance(v, dt.date) else str(v)

@@ -31,6 +31,7 @@ from .spec import (
 from .store import Store, StoredRecord
 from .summary_tables import Table as Table
 from .summary_tables import file_tables, issues_by_field, register_tables
+from .wording import show_date
 
 MARKING_ORDER = ("OFFICIAL", "OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE PERSONAL")
 NOT_ANSWERED = "(not answered)"
@@ -217,7 +218,7 @@ class Summariser:
                 (f, expr.parse(f.when), False) for f in c.follow_ups]
         for alert, rule, is_alert in self._rules[key]:
             if expr.evaluate(rule, vals):
-                details = [(labels.fields[fid].label, labels.display(fid, vals.get(fid)))
+                details = [(labels.question(fid), labels.display(fid, vals.get(fid)))
                            for fid in alert.show]
                 (self.alerts if is_alert else self.follow_ups).append(AlertRow(
                     spec.title, alert.title, labels.force(vals), details, rec.file,
@@ -234,7 +235,7 @@ class Summariser:
                   "issues": len(issues)}
         out = Summary(
             marking=marking_of([f.labels.spec for f in forms]) if forms else "OFFICIAL-SENSITIVE",
-            generated_at=dt.datetime.now(dt.UTC).strftime("%d/%m/%Y %H:%M UTC"),
+            generated_at=_now(),
             totals=totals,
             alerts=sorted(self.alerts, key=lambda a: (a.form, a.force, a.file)),
             follow_ups=sorted(self.follow_ups, key=lambda a: (a.form, a.force, a.file)),
@@ -262,12 +263,17 @@ class Summariser:
         return out
 
 
+def _now() -> str:
+    now = dt.datetime.now(dt.UTC)
+    return f"{show_date(now.date())} {now:%H:%M} UTC"
+
+
 def _heatmap(form: _Form) -> Heatmap:
     spec = form.labels.spec
     forces = sorted(form.by_force)
     points = [p.value for p in spec.scales[form.ratings[0].scale].points]
     return Heatmap(spec.title, f"{spec.title}: mean rating by force", forces,
-                   [f.label for f in form.ratings],
+                   [form.labels.question(f.id) for f in form.ratings],
                    [[_mean(*c) for c in form.by_force[force]] for force in forces],
                    min(points), max(points),
                    f"Mean rating by force ({min(points)} lowest, {max(points)} highest); "
@@ -279,7 +285,7 @@ def _ratings(form: _Form) -> Table:
     scale = spec.scales[form.ratings[0].scale]
     return Table(f"{spec.title}: ratings",
                  ["Question", "Mean", "Answers", "Not answered", "Not asked"],
-                 [[f.label, _mean(m[0], m[1]), m[1], m[2], m[3]]
+                 [[form.labels.question(f.id), _mean(m[0], m[1]), m[1], m[2], m[3]]
                   for f, m in zip(form.ratings, form.mean, strict=True)],
                  "Scale: " + "; ".join(f"{p.value} {p.label}" for p in scale.points),
                  high=max(p.value for p in scale.points), low=min(p.value for p in scale.points))
@@ -311,7 +317,7 @@ CHECKLIST_HEADERS = ["Point", "Yes", "No", "Not applicable", "Not answered", "No
 
 def _checklist(form: _Form) -> Table:
     return Table(f"{form.labels.spec.title}: checklist coverage", CHECKLIST_HEADERS,
-                 [[f.label, c["yes"], c["no"], c["na"], c[None], c[NOT_ASKED]]
+                 [[form.labels.question(f.id), c["yes"], c["no"], c["na"], c[None], c[NOT_ASKED]]
                   for f, c in zip(form.points, form.checks, strict=True)], chart="stacked",
                  series=CHECKLIST_HEADERS[1:])
 
@@ -334,7 +340,7 @@ def _counts(form: _Form) -> list[Table]:
                              if k not in answers and k not in _UNANSWERED], *_UNANSWERED]
         out.append(Table(
             f"{form.labels.spec.title}: answers counted", ["Question", *heads],
-            [[form.labels.fields[q].label, *[form.counts[q][h] for h in heads]] for q in qids],
+            [[form.labels.question(q), *[form.counts[q][h] for h in heads]] for q in qids],
             "Returns giving each answer (a return may tick several choices). Not asked: the "
             "return's earlier answers routed past the question. Counts only; no names.",
             chart="answers"))
@@ -353,7 +359,7 @@ def _special(form: _Form) -> Table:
     for path, c in form.special.items():
         head, _, col = path.partition(".")
         f = form.labels.fields[head]
-        label = f.label
+        label = form.labels.question(head)
         if col and isinstance(f, TableField):
             label += ": " + next((x.label for x in f.columns if x.id == col), col)
         table.rows.append([label, c["given"], c["not given"], c["not asked"]])

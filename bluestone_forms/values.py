@@ -21,8 +21,9 @@ from typing import Any
 
 from .slots import Slot
 from .spec import Choice
+from .wording import EN
 
-DATE_FORMAT_HINT = "dd/mm/yyyy"
+DATE_FORMAT_HINT = EN["date_format"]  # how a date is written, as every form shows it
 _TRUE = {"yes", "y", "true", "1", "x", "✓", "✔", "☒", "☑", "ticked"}
 _FALSE = {"no", "n", "false", "0", "☐", "unticked"}
 _INT = re.compile(r"^[+-]?\d{1,18}$")

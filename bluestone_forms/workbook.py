@@ -30,11 +30,13 @@ from openpyxl.utils import get_column_letter
 from . import cells, xlsx_rows
 from .catalog import Catalog
 from .labels import Labels
+from .numbering import question_numbers
 from .records import from_json
 from .spec import FormSpec, SignoffField, TableField
 from .store import Store, StoredRecord
 from .summary import Summary
 from .summary_sheet import write_heatmaps, write_summary
+from .wording import question_name
 
 PROVENANCE = ["status", "version", "file", "sha256", "read_at", "modified"]
 BOLD = Font(bold=True)
@@ -78,15 +80,17 @@ def _columns(spec: FormSpec) -> tuple[list[str], list[str]]:
     keys = key_fields(spec)
     fields = [f for f in spec.answerable() if not isinstance(f, TableField)]
     fields.sort(key=lambda f: keys.index(f.id) if f.id in keys else len(keys))  # stable
+    numbers = question_numbers(spec)
     ids: list[str] = []
     labels: list[str] = []
     for f in fields:
+        name = question_name(numbers[f.id], f.label)
         if isinstance(f, SignoffField):
             ids += [f"{f.id}.name", f"{f.id}.date"]
-            labels += [f"{f.label}: name", f"{f.label}: date"]
+            labels += [f"{name}: name", f"{name}: date"]
         else:
             ids.append(f.id)
-            labels.append(f.label)
+            labels.append(name)
     return ([*ids, "instance_id", *PROVENANCE],
             [*labels, "Instance id", *[p.replace("_", " ").capitalize() for p in PROVENANCE]])
 
@@ -296,15 +300,16 @@ def _meta_tables(store: Store) -> list[Table]:
 
 
 def _fields_table(specs: Iterable[FormSpec]) -> Table:
-    t = Table("Fields", ["Form", "Column", "Question", "Type", "Answers"],
-              ["form_id", "column", "label", "type", "choices"])
+    t = Table("Fields", ["Form", "Column", "Q", "Question", "Type", "Answers"],
+              ["form_id", "column", "number", "label", "type", "choices"])
     for spec in specs:
+        numbers = question_numbers(spec)
         for f in spec.answerable():
             choices = ""
             if f.type in ("select_one", "select_many", "rating", "yes_no", "yes_no_na"):
                 opts = spec.options(f)
                 choices = "; ".join(f"{c.code} = {c.label}" for c in opts)
-            t.rows.append([spec.id, f.id, f.label, f.type, choices])
+            t.rows.append([spec.id, f.id, numbers[f.id], f.label, f.type, choices])
     return t
 
 

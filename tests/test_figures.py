@@ -9,6 +9,7 @@ relevance rules can say whether a blank was asked); it shares no code with the s
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from outputs_corpus import CATALOG, Corpus, corpus
 from tinyhtml5 import parse
 
 from bluestone_forms import expr
+from bluestone_forms.numbering import question_numbers
 from bluestone_forms.spec import (
     FormSpec,
     RatingField,
@@ -122,7 +124,7 @@ class Expected:
         ratings = [f for f in spec.answerable() if isinstance(f, RatingField)]
         if 0 < len(ratings) <= 12:
             self.ratings[spec.title] = [
-                [f.label, mean([v[f.id] for v in vals if v[f.id] is not None]),
+                [named(spec, f.id), mean([v[f.id] for v in vals if v[f.id] is not None]),
                  sum(v[f.id] is not None for v in vals),
                  sum(v[f.id] is None and asked(spec, f.id, v) for v in vals),
                  sum(v[f.id] is None and not asked(spec, f.id, v) for v in vals)]
@@ -142,7 +144,7 @@ class Expected:
                 c = Counter("not asked" if v[p.id] is None and not asked(spec, p.id, v)
                             else v[p.id] for v in vals)
                 self.checklists[spec.title].append(
-                    [p.label, c["yes"], c["no"], c["na"], c[None], c["not asked"]])
+                    [named(spec, p.id), c["yes"], c["no"], c["na"], c[None], c["not asked"]])
             for r, v in zip(rows, vals, strict=True):
                 force = r.get("force") or "(not given)"
                 done = coverage[force].setdefault(spec.title, [0, 0])
@@ -157,7 +159,7 @@ class Expected:
                 else:
                     c.update(r[qid].split("; ") if isinstance(spec.field(qid), SelectManyField)
                              else [r[qid]])
-            self.answers.setdefault(spec.title, {})[spec.field(qid).label] = c
+            self.answers.setdefault(spec.title, {})[named(spec, qid)] = c
         if spec.classification.special_category_text:
             table = self.special[spec.title] = []
             for path in spec.classification.special_category_text:
@@ -167,8 +169,13 @@ class Expected:
                 c = Counter("given" if r[head] == WITHHELD else
                             "not given" if asked(spec, head, v) else "not asked"
                             for r, v in zip(rows, vals, strict=True))
-                table.append([spec.field(head).label, c["given"], c["not given"],
+                table.append([named(spec, head), c["given"], c["not given"],
                               c["not asked"]])
+
+
+def named(spec: FormSpec, fid: str) -> str:
+    """A question as the outputs name it: its printed number, then its label."""
+    return f"Q{question_numbers(spec)[fid]} {spec.field(fid).label}"
 
 
 @pytest.fixture(scope="module")
@@ -271,7 +278,7 @@ def test_welfare_follow_ups_match(made: Corpus, expected: Expected) -> None:
     assert rows[start + 1][0] == "Follow-up"
     for r in rows[start + 2:start + 2 + len(expected.follow_ups)]:
         ref = next(line.split(": ", 1)[1] for line in r[3].split("\n")
-                   if line.startswith("Crime reference"))
+                   if re.match(r"Q[\d.]+ Crime reference: ", line))
         got.add((r[2], r[1], ref))
     assert got == expected.follow_ups
 

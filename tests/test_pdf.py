@@ -33,6 +33,7 @@ from bluestone_forms.loader import load_spec_text
 from bluestone_forms.records import new_instance_id, texts
 from bluestone_forms.slots import slot_map, slots
 from bluestone_forms.spec import FormSpec, NoteField, TableField
+from bluestone_forms.wording import Wording
 
 SPECS = specs_under_test()
 IDS = [s.id for s in SPECS]
@@ -276,7 +277,7 @@ def test_pdf_licence_attribution_in_every_footer(template: Callable[[FormSpec], 
     for spec in licensed:
         pages = pdftotext(template(spec)).split("\f")[:-1]
         # pdftotext breaks the long line anywhere (even inside the URL): compare without spaces
-        squeezed = re.sub(r"\s+", "", _pdf_layout.attribution(spec))
+        squeezed = re.sub(r"\s+", "", Wording(spec).attribution())
         assert all(squeezed in re.sub(r"\s+", "", p) for p in pages)
     assert "CC BY" not in pdftotext(template(SINK))  # no licence stated, none printed
 
@@ -345,7 +346,7 @@ def _question_texts(spec: FormSpec) -> list[str]:
         out.append(f.label)
         if isinstance(f, TableField):
             out.extend(c.label for c in f.columns)
-        answer_if = _pdf_layout.answer_if(spec, f)
+        answer_if = Wording(spec).answer_if(f)
         if answer_if:
             out.append(answer_if)
     return out

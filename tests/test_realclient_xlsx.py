@@ -32,6 +32,7 @@ from bluestone_forms.formats import xlsx
 from bluestone_forms.formats._xlsx_dates import swapped_date_issues
 from bluestone_forms.records import flatten
 from bluestone_forms.slots import slots
+from bluestone_forms.wording import Wording
 
 CATALOG = Catalog.shipped()
 TYPED = ("rp1", "case_review", "statutory_review_quality")
@@ -151,11 +152,12 @@ def test_date_cells_show_the_month_in_words_and_say_so(tmp_path: Path) -> None:
     """No LibreOffice needed: the format and the input message of every date cell."""
     spec = CATALOG.resolve("rp1", "1.0", "rp1")
     date_slots = [s for s in slots(spec) if s.kind == "date"]
+    words = Wording(spec)
     assert date_slots
     for s in date_slots:
         assert L.number_format(s) == "d mmm yyyy"
-        assert L.rule(s).prompt.startswith(L.DATE_NOTE)
-        assert len(L.rule(s).prompt) <= 255
+        assert L.rule(s, words).prompt.startswith(L.DATE_NOTE)
+        assert len(L.rule(s, words).prompt) <= 255
 
 
 def test_a_date_left_as_text_flags_the_dates_that_read_both_ways() -> None:

@@ -77,7 +77,7 @@ def test_pausepoint_notes_and_names_are_there_when_asked_for(made: Corpus) -> No
 def test_withheld_notes_are_counted_as_given(made: Corpus) -> None:
     texts = sheet_texts(made.hidden.workbook, "Summary")
     assert "PausePoint record: special-category notes (withheld)" in texts
-    assert "Supervisor's assessment of wellbeing" in texts
+    assert "Q10 Supervisor's assessment of wellbeing" in texts
 
 
 SPEC = """\

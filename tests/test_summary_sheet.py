@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from outputs_corpus import CATALOG, Corpus, corpus
 
+from bluestone_forms.numbering import question_numbers
 from bluestone_forms.summary import NOT_ANSWERED, NOT_ASKED, AlertRow, Heatmap, Summary, Table
 from bluestone_forms.summary_sheet import LINE_PT, WIDTHS, lines_needed, write_summary
 
@@ -161,7 +162,8 @@ def test_chart_xml_points_at_questions_and_answers(made: Corpus) -> None:
     axes step in whole numbers."""
     ws = load_workbook(made.hidden.workbook)["Summary"]
     kinds: Counter[str] = Counter()
-    questions = {f.label for s in CATALOG for f in s.answerable()}
+    questions = {f"Q{question_numbers(s)[f.id]} {f.label}" for s in CATALOG
+                 for f in s.answerable()}
     answers = {c.label for s in CATALOG for f in s.answerable() if f.type in (
         "yes_no", "yes_no_na", "select_one", "select_many") for c in s.options(f)}  # type: ignore[arg-type]
     answers |= {NOT_ANSWERED, NOT_ASKED, "Not answered", "Not asked", "Not applicable"}

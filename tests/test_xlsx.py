@@ -308,7 +308,7 @@ def test_xlsx_form_protects_labels_and_validates_every_input(tmp_path: Path) -> 
     assert where["actions.2.due"].split("!")[1] in due.sqref
     # required inputs are marked
     label = ws.cell(row=ws[where["crime_ref"].split("!")[1]].row, column=2).value
-    assert label == "Crime reference *"
+    assert label.endswith(" Crime reference (required)")
 
 
 def test_xlsx_form_identifies_itself_and_prints_well(tmp_path: Path) -> None:
@@ -495,7 +495,7 @@ def test_xlsx_prints_marking_identity_and_attribution(tmp_path: Path) -> None:
     assert text.count("OFFICIAL-SENSITIVE") >= 3  # header, footer and the sheet itself
     assert "Form xlsx_edge v1.2 · instance i-9" in text
     assert "CC BY-NC-SA 4.0" in text
-    assert "Crime reference *" in text
+    assert "Crime reference (required)" in text
     assert "12/34567/23" in text
     assert "bluestone:tags" not in text  # the hidden markers do not print
 

@@ -118,8 +118,8 @@ SHEETS: dict[str, Callable[[bytes], bytes]] = {
         b"</worksheet>", b"<!--sheetData>--></worksheet>"),
     "text after the cells naming sheetData": after_cells(
         b"<headerFooter><oddHeader>sheetData&gt;</oddHeader></headerFooter>"),
-    "the end of the cells in a CDATA text": lambda xml: xml.replace(
-        b"<t>Crime reference", b"<t><![CDATA[</sheetData>]]>Crime reference", 1),
+    "the end of the cells in a CDATA text": lambda xml: re.sub(
+        rb"<t>([^<]*Crime reference)", rb"<t><![CDATA[</sheetData>]]>\1", xml, count=1),
     "prefixed elements": prefixed,
     "cells without references": without_refs,
     "empty rows after the form": lambda xml: xml.replace(b"</sheetData>",
@@ -285,7 +285,7 @@ def test_parts_are_inflated_as_zipfile_inflates_them(tmp_path: Path) -> None:
             zout.writestr(info.filename, zin.read(info.filename))
     rng = random.Random(7)
     accepted = 0
-    for n in range(150):
+    for n in range(600):  # few damaged copies are ones zipfile reads too: 1 in 100 or so
         body = bytearray((good if n % 2 else stored).read_bytes())
         if n in (2, 3):  # damage zipfile ignores: the first entry's modification time
             body[10] ^= 0x01

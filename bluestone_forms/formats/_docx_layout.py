@@ -27,6 +27,8 @@ from ..spec import (
     TableField,
     TextField,
 )
+from ..wording import EN, Wording
+from ..wording import PLACEHOLDERS as P
 from . import _docx_build_xml as B
 from .common import Identity
 
@@ -34,12 +36,6 @@ from .common import Identity
 KIND = {"text": "richtext", "integer": "richtext", "decimal": "richtext", "long_text": "richtext",
         "date": "date", "choice": "dropdown", "rating": "dropdown", "flag": "checkbox"}
 GREY = RGBColor(0x40, 0x40, 0x40)
-INSTRUCTIONS = (
-    "Click each answer box (the grey text such as “Type your answer” or “Choose an item”) "
-    "and type or choose your answer; tick a box with a click. "
-    f"Write dates as {values.DATE_FORMAT_HINT} or pick them from the calendar. "
-    "Only the answer boxes can be changed. Questions marked (required) must be answered."
-)
 
 
 def build(document: Any, spec: FormSpec, ident: Identity) -> None:
@@ -47,46 +43,42 @@ def build(document: Any, spec: FormSpec, ident: Identity) -> None:
     _properties(document, spec, ident)
     _styles(document)
     B.set_language(document, spec.language_tag())
-    _page(document, spec, ident)
-    _Layout(document, spec).build()
+    words = Wording(spec)
+    _page(document, spec, ident, words)
+    _Layout(document, spec, words).build()
 
 
 def placeholder(s: Slot) -> str:
-    """What a control says before it is filled in (shorter inside a table)."""
+    """What a control says before it is filled in (shorter inside a table); the texts are
+    `wording.PLACEHOLDERS`, the same in every language because the reader matches them."""
     f = s.spec_field
     in_table = s.row is not None
+    date_format = EN["date_format"]
     if s.kind == "date":
-        return values.DATE_FORMAT_HINT if in_table else (
-            f"Pick or type a date ({values.DATE_FORMAT_HINT})")
+        return date_format if in_table else P["date"].format(date_format=date_format)
     if s.kind in ("choice", "rating"):
-        return "Choose an item"
+        return P["choice"]
     if s.kind == "flag":
         return ""
     if isinstance(f, IntegerField | DecimalField):
-        what = "a whole number" if isinstance(f, IntegerField) else "a number"
-        if in_table:
-            return f"Type {what}"
-        if f.min is not None and f.max is not None:
-            return f"Type {what} from {f.min} to {f.max}"
-        if f.min is not None:
-            return f"Type {what} of at least {f.min}"
-        if f.max is not None:
-            return f"Type {what} up to {f.max}"
-        return f"Type {what}"
+        what = EN["whole_number" if isinstance(f, IntegerField) else "number"]
+        lo, hi = f.min, f.max
+        key = ("number" if in_table or (lo is None and hi is None)
+               else "number_between" if lo is not None and hi is not None
+               else "number_at_least" if lo is not None else "number_up_to")
+        return P[key].format(what=what, lo=lo, hi=hi)
     if in_table:
-        return "Type here"
+        return P["in_table"]
     limit = f.max_length if isinstance(f, TextField | LongTextField) else None
-    text = "Type your answer" + (" (several lines allowed)" if s.kind == "long_text" else "")
-    return text + (f", up to {limit} characters" if limit else "")
-
-
-SIGNOFF_CAPTIONS = {"name": "Name: ", "date": "Date: "}
+    text = P["long_text" if s.kind == "long_text" else "text"]
+    return P["limit"].format(text=text, limit=limit) if limit else text
 
 
 def caption(s: Slot) -> str:
-    """The text printed before a slot's control in its paragraph ("" for most)."""
-    if isinstance(s.field, SignoffField) and s.row is None and s.part in SIGNOFF_CAPTIONS:
-        return SIGNOFF_CAPTIONS[s.part]
+    """The text printed before a slot's control in its paragraph ("" for most): a sign-off's
+    "Name: " and "Date: "."""
+    if isinstance(s.field, SignoffField) and s.row is None and s.part in ("name", "date"):
+        return P["caption"].format(part=EN[s.part])
     return ""
 
 
@@ -136,12 +128,18 @@ def _styles(document: Any) -> None:
     answer.base_style = normal
     answer.paragraph_format.space_after = Pt(4)
     answer.paragraph_format.left_indent = Cm(0.5)
+    guidance = styles.add_style("Guidance", WD_STYLE_TYPE.PARAGRAPH)
+    guidance.base_style = normal
+    guidance.font.size = Pt(9.5)
+    guidance.paragraph_format.left_indent = Cm(0.5)
+    guidance.paragraph_format.space_after = Pt(3)
+    guidance.paragraph_format.keep_with_next = True
     plc = styles.add_style("Placeholder Text", WD_STYLE_TYPE.CHARACTER)
     plc.font.color.rgb = RGBColor(0x70, 0x70, 0x70)
     B.style_placeholder(plc)
 
 
-def _page(document: Any, spec: FormSpec, ident: Identity) -> None:
+def _page(document: Any, spec: FormSpec, ident: Identity, words: Wording) -> None:
     """A4, 2 cm margins; the marking in header and footer; attribution and identity below."""
     section = document.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)
@@ -150,16 +148,16 @@ def _page(document: Any, spec: FormSpec, ident: Identity) -> None:
     _marking(section.header.paragraphs[0], spec)
     footer = section.footer
     _marking(footer.paragraphs[0], spec)
-    if spec.source.licence:
-        credit = spec.source.attribution or f"Adapted from {spec.source.title}."
-        licence = spec.source.licence
-        _small(footer.add_paragraph(),
-               credit if licence in credit else f"{credit} Licence: {licence}.")
+    if words.attribution():
+        _small(footer.add_paragraph(), words.attribution())
     line = footer.add_paragraph()
-    _small(line, f"{ident.footer()} · page ")
+    before, middle, after = words.page_parts()
+    _small(line, f"{ident.footer()} · {before}")
     B.add_page_field(line, "PAGE", 15)
-    _small(line, " of ")
+    _small(line, middle)
     B.add_page_field(line, "NUMPAGES", 15)
+    if after:
+        _small(line, after)
 
 
 def _marking(paragraph: Any, spec: FormSpec) -> None:
@@ -180,16 +178,19 @@ def _small(paragraph: Any, text: str) -> None:
 class _Layout:
     """Sections and fields, each question with its label, hints and controls."""
 
-    def __init__(self, document: Any, spec: FormSpec) -> None:
+    def __init__(self, document: Any, spec: FormSpec, words: Wording) -> None:
         self.doc = document
         self.spec = spec
+        self.words = words
 
     def build(self) -> None:
         spec = self.spec
         self.doc.add_paragraph(spec.title, style="Title")
         if spec.description:
             self._text(spec.description, "Normal")
-        self._text(INSTRUCTIONS, "Hint")
+        self.doc.add_paragraph(self.words.form_version(), style="Hint")
+        self._text(self.words.phrase("instructions_docx", required=self.words.required(),
+                                     date_format=self.words.phrase("date_format")), "Hint")
         for section in spec.sections:
             self.doc.add_heading(section.title, level=1)
             if section.intro:
@@ -212,18 +213,11 @@ class _Layout:
                 run.add_text(line.strip())
 
     def _field(self, f: Answerable) -> None:
-        self.doc.add_paragraph(f.label + (" (required)" if f.required else ""),
-                               style="Question")
-        hints = [f.hint] if f.hint else []
-        rule = self.spec.relevance(f)
-        if rule is not None:
-            hints.append(f"Answer only if {self.spec.describe(rule)}.")
-        if isinstance(f, SelectManyField):
-            hints.append(_tick_hint(f))
-        if isinstance(f, SignoffField) and f.role:
-            hints.append(f"To be signed by: {f.role}.")
-        for h in hints:
-            self._text(h, "Hint")
+        self.doc.add_paragraph(self.words.heading(f), style="Question")
+        for h in self.words.hints(f):
+            self.doc.add_paragraph(h, style="Hint")
+        for text in self.words.guidance(f):
+            self.doc.add_paragraph(text, style="Guidance")
         boxes = field_slots(self.spec, f)
         if isinstance(f, TableField):
             self._table(f, boxes)
@@ -244,7 +238,8 @@ class _Layout:
         B.repeat_header(table.rows[0])
         for cell, col in zip(table.rows[0].cells, f.columns, strict=True):
             head = cell.paragraphs[0]
-            head.add_run(col.label + (" (required)" if col.required else "")).bold = True
+            marker = f" {self.words.required()}" if col.required else ""
+            head.add_run(col.label + marker).bold = True
             if col.hint:
                 cell.add_paragraph(col.hint, style="Hint")
         index = {col.id: i for i, col in enumerate(f.columns)}
@@ -256,15 +251,3 @@ class _Layout:
         for row in table.rows[1:]:
             B.keep_row_whole(row)
         self.doc.add_paragraph(style="Answer")
-
-
-
-def _tick_hint(f: SelectManyField) -> str:
-    lo, hi = f.min_selected, f.max_selected
-    if lo and hi:
-        return f"Tick between {lo} and {hi}." if lo != hi else f"Tick {lo}."
-    if lo:
-        return f"Tick at least {lo}."
-    if hi:
-        return f"Tick up to {hi}."
-    return "Tick all that apply."

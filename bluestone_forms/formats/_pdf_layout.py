@@ -1,13 +1,15 @@
 """What the PDF form and the paper form print: a spec turned into plain data for the templates.
 
 Why a view model: the templates only lay out; every decision (which box a slot gets, its
-accessible name, the "Answer if …" sentence, writing lines, question numbers) is made here in
-Python, from `slots.field_slots` and the codec, so the fillable and the paper form agree and
-the templates stay free of spec logic.
+accessible name, writing lines) is made here in Python, from `slots.field_slots` and the codec,
+and every phrase (question numbers, "Answer if …", tick rules, hints, attribution, page
+furniture) comes from `wording`, so the fillable and the paper form agree with Word and Excel
+and the templates stay free of spec logic.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from .. import values
@@ -16,16 +18,17 @@ from ..spec import (
     FormSpec,
     LongTextField,
     NoteField,
-    RatingField,
     SelectManyField,
     SignoffField,
     TableField,
 )
+from ..wording import Wording, paragraphs, squeeze
 from . import _pdf_keep
 from .common import Identity
 
 LINE_MM = 5.0  # height of one line of a multi-line field on the fillable form
 SHORT_KINDS = ("integer", "decimal", "date")
+PAPER_PHRASES = ("pen_rule_lead", "pen_rule", "table_rows_paper", "signature", "date_format")
 
 
 @dataclass(frozen=True)
@@ -39,14 +42,11 @@ class Control:
     short: str  # the text beside the box: an option, a column or "Name" / "Date"
     options: tuple[str, ...] = ()
     lines: int = 1
+    format_hint: str = ""  # "dd/mm/yyyy" for a date
 
     @property
     def narrow(self) -> bool:
         return self.kind in SHORT_KINDS
-
-    @property
-    def format_hint(self) -> str:
-        return values.DATE_FORMAT_HINT if self.kind == "date" else ""
 
     @property
     def height_mm(self) -> str:
@@ -81,12 +81,13 @@ class ColumnHead:
 class Question:
     id: str
     kind: str  # note | single | many | signoff | table
-    number: int | None
+    number: str  # "Q12", "Q17.1"; "" for a note
     label: str
-    required: bool = False
-    hint: str = ""
+    required: str = ""  # the required marker, when the question must be answered
+    # (css class, text): hint, scale, "Answer if …" (class answer-if), tick rule, who signs
+    hints: tuple[tuple[str, str], ...] = ()
     help: tuple[str, ...] = ()
-    answer_if: str = ""
+    tick_one: str = ""  # "Tick one." on paper for a one-tick question
     controls: tuple[Control, ...] = ()
     columns: tuple[ColumnHead, ...] = ()
     rows: tuple[tuple[Control, ...], ...] = ()
@@ -123,6 +124,8 @@ class PageView:
     attribution: str
     body_class: str
     lang: str = "en-GB"
+    page_parts: tuple[str, str, str] = ("Page ", " of ", "")  # "Page x of y" around x, y
+    phrases: Mapping[str, str] = field(default_factory=dict)  # the paper form's fixed texts
     stamp_identity: bool = False  # the identity line is drawn after rendering (_pdf_stamp)
 
 
@@ -137,16 +140,11 @@ def tick_columns(n: int) -> int:
     return 1 if n <= 6 else 2 if n <= 16 else 3
 
 
-def paragraphs(text: str | None) -> tuple[str, ...]:
-    """Text as printed paragraphs: one per non-empty line."""
-    return tuple(line.strip() for line in (text or "").splitlines() if line.strip())
-
-
 def html_id(key: str) -> str:
     return "f-" + key
 
 
-def control(slot: Slot) -> Control:
+def control(slot: Slot, words: Wording) -> Control:
     f = slot.spec_field
     lines = f.lines if isinstance(f, LongTextField) else 1
     if slot.kind == "flag":
@@ -154,7 +152,7 @@ def control(slot: Slot) -> Control:
     elif slot.column is not None:
         short = slot.column.label
     elif slot.part is not None:
-        short = {"name": "Name", "date": "Date"}.get(slot.part, slot.part)
+        short = words.phrase(slot.part) if slot.part in ("name", "date") else slot.part
     else:
         short = slot.label
     options = tuple(values.choice_texts(slot)) if slot.kind in ("choice", "rating") else ()
@@ -166,53 +164,37 @@ def control(slot: Slot) -> Control:
         short=short,
         options=options,
         lines=lines,
+        format_hint=words.phrase("date_format") if slot.kind == "date" else "",
     )
-
-
-def answer_if(spec: FormSpec, f: object) -> str:
-    """The relevance rule of a field in words: "Answer if “Welfare issue raised” is “Yes”"."""
-    rule = spec.relevance(f)  # type: ignore[arg-type]
-    if rule is None:
-        return ""
-    return "Answer if " + spec.describe(rule) + "."
-
-
-def _hint(spec: FormSpec, f: object) -> str:
-    hint = getattr(f, "hint", None) or ""
-    if isinstance(f, RatingField):
-        scale = spec.scales[f.scale]
-        extra = f"Scale: {scale.title}." + (f" {scale.description}" if scale.description else "")
-        hint = f"{hint} {extra}".strip()
-    return hint
 
 
 def build(spec: FormSpec, identity: Identity, body_class: str,
           stamp_identity: bool = False) -> FormView:
     """The whole form as data for `form.html.j2` or `paper.html.j2`."""
-    number = 0
+    words = Wording(spec)
     sections: list[SectionView] = []
     for section in spec.sections:
         questions: list[Question] = []
         for f in section.fields:
             if isinstance(f, NoteField):
                 questions.append(
-                    Question(id=f.id, kind="note", number=None, label=f.label or "",
+                    Question(id=f.id, kind="note", number="", label=f.label or "",
                              text=paragraphs(f.text))
                 )
                 continue
-            number += 1
             slots = field_slots(spec, f)
             base = Question(
-                id=f.id, kind="single", number=number, label=f.label, required=f.required,
-                hint=_hint(spec, f), help=paragraphs(f.help), answer_if=answer_if(spec, f),
+                id=f.id, kind="single", number=words.number(f), label=squeeze(f.label),
+                required=words.required() if f.required else "", hints=words.hint_kinds(f),
+                help=words.guidance(f), tick_one=words.tick_one(f),
             )
             if isinstance(f, TableField):
                 width = len(f.columns)
-                cells = [control(s) for s in slots]
+                cells = [control(s, words) for s in slots]
                 rows = tuple(tuple(cells[i : i + width]) for i in range(0, len(cells), width))
                 heads = tuple(
                     ColumnHead(c.label, c.hint or "",
-                               values.DATE_FORMAT_HINT if c.type == "date" else "",
+                               words.phrase("date_format") if c.type == "date" else "",
                                cells[i].kind)
                     for i, c in enumerate(f.columns)
                 )
@@ -224,38 +206,25 @@ def build(spec: FormSpec, identity: Identity, body_class: str,
                     else "single"
                 )
                 questions.append(
-                    replace(base, kind=kind, controls=tuple(control(s) for s in slots))
+                    replace(base, kind=kind, controls=tuple(control(s, words) for s in slots))
                 )
         keep = _pdf_keep.mark(spec, section)
         questions = [replace(q, opens=o, closes=c)
                      for q, o, c in zip(questions, keep.opens, keep.closes, strict=True)]
         sections.append(SectionView(section.id, section.title, paragraphs(section.intro),
                                     tuple(questions), keep.keep_head))
+    page_before, page_middle, page_after = words.page_parts()
     page = PageView(
         title=spec.title,
-        subtitle=f"Form {spec.id}, version {spec.version}",
+        subtitle=words.form_version(),
         description=spec.description or "",
         marking=spec.protective_marking,
         identity=identity.footer(),
-        attribution=attribution(spec),
+        attribution=words.attribution(),
         body_class=body_class,
         lang=spec.language_tag(),
         stamp_identity=stamp_identity,
+        page_parts=(page_before, page_middle, page_after),
+        phrases={k: words.phrase(k) for k in PAPER_PHRASES},
     )
     return FormView(page=page, sections=tuple(sections))
-
-
-def attribution(spec: FormSpec) -> str:
-    """The licence attribution printed in every footer, when the source states a licence."""
-    src = spec.source
-    if not src.licence:
-        return ""
-    text = src.attribution or ", ".join(
-        p for p in (src.title, src.authors, src.date) if p
-    )
-    text = " ".join(text.split())
-    if src.licence not in text:
-        text = f"{text}. Licence: {src.licence}."
-    if src.url:
-        text = f"{text} {src.url}"
-    return text

@@ -18,8 +18,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import records, values
+from .. import spec as model
 from ..slots import Slot, field_slots, slots
 from ..spec import FormSpec, LongTextField, NoteField, SelectManyField, SignoffField, TableField
+from ..wording import Wording
 from . import _xlsx_layout as L
 from ._xlsx_fit import row_height
 from ._xlsx_write import (
@@ -28,7 +30,6 @@ from ._xlsx_write import (
     HEAD_FILL,
     INPUT_WIDTH,
     LABEL_WIDTH,
-    LEGEND,
     LINE_PT,
     TABLE_HEAD_FILL,
     TABLE_WIDTH,
@@ -50,6 +51,7 @@ class FormBuilder:
 
     def __init__(self, spec: FormSpec, identity: Identity, vals: Mapping[str, Any] | None) -> None:
         self.spec = spec
+        self.words = Wording(spec)
         self.identity = identity
         self.flat = records.flatten(spec, vals) if vals else {}
         self.wb = Workbook()
@@ -79,10 +81,12 @@ class FormBuilder:
         put(ws, 2, 2, spec.title, font=font(bold=True, size=14), alignment=WRAP_TOP)
         self._merge(2, LABEL_WIDTH + INPUT_WIDTH, spec.title, 14, bold=True)
         put(ws, 3, 2, spec.protective_marking, font=font(bold=True, color="C00000"))
-        put(ws, 3, 3, f"Form {spec.id} v{spec.version}", font=font(color=GREY, size=9),
+        put(ws, 3, 3, self.words.form_version(), font=font(color=GREY, size=9),
             alignment=Alignment(horizontal="right"))
-        put(ws, 4, 2, LEGEND, font=font(italic=True, size=9, color=GREY), alignment=WRAP_TOP)
-        self._merge(4, LABEL_WIDTH + INPUT_WIDTH, LEGEND, 9)
+        legend = self.words.phrase("instructions_xlsx", required=self.words.required(),
+                                   date_format=self.words.phrase("date_format"))
+        put(ws, 4, 2, legend, font=font(italic=True, size=9, color=GREY), alignment=WRAP_TOP)
+        self._merge(4, LABEL_WIDTH + INPUT_WIDTH, legend, 9)
         ws.freeze_panes = "A5"
         wide = LABEL_WIDTH + INPUT_WIDTH + TABLE_WIDTH * (self.ncols - 1) > 110
         ws.page_setup.orientation = "landscape" if wide else "portrait"
@@ -112,7 +116,7 @@ class FormBuilder:
                     self._group(f)
                 else:
                     (slot,) = field_slots(spec, f)
-                    self._scalar(slot, f.label, f.help)
+                    self._scalar(slot)
         self._footer_rows()
         self.cells = {s.key: self.cells[s.key] for s in slots(spec)}
         return self.wb
@@ -130,8 +134,11 @@ class FormBuilder:
         self._merge(self.row, LABEL_WIDTH + INPUT_WIDTH, text, bold=bold)
         self.row += 1
 
+    def _marked(self, text: str, required: bool) -> str:
+        return f"{text} {self.words.required()}" if required else text
+
     def _label(self, text: str, required: bool, *, bold: bool = False, indent: int = 0) -> None:
-        shown = text + (" *" if required else "")
+        shown = self._marked(text, required)
         put(self.ws, self.row, 2, shown, font=font(bold=bold),
             alignment=Alignment(wrap_text=True, vertical="top", indent=indent))
 
@@ -146,7 +153,7 @@ class FormBuilder:
                 assert isinstance(slot.field, TableField)
                 end = self.row + slot.field.max_rows - 1
                 sqref = f"{ref}:{ref.rstrip('0123456789')}{end}"
-            add_validation(self.ws, self.lists, slot, sqref)
+            add_validation(self.ws, self.lists, slot, sqref, self.words)
         return ref
 
     def _height(self, texts: Iterable[tuple[str, float]], minimum: float = LINE_PT, *,
@@ -154,39 +161,37 @@ class FormBuilder:
         lines = max([1, *(text_lines(t, w, bold=bold) for t, w in texts)])
         self.ws.row_dimensions[self.row].height = max(minimum, lines * LINE_PT)
 
-    def _help(self, text: str | None) -> None:
-        if text:
+    def _about(self, f: model.Answerable) -> None:
+        """A question's hints ("Answer if …" among them) and guidance, a row each."""
+        for text in (*self.words.hints(f), *self.words.guidance(f)):
             self._text_row(text, italic=True)
 
-    def _scalar(self, slot: Slot, label: str, help_text: str | None) -> None:
+    def _scalar(self, slot: Slot) -> None:
+        f = slot.spec_field
+        label = self.words.heading(slot.field, marker=False)
         self._label(label, slot_required(slot))
         self._input(slot, 1)
         minimum = LINE_PT
-        f = slot.spec_field
         if isinstance(f, LongTextField):
             minimum = min(400.0, f.lines * LINE_PT)
-        texts = [(label + " *", LABEL_WIDTH)]
+        texts = [(self._marked(label, True), LABEL_WIDTH)]
         if slot.kind in ("choice", "rating"):
             texts.append((max(values.choice_texts(slot), key=len), INPUT_WIDTH))
         self._height(texts, minimum)
         self.row += 1
-        self._help(help_text)
+        self._about(slot.field)
 
     def _group(self, f: SelectManyField | SignoffField) -> None:
-        extra = ""
-        if isinstance(f, SelectManyField):
-            extra = " (tick all that apply)"
-        elif f.role:
-            extra = f" ({f.role})"
-        self._label(f.label + extra, f.required, bold=True)
-        self._height([(f.label + extra + " *", LABEL_WIDTH)], bold=True)
+        label = self.words.heading(f, marker=False)
+        self._label(label, f.required, bold=True)
+        self._height([(self._marked(label, True), LABEL_WIDTH)], bold=True)
         self.row += 1
-        self._help(f.help)
+        self._about(f)
         for slot in field_slots(self.spec, f):
             if isinstance(f, SelectManyField):
                 text = slot.options[0].label
             else:
-                text = "Name" if slot.part == "name" else "Date"
+                text = self.words.phrase("name" if slot.part == "name" else "date")
             self._label(text, slot_required(slot), indent=2)
             self._input(slot, 1)
             self._height([(text, LABEL_WIDTH - 4)])
@@ -194,14 +199,15 @@ class FormBuilder:
 
     def _table(self, f: TableField) -> None:
         ws = self.ws
-        rows = f" (up to {f.max_rows} rows" + (f", at least {f.min_rows})" if f.min_rows else ")")
-        self._label(f.label + rows, f.required, bold=True)
-        self._height([(f.label + rows + " *", LABEL_WIDTH)], bold=True)
+        label = self.words.heading(f, marker=False)
+        self._label(label, f.required, bold=True)
+        self._height([(self._marked(label, True), LABEL_WIDTH)], bold=True)
         self.row += 1
-        self._help(f.help)
+        self._about(f)
+        self._text_row(self.words.table_rows(f.max_rows, f.min_rows), italic=True)
         heads = []
         for i, col in enumerate(f.columns, start=1):
-            text = col.label + (" *" if col.required else "")
+            text = self._marked(col.label, col.required)
             put(ws, self.row, 2 + i, text, font=font(bold=True), fill=TABLE_HEAD_FILL,
                 border=BOX, alignment=Alignment(wrap_text=True, vertical="top"))
             heads.append((text, INPUT_WIDTH if i == 1 else TABLE_WIDTH))
@@ -222,14 +228,8 @@ class FormBuilder:
 
     def _footer_rows(self) -> None:
         self.row += 1
-        src = self.spec.source
-        parts = [f"Source: {src.title}"]
-        if src.authors:
-            parts.append(src.authors)
-        if src.date:
-            parts.append(src.date)
-        self._text_row(", ".join(parts) + ".", italic=True)
-        credit = L.attribution(src)
+        self._text_row(self.words.source(), italic=True)
+        credit = self.words.attribution()
         if credit:
             self._text_row(credit, italic=True)
         self._text_row(self.identity.footer(), italic=True)

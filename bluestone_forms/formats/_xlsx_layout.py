@@ -40,6 +40,7 @@ from ..spec import (
     SelectManyField,
     TextField,
 )
+from ..wording import Wording, show_date
 
 FORM_SHEET = "Form"
 REGISTER_SHEET = "Register"
@@ -177,15 +178,16 @@ def _between(lo: Any, hi: Any, show: Any = str) -> str:
     return ""
 
 
-def _uk(day: dt.date) -> str:
-    return day.strftime("%d/%m/%Y")
+def rule(slot: Slot, words: Wording) -> Rule:
+    """The data validation, input message and error alert of a slot's input cells.
 
-
-def rule(slot: Slot) -> Rule:
-    """The data validation, input message and error alert of a slot's input cells."""
+    The input message says first when the question applies ("Answer if …", from `wording`),
+    so a person sees the routing on the cell itself, then the hint or what to type."""
     f = slot.spec_field
     kind = slot.kind
     hint = (getattr(f, "hint", None) or "").strip()
+    answer_if = words.answer_if(slot.field)
+    date_format = words.phrase("date_format")
     custom = getattr(f, "message", None)
     title = slot.column.label if slot.column is not None else slot.label
     operator: str | None = "between"
@@ -220,23 +222,19 @@ def rule(slot: Slot) -> Rule:
         lo_s = serial(max(lo_t, FIRST_SERIAL_DATE)) if lo_t else serial(FIRST_SERIAL_DATE)
         hi_s = serial(hi_t) if hi_t else MAX_SERIAL
         vtype, f1, f2 = "date", str(lo_s), str(hi_s)
-        what = f"a date ({values.DATE_FORMAT_HINT})" + _between(lo_t, hi_t, _uk)
-        default = f"A date as {values.DATE_FORMAT_HINT}" + _between(lo_t, hi_t, _uk) + "."
+        what = f"a date ({date_format})" + _between(lo_t, hi_t, show_date)
+        default = f"A date as {date_format}" + _between(lo_t, hi_t, show_date) + "."
     elif kind == "flag":
         vtype, operator, items = "list", None, ("Yes",)
         what = '"Yes" to tick this option, or nothing'
         default = "Choose Yes to tick this option; leave it blank if not."
-        many = slot.field
-        if isinstance(many, SelectManyField):
-            if many.min_selected:
-                default += f" Tick at least {many.min_selected}."
-            if many.max_selected:
-                default += f" Tick at most {many.max_selected}."
+        if isinstance(slot.field, SelectManyField):
+            default += " " + words.tick_rule(slot.field)
     else:
         vtype, operator, items = "list", None, tuple(values.choice_texts(slot))
         what = "one of the answers in the drop-down list: " + "; ".join(items)
         default = "Choose an answer from the drop-down list."
-    prompt = hint or default
+    prompt = " ".join(p for p in (answer_if, hint or default) if p)
     if kind == "date":  # the note first, so that clipping a long hint cannot drop it
         prompt = f"{DATE_NOTE} {prompt}"
     error = (custom + " " if custom else "") + f"Expected {what}."
@@ -276,22 +274,6 @@ def unescape_xstring(text: str) -> str:
     if "_x" not in text:
         return text
     return _XSTRING_ESCAPE.sub(lambda m: chr(int(m.group(0)[2:6], 16)), text)
-
-
-def attribution(spec_source: Any) -> str | None:
-    """The licence attribution a form must print, or None when its source states no licence."""
-    if not spec_source.licence:
-        return None
-    if spec_source.attribution:
-        text = str(spec_source.attribution).strip()
-        if spec_source.licence not in text:
-            text += f" Licensed under {spec_source.licence}."
-        return text
-    by = f" by {spec_source.authors}" if spec_source.authors else ""
-    when = f" ({spec_source.date})" if spec_source.date else ""
-    url = f" {spec_source.url}" if spec_source.url else ""
-    licence = spec_source.licence
-    return f"Adapted from “{spec_source.title}”{by}{when}, licensed under {licence}.{url}"
 
 
 def row_id(instance_id: str, n: int) -> str:

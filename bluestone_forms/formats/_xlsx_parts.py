@@ -23,6 +23,7 @@ from . import _xlsx_layout as L
 from ._package import Package, parse_xml, refuse_dtd
 from ._xlsx_refs import (
     Entry,
+    all_text,
     col_letter,
     entry_of,
     split_ref,
@@ -230,7 +231,7 @@ class Book:
             node = self._sst[n]
             run = node[0] if len(node) == 1 else None
             hit = self._sst_text[n] = (
-                L.unescape_xstring(run.text or "") if run is not None and run.tag == self._t
+                L.unescape_xstring(all_text(run)) if run is not None and run.tag == self._t
                 else xml_string(node, self._t, self._r))  # one plain run, as ever, or runs
         return hit
 
@@ -270,7 +271,7 @@ class Book:
             if val.tag == self._is:
                 run = val[0] if len(val) == 1 else None
                 if run is not None and run.tag == self._t:
-                    return L.unescape_xstring(run.text or "")
+                    return L.unescape_xstring(all_text(run))
             elif c.get("t") == "s":
                 return self.sharedxml_string(val.text, r, col)
         cell = self.convert(entry, r, col)
@@ -297,7 +298,7 @@ class Book:
             if node is not None:
                 run = node[0] if len(node) == 1 else None
                 if run is not None and run.tag == self._t:  # one plain run, the usual case
-                    cell.value = L.unescape_xstring(run.text or "")
+                    cell.value = L.unescape_xstring(all_text(run))
                 else:
                     cell.value = xml_string(node, self._t, self._r)
         elif t == "n":

@@ -92,16 +92,25 @@ _CELL_TAGS: dict[str, tuple[str, str, str]] = {}
 
 
 def xml_string(node: etree._Element, t_tag: str, r_tag: str) -> str:
-    """The text of a shared or inline string: its <t>, or its runs' <t> (phonetics skipped)."""
+    """The text of a shared or inline string: its <t>, or its runs' <t> (phonetics skipped).
+
+    A <t> holding an element (only a damaged or hostile part has one) gives all its text, the
+    tails after that element included, so the text does not depend on whether the quick read
+    left empty cells out first (`_xlsx_sheet.without_empty_cells`)."""
     parts: list[str] = []
     for child in node:
         if child.tag == t_tag:
-            parts.append(child.text or "")
+            parts.append(all_text(child))
         elif child.tag == r_tag:
             for t in child:
                 if t.tag == t_tag:
-                    parts.append(t.text or "")
+                    parts.append(all_text(t))
     return L.unescape_xstring("".join(parts))
+
+
+def all_text(t: etree._Element) -> str:
+    """An element's text and the tails of its children (their own text is markup)."""
+    return (t.text or "") + "".join(inner.tail or "" for inner in t)
 
 
 def stored_number(raw: str, is_date: bool, date1904: bool, file: str, at: tuple[int, int]

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from .. import records, values
 from ..slots import Slot, slots
 from ..spec import FormSpec
+from ..wording import Wording
 from . import _xlsx_layout as L
 from ._xlsx_write import (
     BOX,
@@ -74,6 +75,7 @@ def build_register(
     assert ws is not None
     ws.title = L.REGISTER_SHEET
     lists = Lists(wb)
+    words = Wording(spec)
     all_slots = slots(spec)
     last = FIRST_ROW + rows - 1
     put(ws, TITLE_ROW, 1, f"{spec.title} — register", font=font(bold=True, size=13))
@@ -92,7 +94,8 @@ def build_register(
         letter = get_column_letter(col)
         width = _width(slot)
         ws.column_dimensions[letter].width = width
-        label = slot.label + (" *" if slot_required(slot) else "")
+        label = f"{words.number(slot.field)} {slot.label}" + (
+            f" {words.required()}" if slot_required(slot) else "")
         put(ws, HEAD_ROW, col, label, font=font(bold=True), fill=TABLE_HEAD_FILL, border=BOX,
             alignment=Alignment(wrap_text=True, vertical="top"))
         head_lines = max(head_lines, text_lines(label, width, bold=True))
@@ -106,7 +109,7 @@ def build_register(
             if n <= len(flats):
                 store(cell, slot, flats[n - 1].get(slot.key))
         cells[slot.key] = f"{letter}{FIRST_ROW}:{letter}{last}"
-        add_validation(ws, lists, slot, cells[slot.key])
+        add_validation(ws, lists, slot, cells[slot.key], words)
         section = _section_of(spec, slot)
         lo, _ = col_of_section.get(section, (col, col))
         col_of_section[section] = (lo, col)
@@ -121,7 +124,7 @@ def build_register(
     for n in range(1, rows + 1):
         cell = put(ws, FIRST_ROW + n - 1, 1, L.row_id(identity.instance_id or "", n))
         cell._style = copy(id_cell._style)
-    notes = [f"Source: {spec.source.title}.", L.attribution(spec.source), identity.footer()]
+    notes = [words.source(), words.attribution(), identity.footer()]
     r = last + 2
     for text in notes:
         if text:

@@ -20,11 +20,11 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import values
 from ..slots import Slot
 from ..spec import (
     FormSpec,
 )
+from ..wording import Wording
 from . import _xlsx_layout as L
 from ._xlsx_fit import LINE_PT as LINE_PT
 from ._xlsx_fit import wrapped_lines
@@ -43,12 +43,6 @@ WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 LABEL_WIDTH = 46.0
 INPUT_WIDTH = 44.0
 TABLE_WIDTH = 22.0
-LEGEND = (
-    "Answer in the boxes with a border; questions marked * must be answered (shaded boxes). "
-    f"Type dates as {values.DATE_FORMAT_HINT} (a date cell then shows it as, e.g., "
-    "5 Dec 2026: check the month); pick choices from each box's drop-down list. "
-    "Everything else is locked."
-)
 
 
 def font(*, size: float = 11, **kw: Any) -> Font:
@@ -125,8 +119,8 @@ class Lists:
         return self.ranges[items]
 
 
-def add_validation(ws: Worksheet, lists: Lists, slot: Slot, sqref: str) -> None:
-    r = L.rule(slot)
+def add_validation(ws: Worksheet, lists: Lists, slot: Slot, sqref: str, words: Wording) -> None:
+    r = L.rule(slot, words)
     dv = DataValidation(
         type=r.type,
         operator=r.operator,
@@ -215,13 +209,13 @@ def _print_setup(ws: Worksheet, spec: FormSpec, identity: Identity) -> None:
     marking = _hf(spec.protective_marking)
     ws.oddHeader.center.text = marking
     ws.oddHeader.center.font = "Calibri,Bold"
-    src = spec.source
-    if src.licence:
-        short = f"{src.licence} · adapted from “{src.title}”"
+    short = Wording(spec).licence_short()
+    if short:
         ws.oddHeader.left.text = _hf(short if len(short) <= 110 else short[:109] + "…")
         ws.oddHeader.left.size = 7
     # identity on the left, marking and page on the right: apart on any page width
     ws.oddFooter.left.text = _hf(identity.footer())
     ws.oddFooter.left.size = 7
-    ws.oddFooter.right.text = f'&"Calibri,Bold"&10{marking}&"Calibri,Regular"&7   Page &P of &N'
+    page = Wording(spec).page("&P", "&N")
+    ws.oddFooter.right.text = f'&"Calibri,Bold"&10{marking}&"Calibri,Regular"&7   {page}'
 

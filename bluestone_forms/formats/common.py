@@ -14,6 +14,7 @@ from ..records import Record, assemble
 from ..slots import slots
 from ..spec import FormSpec
 from ..validate import validate
+from ..wording import identity_line
 
 # Keys under which a generated file stores who it is (document properties, a hidden sheet,
 # PDF metadata). Readers recognise a return by these, never by its file name.
@@ -33,7 +34,7 @@ class Identity:
 
     def footer(self) -> str:
         """The small identity line printed on every page / in every footer."""
-        return f"Form {self.form_id} v{self.version} · instance {self.instance_id}"
+        return identity_line(self.form_id, self.version, self.instance_id)
 
 
 def fingerprint(form: FormSpec | CompiledSpec) -> str:

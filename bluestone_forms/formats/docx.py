@@ -3,8 +3,9 @@ the controls' contents.
 
 Layout (`_docx_layout`, python-docx). The title uses Word's Title style and every section a
 real Heading 1, so the navigation pane and screen readers move section by section. Each
-question has its label (style "Question", "(required)" in words, not a star), its hints (style
-"Hint": the spec's hint, "Answer only if ...", tick limits, who signs) and one inline content
+question has its number and label (style "Question", "(required)" in words, not a star), its
+hints (style "Hint": the spec's hint, the rating scale, "Answer if ...", tick limits, who
+signs), its guidance (style "Guidance"), all worded by `wording`, and one inline content
 control per slot: rich text for text, numbers and long text (see below), a date picker
 (w:date, dd/MM/yyyy, en-GB), a drop-down list (w:dropDownList, items =
 `values.choice_texts`) for choices and ratings and a w14:checkbox per option of a

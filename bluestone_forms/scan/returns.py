@@ -17,9 +17,11 @@ from .. import values
 from ..compiled import CompiledSpec
 from ..errors import Issue
 from ..formats.common import Identity, finish
+from ..numbering import question_numbers
 from ..records import Record
 from ..slots import Slot, field_slots
-from ..spec import FormSpec, NoteField
+from ..spec import FormSpec
+from ..wording import show_date
 from .decide import EMPTY, REVIEW, TICKED, Mark
 from .pages import PageRead, Writing
 
@@ -39,7 +41,7 @@ class ReviewItem:
     instance_id: str
     page: int
     where: str
-    number: int | None
+    number: str | None  # the printed question number ("12", "17.1")
     question: str
     kind: str  # "mark" | "writing"
     slot_kind: str
@@ -48,21 +50,17 @@ class ReviewItem:
     crop: bytes
 
 
-def questions(spec: FormSpec) -> dict[str, tuple[int | None, Slot]]:
-    """Per slot key: the printed question number and the slot."""
-    out: dict[str, tuple[int | None, Slot]] = {}
-    number = 0
-    for section in spec.sections:
-        for f in section.fields:
-            if isinstance(f, NoteField):
-                continue
-            number += 1
-            for s in field_slots(spec, f):
-                out[s.key] = (number, s)
+def questions(spec: FormSpec) -> dict[str, tuple[str | None, Slot]]:
+    """Per slot key: the printed question number (`numbering`) and the slot."""
+    numbers = question_numbers(spec)
+    out: dict[str, tuple[str | None, Slot]] = {}
+    for f in spec.answerable():
+        for s in field_slots(spec, f):
+            out[s.key] = (numbers[f.id], s)
     return out
 
 
-def _questions(form: CompiledSpec) -> dict[str, tuple[int | None, Slot]]:
+def _questions(form: CompiledSpec) -> dict[str, tuple[str | None, Slot]]:
     return questions(form.spec)  # kept with the compiled form: once per form, not per return
 
 
@@ -108,7 +106,7 @@ class ScanReturn:
                                       "handwritten: key what is written", w.crop))
         return out
 
-    def _item(self, qs: dict[str, tuple[int | None, Slot]], page: PageRead, slot_key: str,
+    def _item(self, qs: dict[str, tuple[str | None, Slot]], page: PageRead, slot_key: str,
               opt: int | None, kind: str, why: str, crop: bytes) -> ReviewItem:
         number, slot = qs[slot_key]
         if kind == "mark":
@@ -223,7 +221,7 @@ def _resolved_text(value: Any, slot: Slot) -> str | None:
         return None
     if isinstance(value, dt.datetime | dt.date):
         d = value.date() if isinstance(value, dt.datetime) else value
-        return d.strftime("%d/%m/%Y")
+        return show_date(d)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
