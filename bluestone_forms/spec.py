@@ -92,6 +92,10 @@ class Classification(Model):
 class Section(Model):
     id: Ident
     title: NonEmpty
+    number: int | None = Field(
+        default=None, ge=1, le=999,
+        description="The section's own number (criterion 17): its questions are numbered "
+                    "17.1, 17.2 … in every format; without it they count on 1, 2, 3 …")
     intro: str | None = None
     fields: list[AnyField] = Field(min_length=1)
 

@@ -342,46 +342,17 @@ def test_pdf_of_every_form_shows_every_label(
 # a LibreOffice API script: tries typing outside the controls, fills every bookmarked
 # control, saves
 UNO_FILL = r'''
-import json, subprocess, sys, time
+import json, sys
+sys.path.insert(0, sys.argv[4])  # tests/realclient: the harness's soffice start and walk
 import uno
-from com.sun.star.beans import PropertyValue
-
-def pv(name, value):
-    p = PropertyValue(); p.Name = name; p.Value = value; return p
+from writer_driver import connect, paragraphs, pv
 
 jobs, port, profile = json.load(open(sys.argv[1], encoding="utf-8")), sys.argv[2], sys.argv[3]
-proc = subprocess.Popen(["soffice", "--headless", "--invisible", "--norestore",
-                         "-env:UserInstallation=" + uno.systemPathToFileUrl(profile),
-                         "--accept=socket,host=127.0.0.1,port=%s;urp;" % port],
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-local = uno.getComponentContext()
-resolver = local.ServiceManager.createInstanceWithContext(
-    "com.sun.star.bridge.UnoUrlResolver", local)
-ctx = None
-for _ in range(240):
-    try:
-        ctx = resolver.resolve(
-            "uno:socket,host=127.0.0.1,port=%s;urp;StarOffice.ComponentContext" % port)
-        break
-    except Exception:
-        time.sleep(0.25)
-if ctx is None:
-    proc.kill()
-    sys.exit("could not connect to LibreOffice")
+proc, ctx = connect(port, profile)
 smgr = ctx.ServiceManager
 desktop = smgr.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
 dispatcher = smgr.createInstanceWithContext("com.sun.star.frame.DispatchHelper", ctx)
 report = []
-
-def paragraphs(text):
-    en = text.createEnumeration()
-    while en.hasMoreElements():
-        el = en.nextElement()
-        if el.supportsService("com.sun.star.text.TextTable"):
-            for name in el.getCellNames():
-                yield from paragraphs(el.getCellByName(name).getText())
-        else:
-            yield el
 
 def put(portion, kind, e):
     if kind == "TextField":  # LibreOffice 7.4 shows a plain-text control as an input field
@@ -476,7 +447,8 @@ def test_libreoffice_api_fills_the_controls(
     script = work / "uno_fill.py"
     script.write_text(UNO_FILL, encoding="utf-8")
     port = str(random.randint(20000, 40000))
-    run = subprocess.run([UNO_PYTHON, str(script), str(job_file), port, str(work / "profile")],
+    run = subprocess.run([UNO_PYTHON, str(script), str(job_file), port, str(work / "profile"),
+                          str(Path(__file__).parent / "realclient")],
                          capture_output=True, text=True, timeout=600, check=True)
     report = json.loads(run.stdout.strip().splitlines()[-1])
     for (spec, out, vals), got in zip(expected, report, strict=True):

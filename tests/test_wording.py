@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bluestone_forms.catalog import Catalog
 from bluestone_forms.loader import load_spec
-from bluestone_forms.numbering import question_numbers, section_number
+from bluestone_forms.numbering import question_numbers
 from bluestone_forms.spec import Source
 from bluestone_forms.wording import PHRASES, Wording, attribution, show_date
 
@@ -26,10 +26,14 @@ def test_wording_criteria_keep_their_own_numbers() -> None:
     assert Wording(LD).number(LD.field("c17_rating")) == "Q17.1"
 
 
-def test_wording_section_numbers_only_from_a_trailing_number() -> None:
-    assert section_number("Criterion 17") == "17"
-    assert section_number("RP1 points") is None
-    assert section_number("Sign-off") is None
+def test_wording_section_numbers_only_from_the_spec_never_from_a_title() -> None:
+    own = {s.title: s.number for s in LD.sections}
+    assert own["Criterion 17"] == 17
+    titled = LD.model_copy(update={"sections": [
+        s.model_copy(update={"number": None}) for s in LD.sections]})
+    numbers = question_numbers(titled)  # "Criterion 17" without `number`: counted on
+    assert numbers["c17_rating"] != "17.1"
+    assert "." not in "".join(numbers.values())
 
 
 def test_wording_every_shipped_spec_numbers_each_question_once() -> None:
