@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from . import api
+from .cli_store import store_group
 from .errors import BluestoneError, SpecError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -246,3 +247,6 @@ def guide_cmd(out: Path) -> None:
 
     for path in write_guide(out):
         click.echo(str(path))
+
+
+main.add_command(store_group)

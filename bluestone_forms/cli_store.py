@@ -1,0 +1,135 @@
+"""The `bluestone-forms store` commands: set up a shared PostgreSQL store and who sees what.
+
+`store init URL` creates the schema and each force's row-level security; `store grant` and
+`store revoke` tie a login role to its force(s), or make it a hub. The URL may come from
+BLUESTONE_FORMS_STORE instead; a password never comes from the command line (store_url).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Collection
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+from sqlalchemy import Connection, MetaData, create_engine
+from sqlalchemy.engine import Engine
+
+from .catalog import Catalog
+from .errors import BluestoneError
+from .store_access import grant_access, init_report, init_store, revoke_access, spec_forces
+from .store_faults import store_faults
+from .store_url import ENV_VAR, checked_url, engine_url, masked
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store_metadata() -> MetaData:
+    """The store's schema (`bluestone_forms.store_schema.metadata`)."""
+    module = importlib.import_module(".store_schema", __package__)
+    return cast(MetaData, module.metadata)
+
+
+def _clean(fn: F) -> F:
+    """A BluestoneError becomes click's one-line `Error: …` and exit 1, with no traceback."""
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except BluestoneError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _url(url: str) -> str:
+    """The URL argument, refused when it carries a password typed on the command line."""
+    source = click.get_current_context().get_parameter_source("url")
+    from_env = source is click.core.ParameterSource.ENVIRONMENT
+    return checked_url(url, from_command_line=not from_env)
+
+
+def _forces(codes: tuple[str, ...], hub: bool, spec_paths: tuple[Path, ...]) -> list[str] | None:
+    """The force codes asked for, checked against the specs; None for a hub."""
+    if hub == bool(codes):
+        raise click.UsageError("give --force CODE (one or more) or --hub, not both or neither")
+    if hub:
+        return None
+    catalog = Catalog.shipped()
+    if spec_paths:
+        catalog = Catalog([*catalog.forms(), *Catalog.from_paths(spec_paths).forms()])
+    known = spec_forces(catalog)
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise BluestoneError(f"unknown force code(s) {', '.join(unknown)}; the specs' forces "
+                             f"are: {', '.join(sorted(known))}")
+    return sorted(set(codes))
+
+
+def _in_transaction(url: str, work: Callable[[Connection], Any]) -> Any:
+    engine: Engine = create_engine(engine_url(url))
+    try:
+        with store_faults(url), engine.begin() as conn:
+            return work(conn)
+    finally:
+        engine.dispose()
+
+
+url_argument = click.argument("url", envvar=ENV_VAR, metavar="URL")
+force_option = click.option("--force", "codes", multiple=True, metavar="CODE",
+                            help="A force code from the specs' forces list; repeat for several.")
+role_option = click.option("--role", required=True, help="An existing login role.")
+
+
+@click.group("store")
+def store_group() -> None:
+    """Set up a shared PostgreSQL store where each force's role sees only its own returns.
+    URL (postgresql://ROLE@HOST:PORT/DATABASE, or $BLUESTONE_FORMS_STORE) carries no
+    password: libpq takes it from ~/.pgpass, a service file or PGPASSWORD."""
+
+
+@store_group.command("init")
+@url_argument
+@_clean
+def init_cmd(url: str) -> None:
+    """Create the store's tables and each force's row-level security; run it as the role
+    that will own the store (it becomes a hub)."""
+    url = _url(url)
+    click.echo(init_report(url, init_store(url, store_metadata())))
+
+
+@store_group.command("grant")
+@url_argument
+@force_option
+@role_option
+@click.option("--hub", is_flag=True, help="Let the role read and write every force's rows.")
+@click.option("--spec", "spec_paths", multiple=True, type=click.Path(path_type=Path),
+              help="Also take force codes from these spec files or folders.")
+@_clean
+def grant_cmd(url: str, codes: tuple[str, ...], role: str, hub: bool,
+              spec_paths: tuple[Path, ...]) -> None:
+    """Let an existing login role read and write its force's rows only (or, with --hub,
+    every force's)."""
+    url = _url(url)
+    forces = _forces(codes, hub, spec_paths)
+    metadata = store_metadata()
+    _in_transaction(url, lambda conn: grant_access(conn, metadata, role, forces))
+    what = "every force's rows (hub)" if forces is None else \
+        f"the rows of {', '.join(forces)} only"
+    click.echo(f"role '{role}' may read and write {what} in {masked(url)}")
+
+
+@store_group.command("revoke")
+@url_argument
+@force_option
+@role_option
+@_clean
+def revoke_cmd(url: str, codes: tuple[str, ...], role: str) -> None:
+    """Take a role's force(s) away (without --force: all of them, and its grants)."""
+    url = _url(url)
+    metadata = store_metadata()
+    forces: Collection[str] | None = codes or None
+    taken = _in_transaction(url, lambda conn: revoke_access(conn, metadata, role, forces))
+    click.echo(f"role '{role}': {taken} force grant(s) taken in {masked(url)}")
