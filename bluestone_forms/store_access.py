@@ -75,7 +75,7 @@ def _forces_sql(schema: str) -> str:
     Why `(SELECT …)`: PostgreSQL then runs the function once per statement (an InitPlan),
     not once per row.
     """
-    forces = f"(SELECT {schema}.{FORCES_FUNCTION}())"
+    forces = f"(SELECT {schema}.{FORCES_FUNCTION}())::TEXT[]"
     return f"({FORCE_COLUMN} = ANY ({forces}) OR '{HUB}' = ANY ({forces}))"
 
 
