@@ -14,14 +14,19 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
-from sqlalchemy import Connection, MetaData, create_engine
-from sqlalchemy.engine import Engine
+from sqlalchemy import MetaData
 
 from .catalog import Catalog
 from .errors import BluestoneError
-from .store_access import grant_access, init_report, init_store, revoke_access, spec_forces
-from .store_faults import store_faults
-from .store_url import ENV_VAR, checked_url, engine_url, masked
+from .store_access import (
+    grant_access,
+    in_transaction,
+    init_report,
+    init_store,
+    revoke_access,
+    spec_forces,
+)
+from .store_url import ENV_VAR, checked_url, masked
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,15 +73,6 @@ def _forces(codes: tuple[str, ...], hub: bool, spec_paths: tuple[Path, ...]) -> 
     return sorted(set(codes))
 
 
-def _in_transaction(url: str, work: Callable[[Connection], Any]) -> Any:
-    engine: Engine = create_engine(engine_url(url))
-    try:
-        with store_faults(url), engine.begin() as conn:
-            return work(conn)
-    finally:
-        engine.dispose()
-
-
 url_argument = click.argument("url", envvar=ENV_VAR, metavar="URL")
 force_option = click.option("--force", "codes", multiple=True, metavar="CODE",
                             help="A force code from the specs' forces list; repeat for several.")
@@ -115,7 +111,7 @@ def grant_cmd(url: str, codes: tuple[str, ...], role: str, hub: bool,
     url = _url(url)
     forces = _forces(codes, hub, spec_paths)
     metadata = store_metadata()
-    _in_transaction(url, lambda conn: grant_access(conn, metadata, role, forces))
+    in_transaction(url, lambda conn: grant_access(conn, metadata, role, forces))
     what = "every force's rows (hub)" if forces is None else \
         f"the rows of {', '.join(forces)} only"
     click.echo(f"role '{role}' may read and write {what} in {masked(url)}")
@@ -131,5 +127,5 @@ def revoke_cmd(url: str, codes: tuple[str, ...], role: str) -> None:
     url = _url(url)
     metadata = store_metadata()
     forces: Collection[str] | None = codes or None
-    taken = _in_transaction(url, lambda conn: revoke_access(conn, metadata, role, forces))
+    taken = in_transaction(url, lambda conn: revoke_access(conn, metadata, role, forces))
     click.echo(f"role '{role}': {taken} force grant(s) taken in {masked(url)}")

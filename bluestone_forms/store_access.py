@@ -27,7 +27,8 @@ role may read them, and insert into the audit table; only the owner changes them
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
+from typing import TypeVar
 
 from sqlalchemy import Connection, MetaData, Table, create_engine, text
 
@@ -41,6 +42,7 @@ FORCES_FUNCTION = "bluestone_forces"
 POLICY = "bluestone_force"
 HUB = "*"
 FORCE_COLUMN = "force"
+T = TypeVar("T")
 AUDIT_TABLES = frozenset({"audit"})  # tables without force a granted role may insert into
 
 
@@ -91,6 +93,13 @@ def apply_access(conn: Connection, metadata: MetaData) -> list[str]:
     q = conn.dialect.identifier_preparer
     schema = _schema(conn, metadata)
     access = f"{schema}.{q.quote(ACCESS_TABLE)}"
+    owner = conn.execute(text(
+        "SELECT pg_get_userbyid(relowner), pg_has_role(current_user, relowner, 'USAGE') "
+        "FROM pg_class WHERE oid = to_regclass(:t)"), {"t": access}).first()
+    if owner is not None and not owner[1]:
+        raise AccessError(f"role '{conn.execute(text('SELECT current_user')).scalar()}' does "
+                          f"not own this store; run `bluestone-forms store init` as its owner "
+                          f"('{owner[0]}') or a superuser")
     conn.execute(text(
         f"CREATE TABLE IF NOT EXISTS {access} (role_name TEXT NOT NULL, force TEXT NOT NULL, "
         "granted_by TEXT NOT NULL DEFAULT current_user, "
@@ -220,11 +229,23 @@ def init_store(url: str, metadata: MetaData) -> list[str]:
     it was. The lead rewires the `create_all` to the store's schema upgrade (Alembic).
     Returns the names of the tables guarded by force.
     """
+    return in_transaction(url, lambda conn: _create(conn, metadata))
+
+
+def _create(conn: Connection, metadata: MetaData) -> list[str]:
+    metadata.create_all(conn)
+    return apply_access(conn, metadata)
+
+
+def in_transaction(url: str, work: Callable[[Connection], T]) -> T:
+    """`work` on one connection to the store at `url`, in one transaction; a database fault
+    becomes a one-line StoreServerError, and an AccessError names the store."""
     engine = create_engine(engine_url(url))
     try:
         with store_faults(url), engine.begin() as conn:
-            metadata.create_all(conn)
-            return apply_access(conn, metadata)
+            return work(conn)
+    except AccessError as exc:
+        raise AccessError(f"{masked(url)}: {exc}") from None
     finally:
         engine.dispose()
 

@@ -88,6 +88,12 @@ def _server_fault(err: psycopg.Error, store: str, role: str) -> str:
         return (f"{store}: role '{role}' may write only its own force's rows ({primary}); "
                 "this return belongs to another force: collate it as that force's role or a "
                 "hub role")
+    if state == "42501" and "must be owner" in primary:
+        return (f"{store}: role '{role}' does not own the store's tables ({primary}); run "
+                "this as the role that ran `bluestone-forms store init` or a superuser")
+    if state == "42501" and "for schema" in primary:
+        return (f"{store}: role '{role}' may not create tables in this database ({primary}); "
+                "run `bluestone-forms store init` as the database's owner or a superuser")
     if state == "42501":
         return (f"{store}: role '{role}' has no grant on this store ({primary}); ask the hub "
                 f"to run `bluestone-forms store grant URL --force CODE --role {role}`")
