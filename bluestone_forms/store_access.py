@@ -203,7 +203,8 @@ def role_forces(conn: Connection) -> frozenset[str] | None:
     """The forces whose returns the connected role may store; None when it may store any.
 
     None for a SQLite store, a superuser or BYPASSRLS role, a hub role, and a PostgreSQL store
-    without access control. An empty set: the role has no grant on this store.
+    without access control (no `store init`). A role with no grant on this store is refused by
+    the server (42501): under `store_faults` that is the one-line "has no grant" message.
 
     Why the ingest side asks: a return of another force would be refused by the database (the
     policy's WITH CHECK) in the middle of a batch. Asked once per run, it lets collate give

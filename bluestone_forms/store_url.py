@@ -11,7 +11,7 @@ ever shown masked (`postgresql://user:***@host/db`), and its password is in no m
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
 from .errors import BluestoneError
 
@@ -55,12 +55,15 @@ def masked(url: str) -> str:
         userinfo, _, hostport = netloc.rpartition("@")
         user = userinfo.partition(":")[0]
         netloc = f"{user}:{_MASK}@{hostport}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, _MASK if k.lower() == "password" else v) for k, v in pairs],
-                          safe="*")
+    query = "&".join(
+        f"{item.partition('=')[0]}={_MASK}" if _is_password(item) else item
+        for item in parts.query.split("&")
+    ) if parts.query else ""
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _is_password(item: str) -> bool:
+    return unquote_plus(item.partition("=")[0]).strip().lower() == "password"
 
 
 def checked_url(url: str, *, from_command_line: bool) -> str:

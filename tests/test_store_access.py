@@ -124,6 +124,19 @@ def test_store_access_insert_of_another_force_refused(server: Server, md: MetaDa
     assert _forces_seen(server.engine(), md)[table] == ["essex", "kent", "kent"]
 
 
+def test_store_access_owner_not_superuser_is_a_hub(server: Server, md: MetaData) -> None:
+    with login_roles(server, 2) as [(owner, opw), (kent, kpw)]:
+        server.execute(f'GRANT CREATE ON SCHEMA public TO "{owner}"')
+        init_store(server.url(owner, opw), md)
+        as_owner = server.engine(owner, opw)
+        _seed(as_owner, md)  # FORCE: the owner is bound by the policy, and passes as a hub
+        with as_owner.begin() as c:
+            assert role_forces(c) is None
+            grant_access(c, md, kent, ["essex"])
+        assert _forces_seen(as_owner, md)["files"] == ["essex", "kent", "kent"]
+        assert _forces_seen(server.engine(kent, kpw), md)["files"] == ["essex"]
+
+
 def test_store_access_role_forces(server: Server, md: MetaData, tmp_path: Path) -> None:
     init_store(server.url(), md)
     with login_roles(server, 3) as [(kent, kpw), (two, tpw), (hub, hpw)]:

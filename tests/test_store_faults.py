@@ -22,8 +22,14 @@ from sqlalchemy.engine import Engine
 from bluestone_forms import cli_store
 from bluestone_forms.cli import main
 from bluestone_forms.store_access import init_store
-from bluestone_forms.store_faults import StoreServerError, store_faults
-from bluestone_forms.store_url import masked
+from bluestone_forms.store_faults import StoreServerError, store_fault, store_faults
+from bluestone_forms.store_url import (
+    StoreUrlError,
+    checked_url,
+    engine_url,
+    has_password,
+    masked,
+)
 from tests.pgkit import Server, contract_metadata, fresh_database, login_roles, pgpass
 
 
@@ -123,6 +129,8 @@ def test_store_fault_init_by_a_role_that_may_not(md: MetaData, tmp_path: Path) -
         server.execute(f'GRANT CREATE ON SCHEMA public TO "{role}"')
         r = _init(server.cli_url(role), env)
         _one_line_error(r, f"role '{role}' does not own the store's tables")
+        with server.engine().connect() as c:  # one transaction: nothing of it is left
+            assert c.execute(text("SELECT to_regclass('bluestone_access')")).scalar() is None
 
 
 def _files(server: Server, md: MetaData) -> int:
@@ -267,3 +275,37 @@ def test_store_secrets_never_shown_or_logged(server: Server, md: MetaData,
     for shown in [*(r.output for r, _, _ in runs), logged]:
         assert password not in shown
         assert password[:6] not in shown
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql://ann:s3cret-pw@db.example:5432/store",
+     "postgresql://ann:***@db.example:5432/store"),
+    ("postgresql://ann@db.example/store?sslmode=require&password=s3cret-pw",
+     "postgresql://ann@db.example/store?sslmode=require&password=***"),
+    ("postgres://:s3cret-pw@/store?host=/run/postgresql",
+     "postgres://:***@/store?host=/run/postgresql"),
+    ("postgresql://ann@db.example/store", "postgresql://ann@db.example/store"),
+])
+def test_store_url_masked(url: str, shown: str) -> None:
+    assert masked(url) == shown
+    assert "s3cret-pw" not in masked(url)
+    assert has_password(url) == ("s3cret-pw" in url)
+
+
+def test_store_url_checked() -> None:
+    plain = "postgresql://ann@db.example/store"
+    assert checked_url(plain, from_command_line=True) == plain
+    with_pw = "postgresql://ann@db.example/store?password=s3cret-pw"
+    assert checked_url(with_pw, from_command_line=False) == with_pw
+    with pytest.raises(StoreUrlError, match=r"not taken from the command line") as err:
+        checked_url(with_pw, from_command_line=True)
+    assert "s3cret-pw" not in str(err.value)
+    with pytest.raises(StoreUrlError, match="not a PostgreSQL URL"):
+        checked_url("out/bluestone.sqlite", from_command_line=True)
+    assert engine_url("postgres://ann@h/db") == "postgresql+psycopg://ann@h/db"
+
+
+def test_store_fault_leaves_bugs_alone() -> None:
+    assert store_fault(ValueError("a bug"), "postgresql://ann@h/db") is None
+    with pytest.raises(KeyError), store_faults("postgresql://ann@h/db"):
+        raise KeyError("a bug keeps its traceback")
