@@ -11,22 +11,19 @@ import importlib
 from collections.abc import Callable, Collection
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
-from sqlalchemy import MetaData
 
 from .catalog import Catalog
 from .errors import BluestoneError
-from .store_access import (
-    grant_access,
-    in_transaction,
-    init_report,
-    init_store,
-    revoke_access,
-    spec_forces,
-)
 from .store_url import ENV_VAR, checked_url, masked
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+
+# store_access (SQLAlchemy, psycopg) is imported inside the commands: every other command of
+# the CLI starts without loading them.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,6 +62,8 @@ def _forces(codes: tuple[str, ...], hub: bool, spec_paths: tuple[Path, ...]) -> 
     catalog = Catalog.shipped()
     if spec_paths:
         catalog = Catalog([*catalog.forms(), *Catalog.from_paths(spec_paths).forms()])
+    from .store_access import spec_forces
+
     known = spec_forces(catalog)
     unknown = [c for c in codes if c not in known]
     if unknown:
@@ -92,6 +91,8 @@ def store_group() -> None:
 def init_cmd(url: str) -> None:
     """Create the store's tables and each force's row-level security; run it as the role
     that will own the store (it becomes a hub)."""
+    from .store_access import init_report, init_store
+
     url = _url(url)
     click.echo(init_report(url, init_store(url, store_metadata())))
 
@@ -108,6 +109,8 @@ def grant_cmd(url: str, codes: tuple[str, ...], role: str, hub: bool,
               spec_paths: tuple[Path, ...]) -> None:
     """Let an existing login role read and write its force's rows only (or, with --hub,
     every force's)."""
+    from .store_access import grant_access, in_transaction
+
     url = _url(url)
     forces = _forces(codes, hub, spec_paths)
     metadata = store_metadata()
@@ -124,6 +127,8 @@ def grant_cmd(url: str, codes: tuple[str, ...], role: str, hub: bool,
 @_clean
 def revoke_cmd(url: str, codes: tuple[str, ...], role: str) -> None:
     """Take a role's force(s) away (without --force: all of them, and its grants)."""
+    from .store_access import in_transaction, revoke_access
+
     url = _url(url)
     metadata = store_metadata()
     forces: Collection[str] | None = codes or None
