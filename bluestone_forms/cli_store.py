@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
+from click.core import ParameterSource
 
 from .catalog import Catalog
 from .errors import BluestoneError
-from .store_url import ENV_VAR, checked_url, masked
+from .store_url import ENV_VAR, checked_url, is_server_url, masked
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
@@ -46,11 +47,27 @@ def _clean(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _typed(param: str) -> bool:
+    """True when the running command's `param` came from the command line, not the env."""
+    source = click.get_current_context().get_parameter_source(param)
+    return source is not ParameterSource.ENVIRONMENT
+
+
+def checked_store(value: str | None, param: str = "store") -> str | None:
+    """The value of a store option of the running command (`param`), checked.
+
+    A PostgreSQL URL typed on the command line must carry no password (StoreUrlError); one
+    from BLUESTONE_FORMS_STORE may. A SQLite path, or None, is returned as it is. Call it in
+    the command's body, where the CLI turns the error into one line and exit 1.
+    """
+    if value is None or not is_server_url(value):
+        return value
+    return checked_url(value, from_command_line=_typed(param))
+
+
 def _url(url: str) -> str:
-    """The URL argument, refused when it carries a password typed on the command line."""
-    source = click.get_current_context().get_parameter_source("url")
-    from_env = source is click.core.ParameterSource.ENVIRONMENT
-    return checked_url(url, from_command_line=not from_env)
+    """The URL argument: a PostgreSQL URL, with no password if typed on the command line."""
+    return checked_url(url, from_command_line=_typed("url"))
 
 
 def _forces(codes: tuple[str, ...], hub: bool, spec_paths: tuple[Path, ...]) -> list[str] | None:

@@ -83,7 +83,7 @@ def _connect_refusal(err: psycopg.Error, store: str, role: str) -> str:
 def _server_fault(err: psycopg.Error, store: str, role: str) -> str:
     """What a server error with a SQLSTATE means for the person running the command."""
     state = err.sqlstate or ""
-    primary = (err.diag.message_primary or str(err)).splitlines()[0] if str(err) else state
+    primary = (err.diag.message_primary or str(err) or state).splitlines()[0]
     if state == "42501" and "row-level security" in primary:
         return (f"{store}: role '{role}' may write only its own force's rows ({primary}); "
                 "this return belongs to another force: collate it as that force's role or a "
@@ -103,6 +103,10 @@ def _server_fault(err: psycopg.Error, store: str, role: str) -> str:
     if state in ("42P01", "42703"):
         return (f"{store}: not a bluestone store, or an older one ({primary}); run "
                 "`bluestone-forms store init URL` first")
+    if state == "23505":
+        return (f"{store}: the store already holds a row with that key ({primary}), perhaps "
+                "another force's, which this role cannot see; collate that return as its "
+                "force's role or a hub role")
     if state in ("40001", "40P01"):
         return f"{store}: another collation changed the same rows at once; {_RERUN}"
     if state == "53100":

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import MetaData, create_engine, insert, select, text
@@ -22,6 +23,7 @@ from bluestone_forms.store_access import (
     spec_forces,
 )
 from bluestone_forms.store_faults import StoreServerError, store_faults
+from bluestone_forms.store_url import StoreUrlError, masked
 from tests.pgkit import Server, contract_metadata, fresh_database, login_roles, pgpass
 
 CASE_TABLES = ("files", "records", "issues", "register", "mail")
@@ -264,3 +266,53 @@ def test_store_spec_forces_are_the_shipped_lists() -> None:
     forces = spec_forces(Catalog.shipped())
     assert {"kent", "metropolitan", "dyfed_powys"} <= forces
     assert all(code == code.lower() and " " not in code for code in forces)
+
+
+def test_store_access_key_of_another_force_gives_a_plain_message(server: Server,
+                                                                 md: MetaData) -> None:
+    """Why the store's unique keys carry the force: a key held by another force's row is
+    invisible to a force role, and an insert of it fails or is skipped."""
+    init_store(server.url(), md)
+    _seed(server.engine(), md)
+    with login_roles(server, 1) as [(kent, pw)]:
+        with server.engine().begin() as c:
+            grant_access(c, md, kent, ["kent"])
+        as_kent, url = server.engine(kent, pw), server.cli_url(kent)
+        with pytest.raises(StoreServerError, match="already holds a row with that key"):
+            _write(as_kent, url, text("INSERT INTO register VALUES ('r3', 'kent')"))
+        with pytest.raises(StoreServerError, match="may write only its own force's rows"):
+            _write(as_kent, url, text("INSERT INTO register VALUES ('r3', 'kent') ON CONFLICT "
+                                      "(instance_id) DO UPDATE SET force = excluded.force"))
+
+
+def test_store_cli_revoke_one_force_keeps_the_other(server: Server, cli_md: MetaData,
+                                                    tmp_path: Path) -> None:
+    env = {"PGPASSFILE": str(pgpass(tmp_path / "pgpass", server, [server.admin_login()])),
+           "PGPASSWORD": ""}
+    assert _run(["store", "init", server.cli_url()], env).exit_code == 0
+    with login_roles(server, 1) as [(role, pw)]:
+        url = server.cli_url()
+        r = _run(["store", "grant", url, "--force", "kent", "--force", "essex", "--role", role],
+                 env)
+        assert "the rows of essex, kent only" in r.output
+        r = _run(["store", "revoke", url, "--force", "essex", "--role", role], env)
+        assert "1 force grant(s) taken" in r.output
+        with server.engine(role, pw).connect() as c:
+            assert role_forces(c) == frozenset({"kent"})
+
+
+def test_store_cli_checked_store_option(tmp_path: Path) -> None:
+    @click.command()
+    @click.option("--store", envvar="BLUESTONE_FORMS_STORE")
+    def cmd(store: str | None) -> None:
+        click.echo(masked(cli_store.checked_store(store) or "none"))
+
+    secret = "postgresql://ann:s3cret-pw@db.example/store"
+    typed = CliRunner().invoke(cmd, ["--store", secret])
+    assert isinstance(typed.exception, StoreUrlError)
+    assert "s3cret-pw" not in str(typed.exception)
+    from_env = CliRunner().invoke(cmd, [], env={"BLUESTONE_FORMS_STORE": secret})
+    assert from_env.output == "postgresql://ann:***@db.example/store\n"
+    path = CliRunner().invoke(cmd, ["--store", str(tmp_path / "s.sqlite")])
+    assert path.output == f"{tmp_path / 's.sqlite'}\n"
+    assert CliRunner().invoke(cmd, []).output == "none\n"
