@@ -52,7 +52,7 @@ def _connect_refusal(err: psycopg.Error, store: str, role: str) -> str:
     pgconn = err.pgconn
     text = str(err)
     if pgconn is not None and pgconn.needs_password:
-        return (f"{store}: the server asks a password of role '{role}' and none was found; "
+        return (f"{store}: the server asks for the password of role '{role}' and none was found; "
                 f"{password_hint()}")
     if "password authentication failed" in text:
         return (f"{store}: the server refused the password of role '{role}' (a wrong password, "
@@ -131,9 +131,6 @@ def store_fault(exc: BaseException, url: str) -> StoreServerError | None:
     err = _psycopg_error(exc)
     store, role = masked(url), _role(url)
     if err is None:
-        if isinstance(exc, sa_exc.PendingRollbackError | sa_exc.ResourceClosedError):
-            return StoreServerError(f"{store}: the connection to the server was lost mid-run; "
-                                    f"{_RERUN}")
         return None
     if err.sqlstate:
         return StoreServerError(_server_fault(err, store, role))

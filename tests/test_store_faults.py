@@ -92,7 +92,7 @@ def test_store_fault_wrong_and_missing_password(server: Server, md: MetaData,
         assert wrong not in r.output
         assert password not in r.output
         r = _init(server.cli_url(role), _passfile(tmp_path, server, []))
-        _one_line_error(r, f"the server asks a password of role '{role}' and none was found")
+        _one_line_error(r, f"the server asks for the password of role '{role}' and none was found")
 
 
 def test_store_fault_no_such_database(server: Server, md: MetaData, tmp_path: Path) -> None:
