@@ -223,6 +223,20 @@ def role_forces(conn: Connection) -> frozenset[str] | None:
     return None if HUB in forces else frozenset(forces)
 
 
+def force_refusal(force: str | None, allowed: frozenset[str] | None) -> str | None:
+    """Why a return of `force` is not stored by a role allowed `allowed` (role_forces), or
+    None when it may be stored: the message of the outcome "other_force".
+
+    A return whose force is not known (None) is the caller's to put under the role's force
+    when it has exactly one.
+    """
+    if allowed is None or force is None or force in allowed:
+        return None
+    mine = ", ".join(sorted(allowed)) or "none"
+    return (f"a return of force '{force}', and this role may store only {mine}'s: not "
+            f"stored; collate it as a role of '{force}' or a hub role")
+
+
 def init_store(url: str, metadata: MetaData) -> list[str]:
     """Create the store's schema at `url` and its row-level security, in one transaction.
 

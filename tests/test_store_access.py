@@ -17,6 +17,7 @@ from bluestone_forms import cli_store
 from bluestone_forms.catalog import Catalog
 from bluestone_forms.cli import main
 from bluestone_forms.store_access import (
+    force_refusal,
     grant_access,
     init_store,
     role_forces,
@@ -320,3 +321,12 @@ def test_store_cli_checked_store_option(tmp_path: Path) -> None:
     path = CliRunner().invoke(cmd, ["--store", str(tmp_path / "s.sqlite")])
     assert path.output == f"{tmp_path / 's.sqlite'}\n"
     assert CliRunner().invoke(cmd, []).output == "none\n"
+
+
+def test_store_access_force_refusal() -> None:
+    assert force_refusal("kent", None) is None
+    assert force_refusal("kent", frozenset({"kent", "essex"})) is None
+    assert force_refusal(None, frozenset({"kent"})) is None
+    assert force_refusal("essex", frozenset({"kent"})) == (
+        "a return of force 'essex', and this role may store only kent's: not stored; collate "
+        "it as a role of 'essex' or a hub role")
