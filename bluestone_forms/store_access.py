@@ -21,8 +21,9 @@ tables' owner (the role that ran `store init`) is subject to the policies too; `
 makes it a hub. Superusers and roles with BYPASSRLS always see every row, so `store grant`
 refuses to give such a role a single force.
 
-Tables without case data (meta, audit, the pseudonym key) have no `force` column: a granted
-role may read them, and insert into the audit table; only the owner changes them.
+Tables without case data (meta, audit, the pseudonym key) have no `force` column. A granted
+role may read meta and add lines to the audit table; only a hub reads the audit (its lines
+name files of every force), and only the owner changes meta.
 """
 
 from __future__ import annotations
@@ -168,8 +169,13 @@ def grant_access(conn: Connection, metadata: MetaData, role: str,
         name = q.format_table(table)
         if FORCE_COLUMN in table.c:
             rights = "SELECT, INSERT, UPDATE, DELETE"
-        elif table.name in AUDIT_TABLES:
+        elif table.name in AUDIT_TABLES and forces is None:
             rights = "SELECT, INSERT"
+        elif table.name in AUDIT_TABLES:
+            # a force role adds lines but reads none (they name other forces' files); its
+            # key column only, for INSERT … RETURNING
+            keys = ", ".join(q.quote(c.name) for c in table.primary_key.columns)
+            rights = f"INSERT, SELECT ({keys})" if keys else "INSERT"
         else:
             rights = "SELECT"
         conn.execute(text(f"GRANT {rights} ON {name} TO {who}"))

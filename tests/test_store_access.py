@@ -73,8 +73,15 @@ def test_store_access_force_role_sees_only_its_force(server: Server, md: MetaDat
         everyone = {n: ["essex", "kent", "kent"] for n in CASE_TABLES}
         assert _forces_seen(as_hub, md) == everyone
         assert _forces_seen(server.engine(), md) == everyone  # the owner is a hub too
-        with as_kent.connect() as c:  # tables without case data: readable by a granted role
+        with as_kent.begin() as c:  # meta: readable; audit: a line added, none read
             assert c.execute(text("SELECT value FROM meta")).scalar() == "2"
+            audit = md.tables["audit"]
+            assert c.execute(insert(audit).values(action="collate")).inserted_primary_key
+        with pytest.raises(StoreServerError, match="permission denied for table audit"), \
+                store_faults(server.cli_url(kent)), as_kent.connect() as c:
+            c.execute(text("SELECT action FROM audit"))
+        with as_hub.connect() as c:
+            assert c.execute(text("SELECT action FROM audit")).scalars().all() == ["collate"]
 
 
 def test_store_access_update_delete_of_another_force_change_nothing(server: Server,
