@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -126,6 +130,46 @@ def login_roles(server: Server, count: int, *, superuser: bool = False,
         for name, _ in roles:
             server.execute(f'DROP OWNED BY "{name}"')
             server.execute(f'DROP ROLE IF EXISTS "{name}"', database="postgres")
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A private PostgreSQL cluster: its URL (role postgres, no password) and `pg_ctl` with
+    its data folder and options (add "start", or "-m", "fast", "stop")."""
+
+    url: str
+    ctl: list[str]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def private_cluster() -> Iterator[Cluster]:
+    """A PostgreSQL cluster of the test's own, so stopping it disturbs no other test. Made as
+    the postgres user when the tests run as root (initdb refuses root); removed after."""
+    bindir = Path("/usr/lib/postgresql/15/bin")
+    if not (bindir / "initdb").exists():
+        pytest.fail(f"{bindir}/initdb not found: install Debian's postgresql (15)")
+    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    root = Path(tempfile.mkdtemp(prefix="acc_pg_"))
+    if as_pg:
+        shutil.chown(root, "postgres")
+    port = free_port()
+    subprocess.run([*as_pg, str(bindir / "initdb"), "-D", str(root / "data"), "-A", "trust",
+                    "-U", "postgres", "--no-sync"], check=True, capture_output=True)
+    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    ctl = [*as_pg, str(bindir / "pg_ctl"), "-D", str(root / "data"), "-o", opts, "-l",
+           str(root / "log"), "-w"]
+    subprocess.run([*ctl, "start"], check=True, capture_output=True)
+    try:
+        yield Cluster(f"postgresql://postgres@127.0.0.1:{port}/postgres", ctl)
+    finally:
+        subprocess.run([*ctl, "-m", "immediate", "stop"], check=False, capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def pgpass(path: Path, server: Server, entries: list[tuple[str, str]]) -> Path:

@@ -5,11 +5,7 @@ nothing half-written; a password is in no output and no log. Against a real serv
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import socket
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +26,15 @@ from bluestone_forms.store_url import (
     has_password,
     masked,
 )
-from tests.pgkit import Server, contract_metadata, fresh_database, login_roles, pgpass
+from tests.pgkit import (
+    Server,
+    contract_metadata,
+    free_port,
+    fresh_database,
+    login_roles,
+    pgpass,
+    private_cluster,
+)
 
 
 @pytest.fixture
@@ -63,19 +67,13 @@ def _one_line_error(r: Result, words: str) -> None:
     assert words in r.output, r.output
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _passfile(tmp_path: Path, server: Server, entries: list[tuple[str, str]]) -> dict[str, str]:
     return {"PGPASSFILE": str(pgpass(tmp_path / "pgpass", server, entries)), "PGPASSWORD": ""}
 
 
 def test_store_fault_unreachable_server(tmp_path: Path, md: MetaData) -> None:
     env = {"PGPASSFILE": str(tmp_path / "none"), "PGPASSWORD": ""}
-    r = _init(f"postgresql://someone@127.0.0.1:{_free_port()}/store", env)
+    r = _init(f"postgresql://someone@127.0.0.1:{free_port()}/store", env)
     _one_line_error(r, "cannot reach the PostgreSQL server")
     assert "service postgresql start" in r.output
     r = _init("postgresql://someone@no-such-host.invalid/store", env)
@@ -164,33 +162,6 @@ def test_store_fault_connection_killed_mid_run(server: Server) -> None:
     assert _files(server, md) == 10
 
 
-@pytest.fixture
-def private_server() -> Iterator[tuple[str, Path]]:
-    """A PostgreSQL cluster of this test's own (so restarting it disturbs no one): its URL
-    and data folder. Run as the postgres user when the tests run as root (initdb refuses root).
-    """
-    bindir = Path("/usr/lib/postgresql/15/bin")
-    if not (bindir / "initdb").exists():
-        pytest.fail(f"{bindir}/initdb not found: install Debian's postgresql (15)")
-    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    root = Path(tempfile.mkdtemp(prefix="acc_pg_"))
-    data = root / "data"
-    if as_pg:
-        shutil.chown(root, "postgres")
-    port = _free_port()
-    subprocess.run([*as_pg, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U",
-                    "postgres", "--no-sync"], check=True, capture_output=True)
-    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    ctl = [*as_pg, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l",
-           str(root / "log"), "-w"]
-    subprocess.run([*ctl, "start"], check=True, capture_output=True)
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres", root
-    finally:
-        subprocess.run([*ctl, "-m", "immediate", "stop"], check=False, capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
-
-
 def _insert_stopped(url: str, engine: Engine, files: Table, stop: list[str]) -> None:
     """Insert a file, stop the server, insert another, in one transaction."""
     with store_faults(url), engine.begin() as c:
@@ -199,27 +170,26 @@ def _insert_stopped(url: str, engine: Engine, files: Table, stop: list[str]) -> 
         c.execute(insert(files).values(path="b", force="kent"))
 
 
-def test_store_fault_server_restarted_mid_run(private_server: tuple[str, Path],
-                                              md: MetaData) -> None:
-    url, root = private_server
-    init_store(url, md)
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-    bindir = Path("/usr/lib/postgresql/15/bin")
-    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    ctl = [*as_pg, str(bindir / "pg_ctl"), "-D", str(root / "data"), "-w", "-m", "fast"]
-    try:
-        with pytest.raises(StoreServerError) as err:
-            _insert_stopped(url, engine, md.tables["files"], [*ctl, "stop"])
-        assert "the connection to the server was lost mid-run" in str(err.value)
-        r = _init(url, {"PGPASSWORD": ""})  # while it is down
-        _one_line_error(r, "cannot reach the PostgreSQL server")
-        opts = f"-p {url.split(':')[2].split('/')[0]} -k {root} -c listen_addresses=127.0.0.1"
-        subprocess.run([*ctl, "-o", opts, "-l", str(root / "log"), "start"], check=True,
-                       capture_output=True)
-        with engine.connect() as c:
-            assert c.execute(select(func.count()).select_from(md.tables["files"])).scalar() == 0
-    finally:
-        engine.dispose()
+def test_store_fault_server_restarted_mid_run(md: MetaData) -> None:
+    with private_cluster() as cluster:
+        init_store(cluster.url, md)
+        engine = create_engine(engine_url(cluster.url))
+        files = md.tables["files"]
+        try:
+            with pytest.raises(StoreServerError) as err:
+                _insert_stopped(cluster.url, engine, files, [*cluster.ctl, "-m", "fast", "stop"])
+            assert "the connection to the server was lost mid-run" in str(err.value)
+            r = _init(cluster.url, {"PGPASSWORD": ""})  # while it is down
+            _one_line_error(r, "cannot reach the PostgreSQL server")
+            subprocess.run([*cluster.ctl, "start"], check=True, capture_output=True)
+            count = select(func.count()).select_from(files)
+            with engine.begin() as c:  # nothing half-written; a re-run goes in
+                assert c.execute(count).scalar() == 0
+                c.execute(insert(files), [{"path": p, "force": "kent"} for p in "ab"])
+            with engine.connect() as c:
+                assert c.execute(count).scalar() == 2
+        finally:
+            engine.dispose()
 
 
 @contextmanager
