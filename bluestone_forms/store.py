@@ -355,7 +355,7 @@ class Store:
                        r.modified, f.path, f.sha256, f.read_at)
                 .join_from(s.records, s.files, r.file_id == f.id)
                 .where(r.status.in_(tuple(statuses)))
-                .order_by(r.form_id, r.instance_id, r.row, r.id))
+                .order_by(r.form_id, r.instance_id, r.row.nulls_first(), r.id))
         with self._reading() as conn:
             for x in conn.execute(stmt):
                 yield StoredRecord(
@@ -377,7 +377,7 @@ class Store:
             select(s.issues, f.path, f.form_id, f.version)
             .join_from(s.issues, s.files, i.file_id == f.id)
             .where(f.outcome.not_in(("superseded", "duplicate")))
-            .order_by(f.path, i.row, i.id))
+            .order_by(f.path, i.row.nulls_first(), i.id))  # as SQLite
 
     def pseudonym(self, name: str) -> str:
         """A stable pseudonym for a person's name, keyed by this store's own secret."""

@@ -64,7 +64,7 @@ def shown(url: URL) -> str:
     """A URL as it may be printed or logged: its password masked."""
     if url.get_backend_name() == "sqlite":
         return str(url.database)
-    return url.render_as_string(hide_password=True)
+    return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
 
 
 def mask(text: str) -> str:

@@ -36,6 +36,9 @@ metadata = MetaData()
 
 # SQLite's INTEGER PRIMARY KEY is the rowid; PostgreSQL gets an identity of 64 bits
 _ID = BigInteger().with_variant(Integer(), "sqlite")
+# the columns rows are ordered by compare bytewise on both engines (SQLite's BINARY is
+# PostgreSQL's "C"; a server's default locale would order "a-b" and "ab" otherwise)
+_KEY = Text().with_variant(Text(collation="C"), "postgresql")
 
 meta = Table(
     "meta", metadata,
@@ -46,16 +49,16 @@ meta = Table(
 files = Table(
     "files", metadata,
     Column("id", _ID, primary_key=True, autoincrement=True),
-    Column("path", Text, nullable=False),
-    Column("sha256", Text, nullable=False),
+    Column("path", _KEY, nullable=False),
+    Column("sha256", _KEY, nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("reader", Text),
     Column("read_at", Text, nullable=False),
     Column("outcome", Text, nullable=False),
     Column("message", Text),
-    Column("form_id", Text),
-    Column("version", Text),
-    Column("instance_id", Text),
+    Column("form_id", _KEY),
+    Column("version", _KEY),
+    Column("instance_id", _KEY),
     Column("modified", Text),
     Column("force", Text),
     Column("mtime_ns", BigInteger),
@@ -70,9 +73,9 @@ records = Table(
     "records", metadata,
     Column("id", _ID, primary_key=True, autoincrement=True),
     Column("file_id", _ID, ForeignKey("files.id"), nullable=False),
-    Column("form_id", Text, nullable=False),
-    Column("version", Text, nullable=False),
-    Column("instance_id", Text, nullable=False),
+    Column("form_id", _KEY, nullable=False),
+    Column("version", _KEY, nullable=False),
+    Column("instance_id", _KEY, nullable=False),
     Column("row", Integer),
     Column("modified", Text),
     Column("status", Text, nullable=False),
@@ -98,10 +101,10 @@ Index("issues_file", issues.c.file_id)
 
 register = Table(
     "register", metadata,
-    Column("instance_id", Text, primary_key=True),
-    Column("form_id", Text, nullable=False),
-    Column("version", Text, nullable=False),
-    Column("file", Text, nullable=False),
+    Column("instance_id", _KEY, primary_key=True),
+    Column("form_id", _KEY, nullable=False),
+    Column("version", _KEY, nullable=False),
+    Column("file", _KEY, nullable=False),
     Column("sent_json", Text, nullable=False),
     Column("force", Text),
 )
