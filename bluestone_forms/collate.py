@@ -130,9 +130,9 @@ def _ingest(store: Store, res: FileResult, summary: Summary, prov: mail.Provenan
     forces = [_force(store, rec, fields) for rec in recs]
     force = forces[0] if forces else None
     first = store.file_with_sha(sha)
-    if first is not None:
+    if first is not None and first[1] < path:
         _new_file(store, summary, prov, force, **base, **(stat or {}), outcome="duplicate",
-                  message=_clip(f"same content as {first}{store.mail_note(first)}"))
+                  message=_clip(f"same content as {first[1]}{store.mail_note(first[1])}"))
         return
     head = recs[0] if recs else None
     outcome = "read_with_issues" if res.issues else "read"
@@ -148,6 +148,8 @@ def _ingest(store: Store, res: FileResult, summary: Summary, prov: mail.Provenan
         summary.unchanged += 1
         return
     mail.add_provenance(store, file_id, prov, force)
+    if first is not None:  # this copy comes first by path: the one in before is a duplicate
+        store.demote(first[0], sha, _clip(f"same content as {path}{store.mail_note(path)}"))
     for issue in res.issues:
         store.add_issue(file_id, {"field": issue.field, "message": issue.message,
                                   "value": issue.value, "where": issue.where,

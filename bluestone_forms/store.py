@@ -204,14 +204,29 @@ class Store:
         self.conn.execute(delete(s.files).where(f.path == path, f.sha256 == sha256,
                                                 f.outcome == outcome))
 
-    def file_with_sha(self, sha256: str) -> str | None:
-        """The file already in with this content; a rejected file never counts (a copy of
-        it sent again under a name that can be read is read, not a duplicate)."""
+    def file_with_sha(self, sha256: str) -> tuple[int, str] | None:
+        """(id, path) of the original of this content: of the files in with it, the one
+        first by path (bytewise), so which copy is the original does not depend on the order
+        they came in. A rejected file never counts (a copy of it sent again under a name that
+        can be read is read, not a duplicate)."""
         f = s.files.c
-        got = self._value(select(f.path).where(
-            f.sha256 == sha256, f.outcome.not_in(("duplicate", "rejected"))).order_by(f.id)
-            .limit(1))
-        return None if got is None else str(got)
+        with self._reading() as conn:
+            got = conn.execute(select(f.id, f.path).where(
+                f.sha256 == sha256, f.outcome.not_in(("duplicate", "rejected")))
+                .order_by(f.path).limit(1)).first()
+        return None if got is None else (int(got[0]), str(got[1]))
+
+    def demote(self, file_id: int, sha256: str, message: str) -> None:
+        """The former original of a content whose copy first by path has come in: it and every
+        other copy become duplicates saying of what (its records and issues go)."""
+        f = s.files.c
+        for table in (s.issues, s.records):
+            self.conn.execute(delete(table).where(table.c.file_id == file_id))
+        self.conn.execute(update(s.files).where(
+            f.sha256 == sha256, f.outcome.not_in(("rejected",)),
+            (f.id == file_id) | (f.outcome == "duplicate")).values(
+            outcome="duplicate", message=message, form_id=None, version=None,
+            instance_id=None, modified=None))  # as a duplicate's line is made
 
     def instance_records(self, instance_id: str) -> list[Row]:
         """Every return of one instance (id, file_id, status, modified, path), in a fixed
@@ -355,7 +370,7 @@ class Store:
                        r.modified, f.path, f.sha256, f.read_at)
                 .join_from(s.records, s.files, r.file_id == f.id)
                 .where(r.status.in_(tuple(statuses)))
-                .order_by(r.form_id, r.instance_id, r.row.nulls_first(), r.id))
+                .order_by(r.form_id, r.instance_id, r.row.nulls_first(), f.path, r.id))
         with self._reading() as conn:
             for x in conn.execute(stmt):
                 yield StoredRecord(
@@ -369,7 +384,8 @@ class Store:
             select(s.files, m.sender.label("mail_from"), m.sent.label("mail_sent"),
                    m.subject.label("mail_subject"), m.message_id.label("mail_message_id"),
                    m.chain.label("mail_forwarded"), m.attachment.label("mail_attachment"))
-            .select_from(s.files.outerjoin(s.mail, m.file_id == f.id)).order_by(f.id))
+            .select_from(s.files.outerjoin(s.mail, m.file_id == f.id))
+            .order_by(f.path, f.id))  # by path: the same listing whatever order files came
 
     def issues(self) -> list[Row]:
         i, f = s.issues.c, s.files.c

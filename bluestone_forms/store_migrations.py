@@ -21,7 +21,7 @@ import json
 import secrets
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Index, inspect, select, text, update
+from sqlalchemy import Connection, inspect, select, text, update
 
 from . import store_schema as s
 from .store_engine import StoreError
@@ -75,9 +75,9 @@ def _v1_to_v2(conn: Connection) -> None:
     adds += [("files", f"{c} BIGINT") for c in ("mtime_ns", "inode", "ctime_ns")]
     for table, column in adds:
         conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column}"))
-    for ix in (ix for t in s.metadata.tables.values() for ix in t.indexes):
+    for ix in [ix for t in s.metadata.tables.values() for ix in t.indexes]:
         if ix.name in ("files_force", "records_force"):
-            Index(ix.name, *ix.expressions).create(conn, checkfirst=True)
+            ix.create(conn, checkfirst=True)
     fields = {c.id: c.spec.collation.force_field for c in Catalog.shipped().forms()}
     by_file: dict[int, str] = {}
     for rid, fid, form_id, values in conn.execute(select(
