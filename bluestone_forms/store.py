@@ -30,9 +30,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +52,7 @@ from .store_engine import (
     store_url,
 )
 from .store_migrations import prepare
+from .store_read import STANDING, Row, StoredRecord, StoreReads
 
 __all__ = ["OUTCOMES", "SCHEMA_VERSION", "Store", "StoreError", "StoredRecord", "store_failure"]
 
@@ -60,25 +60,9 @@ SCHEMA_VERSION = s.SCHEMA_VERSION
 OUTCOMES = ("read", "read_with_issues", "duplicate", "superseded", "conflict", "rejected",
             "message", "no_return",  # a mail message's own line (mail/)
             "awaiting_review")  # a scanned return read, its review workbook not yet filled (scan/)
-STANDING = ("current", "conflict", "superseded")
-Row = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class StoredRecord:
-    form_id: str
-    version: str
-    instance_id: str
-    row: int | None
-    status: str
-    values: dict[str, Any]
-    file: str
-    sha256: str
-    read_at: str
-    modified: str | None
-
-
-class Store:
+class Store(StoreReads):
     """An open store; use as a context manager. `where` is a path of an SQLite file or a
     database URL; `shown` is how it is named in messages (a password masked)."""
 
@@ -141,22 +125,6 @@ class Store:
         finally:
             conn.info["write"] = False
 
-    @contextmanager
-    def _reading(self) -> Iterator[Connection]:
-        if self.conn.in_transaction():
-            yield self.conn
-            return
-        with self.conn.begin():
-            yield self.conn
-
-    def _rows(self, stmt: Any, params: dict[str, Any] | None = None) -> list[Row]:
-        with self._reading() as conn:
-            return [dict(r._mapping) for r in conn.execute(stmt, params or {})]
-
-    def _value(self, stmt: Any, params: dict[str, Any] | None = None) -> Any:
-        with self._reading() as conn:
-            return conn.execute(stmt, params or {}).scalar()
-
     # --- what is in already -------------------------------------------------------------
     def outcome_of(self, path: str, sha256: str) -> str | None:
         """The outcome this very file (same path, same content) had, or None if it is new."""
@@ -177,7 +145,7 @@ class Store:
         f = s.files.c
         rows = self._rows(select(f.path, f.sha256, f.size, f.mtime_ns, f.inode, f.ctime_ns)
                           .where(f.outcome.not_in(("rejected", "awaiting_review")),
-                                 f.mtime_ns.is_not(None)))
+                                 f.mtime_ns.is_not(None)).order_by(f.id))  # newest wins
         return {str(r["path"]): (r["sha256"], r["size"], r["mtime_ns"], r["inode"],
                                  r["ctime_ns"]) for r in rows}
 
@@ -336,64 +304,6 @@ class Store:
     def audit(self, at: str, action: str, detail: str) -> None:
         with self.transaction() as conn:
             conn.execute(s.audit.insert(), {"at": at, "action": action, "detail": detail})
-
-    # --- reading back, for exports --------------------------------------------------------
-    def register_status(self) -> tuple[list[dict[str, Any]], list[StoredRecord]]:
-        """Register rows with whether each came back, and returns that were never sent."""
-        with self._reading() as conn:
-            if conn.execute(select(s.register.c.instance_id).limit(1)).first() is None:
-                return [], []  # nothing was mail-merged into this store
-            back = {r.instance_id for r in self.records(STANDING)}
-            sent = []
-            forms = set()
-            reg = s.register.c
-            for row in conn.execute(select(reg.form_id, reg.instance_id, reg.sent_json)
-                                    .order_by(reg.form_id, reg.file)):
-                forms.add(row.form_id)
-                sent.append({**json.loads(row.sent_json), "returned": row.instance_id in back})
-            r, m = s.records.c, s.mail.c
-            by_mail = {x[0]: (x[1], x[2]) for x in conn.execute(
-                select(r.instance_id, m.sender, m.sent).join_from(
-                    s.records, s.mail, m.file_id == r.file_id).where(r.status.in_(STANDING)))}
-            if by_mail:  # returns that came by mail: who sent each back, and when
-                for row_ in sent:
-                    row_["returned_by"], row_["returned_on"] = by_mail.get(
-                        row_["instance_id"], ("", ""))
-            ids = {x["instance_id"] for x in sent}
-            unexpected = [x for x in self.records(("current", "conflict"))
-                          if x.form_id in forms and x.instance_id not in ids]
-        return sent, unexpected
-
-    def records(self, statuses: Sequence[str] = ("current",)) -> Iterator[StoredRecord]:
-        r, f = s.records.c, s.files.c
-        stmt = (select(r.form_id, r.version, r.instance_id, r.row, r.status, r.values_json,
-                       r.modified, f.path, f.sha256, f.read_at)
-                .join_from(s.records, s.files, r.file_id == f.id)
-                .where(r.status.in_(tuple(statuses)))
-                .order_by(r.form_id, r.instance_id, r.row.nulls_first(), f.path, r.id))
-        with self._reading() as conn:
-            for x in conn.execute(stmt):
-                yield StoredRecord(
-                    form_id=x.form_id, version=x.version, instance_id=x.instance_id,
-                    row=x.row, status=x.status, values=json.loads(x.values_json), file=x.path,
-                    sha256=x.sha256, read_at=x.read_at, modified=x.modified)
-
-    def files(self) -> list[Row]:
-        m, f = s.mail.c, s.files.c
-        return self._rows(
-            select(s.files, m.sender.label("mail_from"), m.sent.label("mail_sent"),
-                   m.subject.label("mail_subject"), m.message_id.label("mail_message_id"),
-                   m.chain.label("mail_forwarded"), m.attachment.label("mail_attachment"))
-            .select_from(s.files.outerjoin(s.mail, m.file_id == f.id))
-            .order_by(f.path, f.id))  # by path: the same listing whatever order files came
-
-    def issues(self) -> list[Row]:
-        i, f = s.issues.c, s.files.c
-        return self._rows(
-            select(s.issues, f.path, f.form_id, f.version)
-            .join_from(s.issues, s.files, i.file_id == f.id)
-            .where(f.outcome.not_in(("superseded", "duplicate")))
-            .order_by(f.path, i.row.nulls_first(), i.id))  # as SQLite
 
     def pseudonym(self, name: str) -> str:
         """A stable pseudonym for a person's name, keyed by this store's own secret."""
