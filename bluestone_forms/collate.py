@@ -45,6 +45,7 @@ AWAITING = "awaiting_review"  # a scanned return read, its review workbook not y
 SCRATCH_PREFIX = "bluestone-collate-"  # + pid: a run killed mid-way is cleaned by the next
 BATCH_FILES = 200  # files per transaction at most (issue 19) ...
 BATCH_SECONDS = 0.25  # ... or this long since the batch's first file, whichever comes first
+BATCH_SHARE = 16  # ... and at most 1/16 of the run's files: a crash costs little re-reading
 
 
 @dataclass
@@ -183,8 +184,9 @@ def _force(store: Store, rec: Record, fields: Mapping[str, str | None]) -> str |
 
 
 class Batch:
-    """Results put into the store a batch at a time: BATCH_FILES files or BATCH_SECONDS of
-    reading, whichever comes first, in one transaction (issue 19).
+    """Results put into the store a batch at a time, in one transaction (issue 19): at most
+    BATCH_FILES files, and at most 1/BATCH_SHARE of the files to read (a small run commits
+    file by file, as before), and no result waits longer than BATCH_SECONDS.
 
     Why this is crash safe: a batch is all in or not in at all, and the files of a batch that
     was not committed are still on disk, so the next run reads them again. Why batches: each
@@ -193,8 +195,9 @@ class Batch:
     """
 
     def __init__(self, store: Store, summary: Summary, fields: Mapping[str, str | None],
-                 stats: Mapping[str, dict[str, int]]) -> None:
+                 stats: Mapping[str, dict[str, int]], files: int) -> None:
         self.store, self.summary, self.fields, self.stats = store, summary, fields, stats
+        self.size = max(1, min(BATCH_FILES, files // BATCH_SHARE))
         self.waiting: list[tuple[FileResult, mail.Provenance | None]] = []
         self.since = 0.0
 
@@ -202,7 +205,7 @@ class Batch:
         if not self.waiting:
             self.since = time.monotonic()
         self.waiting.append((res, prov))
-        if len(self.waiting) >= BATCH_FILES or time.monotonic() - self.since >= BATCH_SECONDS:
+        if len(self.waiting) >= self.size or time.monotonic() - self.since >= BATCH_SECONDS:
             self.flush()
 
     def flush(self) -> None:
@@ -298,7 +301,7 @@ def collate(
             if sent:
                 store.add_register(sent)
             todo, stats, summary.unchanged = _stat_check(store, sources, scratch)
-            batch = Batch(store, summary, fields, stats)
+            batch = Batch(store, summary, fields, stats, len(todo) + len(bad) + len(scans))
             for name, why in bad:
                 batch.add(FileResult(name, error=why), box.provenance.get(name))
             batch.flush()

@@ -5,8 +5,8 @@ The default store is one embedded SQLite file in the output folder; a `postgresq
 are reached through SQLAlchemy Core with one schema (store_schema), so the dedup, correction
 and conflict rules give the same outcomes on both.
 
-Crash safety: collate commits its files in batches (a few hundred files, or about a second of
-work, whichever comes first), each batch one transaction. A crash, Ctrl-C or SIGKILL leaves
+Crash safety: collate commits its files in batches (at most 200 files, a sixteenth of the run,
+or a quarter of a second's results), each batch one transaction. A crash, Ctrl-C or SIGKILL leaves
 every file either fully in or not in at all: the files of the batch that was not committed are
 simply read again by the next run (they are still on disk). On SQLite the journal is WAL with
 synchronous=FULL (see store_engine for the durability this gives, per SQLite's documentation).
