@@ -2,6 +2,8 @@
 
     python bench/bench_collate.py            # 10,000 returns (the issue's floor: 120 s, 1 GB)
     python bench/bench_collate.py --n 1000   # a quicker look
+    python bench/bench_collate.py --postgresql postgresql:///postgres?host=/var/run/postgresql
+        # also: the same returns into SQLite and into PostgreSQL, side by side (issue 21)
 
 Returns are made the way forces make them, by filling generated templates (mixed formats and
 forms), in parallel. Then the same folder is collated twice into fresh stores: once with one
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import os
 import random
 import resource
 import shutil
@@ -70,15 +73,60 @@ def peak_mb() -> float:
     return max(me, kids) / 1024
 
 
+def store_engines(work: Path, n: int, server: str) -> None:
+    """The same returns collated into SQLite and into PostgreSQL in this one run: collate,
+    an unchanged re-run and export on each, and PostgreSQL's time against SQLite's.
+    `server` is a URL of a database on which the bench may create (and then drop) its own."""
+    import psycopg
+
+    name = f"bluestone_bench_{os.getpid()}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    params = psycopg.conninfo.conninfo_to_dict(server)
+    params["dbname"] = name
+    pg = "postgresql://?" + "&".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    rows = {}
+    try:
+        for label, where in (("SQLite", work / "engines" / "bluestone.sqlite"),
+                             ("PostgreSQL", pg)):
+            times = []
+            for _ in range(2):  # the first run, then an unchanged re-run
+                start = time.perf_counter()
+                collate([work / "returns"], where)
+                times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            export(where, work / "engines" / label)
+            times.append(time.perf_counter() - start)
+            rows[label] = times
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(f"{n} returns, same run        collate  re-run  export   total")
+    for label, (first, again, out) in rows.items():
+        print(f"{label:>27} {first:7.1f} s {again:5.1f} s {out:5.1f} s {first + out:6.1f} s")
+    lite, pgt = (sum(rows[k][::2]) for k in ("SQLite", "PostgreSQL"))
+    print(f"PostgreSQL / SQLite (collate + export): {pgt / lite:.2f}x "
+          f"({'within' if pgt <= 1.5 * lite else 'NOT within'} 1.5x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--postgresql", metavar="URL",
+                        help="also run the returns into a PostgreSQL database made on this "
+                             "server, beside SQLite (issue 21)")
+    parser.add_argument("--engines-only", action="store_true",
+                        help="with --postgresql: only the SQLite/PostgreSQL comparison")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-collate-"))
     try:
         made = make_returns(work, args.n)
         print(f"made {args.n} returns by filling templates in {made:.1f} s "
               f"({args.n / made:.0f} files/s)")
+        if args.postgresql:
+            store_engines(work, args.n, args.postgresql)
+            if args.engines_only:
+                return
         runs = {}
         for label, workers in (("1 reader process", 1), ("1 per core", None)):
             store = work / f"store-{workers}" / "bluestone.sqlite"
