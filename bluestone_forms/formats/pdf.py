@@ -233,7 +233,7 @@ def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
         if found.name not in known or found.name in raw:
             continue
         raw[found.name] = fields.raw_value(found)
-        widgets = found.widgets() if "/Kids" in found.node else [found.node]
+        widgets = found.widgets()
         page = widgets[0].get("/P") if widgets else None
         number = pages.get(page.objgen) if isinstance(page, pikepdf.Dictionary) else None
         where[found.name] = (f"page {number}, " if number else "") + f"PDF field '{found.name}'"
