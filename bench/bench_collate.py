@@ -41,7 +41,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# BENCH_CODE=DIR measures the toolkit in DIR (e.g. an older commit unpacked there) instead
+sys.path.insert(0, os.environ.get("BENCH_CODE") or str(Path(__file__).resolve().parents[1]))
 
 from collate_floor import KINDS, TreePeak, floor, floor_many, kind_of, make_returns, spec_of
 
@@ -225,7 +226,10 @@ def main() -> None:
     args = parser.parse_args()
     sizes = args.n or [1000, 10_000]
     base = ROOT / "output" / "bench"
-    print(f"bench_collate: {load()}, {default_workers()} reader processes")
+    import bluestone_forms
+
+    print(f"bench_collate: {load()}, {default_workers()} reader processes; code from "
+          f"{Path(bluestone_forms.__file__).parent.parent}")
     if args.make_only:
         for n in sizes:
             print(n, "returns made in", make_returns(base / f"returns-{n}", n)[1], "s")

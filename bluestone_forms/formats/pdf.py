@@ -182,15 +182,17 @@ DAMAGED = (pikepdf.PdfError, pikepdf.ForeignObjectError, ValueError, OverflowErr
            UnicodeError, zlib.error, RuntimeError)
 
 
-def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
+def read(path: str | Path, catalog: Catalog | None = None, *,
+         data: bytes | None = None) -> ReadResult:
     """A filled PDF form's answers, through the codec and validation.
 
     Raises ReturnError for a file that is not a readable form of a known version
-    (encrypted, truncated, damaged, another PDF); problems with values are Issues.
+    (encrypted, truncated, damaged, another PDF); problems with values are Issues. `data`:
+    the file's bytes when the caller has read them already.
     """
     path = Path(path)
     file = str(path)
-    pdf = open_return(path)
+    pdf = open_return(path, data)
     try:
         with pdf:
             return _read(pdf, file, catalog or Catalog.shipped())
