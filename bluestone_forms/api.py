@@ -104,8 +104,10 @@ def generate(names: Sequence[str], fmts: Sequence[str], out: Path,
             raise BluestoneError("a mail merge takes exactly one spec")
         rows = merge(specs[0], prefill, list(fmts), out, word_protection)
         return [out / r["file"] for r in rows] + [out / REGISTER]
+    from .pack import Write, run
+
     out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    jobs: list[Write] = []
     for spec in specs:
         for fmt in fmts:
             suffix = ("-paper" if fmt == "paper" else "") + (
@@ -113,15 +115,15 @@ def generate(names: Sequence[str], fmts: Sequence[str], out: Path,
             path = out / f"{spec.id}-v{spec.version}{suffix}{formats.EXTENSIONS[fmt]}"
             mod = formats.module(fmt)
             if fmt == "paper":
-                written.append(mod.write_paper(spec, path))
+                jobs.append(Write(fmt, mod.write_paper, spec, path))
             elif fmt == "xlsx" and layout != "form":
-                written.append(mod.write(spec, path.with_stem(f"{path.stem}-{layout}"),
-                                         layout=layout))
+                jobs.append(Write(fmt, mod.write, spec, path.with_stem(f"{path.stem}-{layout}"),
+                                  layout=layout))
             elif fmt == "docx":
-                written.append(mod.write(spec, path, protect=word_protection))
+                jobs.append(Write(fmt, mod.write, spec, path, protect=word_protection))
             else:
-                written.append(mod.write(spec, path))
-    return written
+                jobs.append(Write(fmt, mod.write, spec, path))
+    return run(jobs)  # the WeasyPrint forms in worker processes, one per core
 
 
 def catalog_with(spec_paths: Iterable[str | Path]) -> Catalog:

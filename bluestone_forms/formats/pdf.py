@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -182,15 +182,17 @@ DAMAGED = (pikepdf.PdfError, pikepdf.ForeignObjectError, ValueError, OverflowErr
            UnicodeError, zlib.error, RuntimeError)
 
 
-def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
+def read(path: str | Path, catalog: Catalog | None = None, *,
+         data: bytes | None = None) -> ReadResult:
     """A filled PDF form's answers, through the codec and validation.
 
     Raises ReturnError for a file that is not a readable form of a known version
-    (encrypted, truncated, damaged, another PDF); problems with values are Issues.
+    (encrypted, truncated, damaged, another PDF); problems with values are Issues. `data`:
+    the file's bytes when the caller has read them already.
     """
     path = Path(path)
     file = str(path)
-    pdf = open_return(path)
+    pdf = open_return(path, data)
     try:
         with pdf:
             return _read(pdf, file, catalog or Catalog.shipped())
@@ -215,6 +217,32 @@ def _modified(pdf: pikepdf.Pdf) -> str | None:
     return normalise_time(f"{y}-{mo}-{d}T{h}:{mi}:{s}{zone}")
 
 
+class _Where(Mapping[str, str]):
+    """Where each answer box is ("page 2, PDF field 'risk_rating'"), worked out only for the
+    boxes an issue names (most returns have none; finding a field's page for every field
+    cost about 5% of a read)."""
+
+    def __init__(self, pdf: pikepdf.Pdf) -> None:
+        self.pdf = pdf
+        self.found: dict[str, fields.Found] = {}
+        self._pages: dict[tuple[int, int], int] | None = None
+
+    def __getitem__(self, key: str) -> str:
+        found = self.found[key]
+        if self._pages is None:
+            self._pages = {p.obj.objgen: n for n, p in enumerate(self.pdf.pages, start=1)}
+        widgets = found.widgets()
+        page = widgets[0].get("/P") if widgets else None
+        number = self._pages.get(page.objgen) if isinstance(page, pikepdf.Dictionary) else None
+        return (f"page {number}, " if number else "") + f"PDF field '{key}'"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.found)
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+
 def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
     identity = fields.read_identity(pdf)
     if not identity.form_id and not any(True for _ in fields.walk(pdf, file)):
@@ -223,20 +251,16 @@ def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
         if shown is not None:
             raise ReturnError(file, printed.picture_message(pdf, shown))
     form = catalog.form(identity.form_id, identity.version, file)
-    pages = {page.obj.objgen: n for n, page in enumerate(pdf.pages, start=1)}
     known = form.slot_map
     raw: dict[str, Any] = {}
-    where: dict[str, str] = {}
+    where = _Where(pdf)
     names: list[str] = []
     for found in fields.walk(pdf, file):
         names.append(found.name)
         if found.name not in known or found.name in raw:
             continue
         raw[found.name] = fields.raw_value(found)
-        widgets = found.widgets() if "/Kids" in found.node else [found.node]
-        page = widgets[0].get("/P") if widgets else None
-        number = pages.get(page.objgen) if isinstance(page, pikepdf.Dictionary) else None
-        where[found.name] = (f"page {number}, " if number else "") + f"PDF field '{found.name}'"
+        where.found[found.name] = found
     if not names:  # the identity is there, every answer box is gone
         raise ReturnError(file, printed.FLATTENED + " (the PDF form as filled in, not a "
                           "printed or flattened copy)")
