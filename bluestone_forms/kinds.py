@@ -6,8 +6,8 @@ decoded, encoded, checked, shown or stored. A field class names its slot kind
 here, so a new kind of answer is one entry, and a format adds only its widget for it.
 
 Canonical values: text -> str (stripped, newlines as \\n); integer -> int; decimal -> Decimal;
-date -> datetime.date; choice -> the choice's code (str); rating -> the point's value (int);
-flag -> bool. An empty answer is None (a flag: False).
+date -> datetime.date; time -> datetime.time (hours and minutes); choice -> the choice's code
+(str); rating -> the point's value (int); flag -> bool. An empty answer is None (a flag: False).
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def as_text(raw: Any) -> str | None:
         return "TRUE" if raw else "FALSE"
     if isinstance(raw, int | float | Decimal):
         return _number_text(raw)
-    if isinstance(raw, dt.date):
+    if isinstance(raw, dt.date | dt.time):
         return raw.isoformat()
     text = _clean_text(str(raw))
     return text or None
@@ -263,6 +263,49 @@ def encode_date(options: Options, value: Any) -> str:
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
+# --- times of day ----------------------------------------------------------------------
+
+TIME_EXPECTED = EN["time_expected"]
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::00(?:\.0+)?)?$")
+# the days a spreadsheet counts from: a time alone is a datetime on one of them
+_SERIAL_ZERO = (dt.date(1899, 12, 30), dt.date(1899, 12, 31), dt.date(1904, 1, 1))
+
+
+def decode_time(raw: Any) -> dt.time:
+    """A time of day from "14:30" or "9:05" (as typed in Word or a PDF), a time cell (the
+    fraction of a day Excel and Calc store, as a number or a datetime on day zero)."""
+    if isinstance(raw, dt.datetime):
+        if raw.date() not in _SERIAL_ZERO:
+            raise CodecError(TIME_EXPECTED + " (without a date)", raw)
+        raw = raw.time()
+    if isinstance(raw, dt.time):
+        if raw.second or raw.microsecond or raw.tzinfo is not None:
+            raise CodecError(TIME_EXPECTED, raw)
+        return raw
+    if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
+        minutes = round(float(raw) * 1440)
+        if 0 <= raw < 1 and abs(float(raw) * 1440 - minutes) < 0.01 and minutes < 1440:
+            return dt.time(minutes // 60, minutes % 60)
+        raise CodecError(TIME_EXPECTED, raw)
+    m = _TIME.match(as_text(raw) or "")
+    if m and int(m[1]) < 24 and int(m[2]) < 60:
+        return dt.time(int(m[1]), int(m[2]))
+    raise CodecError(TIME_EXPECTED, raw)
+
+
+def _time_checker(f: Any, options: Options) -> Check:
+    def check(v: Any) -> list[str]:
+        if not isinstance(v, dt.time) or v.second or v.microsecond or v.tzinfo is not None:
+            return [f"expected {TIME_EXPECTED}"]
+        return []
+
+    return check
+
+
+def show_time(v: dt.time) -> str:
+    return f"{v.hour:02d}:{v.minute:02d}"
+
+
 # --- choices, ratings and ticks ---------------------------------------------------------
 
 
@@ -389,6 +432,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          _decimal_checker, from_json=Decimal),
     Kind("date", lambda o: decode_date, encode_date, _date_checker, show=show_date,
          from_json=dt.date.fromisoformat),
+    Kind("time", lambda o: decode_time, lambda o, v: show_time(v), _time_checker,
+         show=show_time, from_json=dt.time.fromisoformat),
     Kind("choice", _choice_decoder, _encode_choice, _choice_checker, options=True),
     Kind("rating", _rating_decoder, lambda o, v: rating_text(o, int(v)), _rating_checker,
          options=True),

@@ -78,6 +78,7 @@ _SAMPLERS: dict[str, Callable[[FormSpec, Any, random.Random], Any]] = {
                                                 f.max if f.max is not None else 60),
     "decimal": lambda spec, f, rng: _decimal(f, rng),
     "date": lambda spec, f, rng: _date(f, rng),
+    "time": lambda spec, f, rng: dt.time(rng.randint(0, 23), rng.choice((0, 10, 25, 45))),
     "rating": lambda spec, f, rng: rng.choice([int(c.code) for c in spec.options(f)]),
     "choice": lambda spec, f, rng: rng.choice([c.code for c in spec.options(f)]),
 }

@@ -118,6 +118,13 @@ class DateField(_FieldBase):
     max: dt.date | None = None
 
 
+class TimeField(_FieldBase):
+    """A time of day on the 24-hour clock, written HH:MM (e.g. the time of first contact)."""
+
+    kind = "time"
+    type: Literal["time"]
+
+
 class YesNoField(_FieldBase):
     kind = "choice"
     answers = ("yes", "no")
@@ -157,6 +164,7 @@ _OneValue = (
     | IntegerField
     | DecimalField
     | DateField
+    | TimeField
     | YesNoField
     | YesNoNAField
     | SelectOneField

@@ -99,6 +99,8 @@ def iso(value: Any) -> Any:
     """A canonical value as plain JSON data (dates ISO, decimals as text)."""
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat("minutes")
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, dict):

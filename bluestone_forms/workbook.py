@@ -106,7 +106,7 @@ def _converter(labels: Labels, fid: str) -> Callable[[Any], Any]:
             return None
         if type(v) is str:
             return v if choices is None else choices.get(v, v)
-        if isinstance(v, bool | Decimal | dt.date) or (isinstance(v, int) and typed):
+        if isinstance(v, bool | Decimal | dt.date | dt.time) or (isinstance(v, int) and typed):
             return v
         return labels.display(fid, v)
 

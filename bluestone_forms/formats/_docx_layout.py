@@ -64,6 +64,11 @@ def _date(s: Slot, in_table: bool) -> str:
     return date_format if in_table else P["date"].format(date_format=date_format)
 
 
+def _time(s: Slot, in_table: bool) -> str:
+    time_format = EN["time_format"]
+    return time_format if in_table else P["time"].format(time_format=time_format)
+
+
 # The Word widget of each slot kind (`kinds.KINDS`): its content control (long text: see
 # docx.py for why rich text) and what the control says before it is filled in.
 WIDGETS: dict[str, tuple[str, Callable[[Slot, bool], str]]] = {
@@ -72,6 +77,7 @@ WIDGETS: dict[str, tuple[str, Callable[[Slot, bool], str]]] = {
     "integer": ("richtext", _number),
     "decimal": ("richtext", _number),
     "date": ("date", _date),
+    "time": ("richtext", _time),
     "choice": ("dropdown", lambda s, in_table: P["choice"]),
     "rating": ("dropdown", lambda s, in_table: P["choice"]),
     "flag": ("checkbox", lambda s, in_table: ""),

@@ -21,9 +21,9 @@ from . import _pdf_keep
 from .common import Identity
 
 LINE_MM = 5.0  # height of one line of a multi-line field on the fillable form
-SHORT_KINDS = ("integer", "decimal", "date")  # slot kinds whose box is narrow
+SHORT_KINDS = ("integer", "decimal", "date", "time")  # slot kinds whose box is narrow
 # the phrase (`wording`) that says how an answer of a slot kind is written, beside its box
-FORMAT_HINTS = {"date": "date_format"}
+FORMAT_HINTS = {"date": "date_format", "time": "time_format"}
 PAPER_PHRASES = ("pen_rule_lead", "pen_rule", "table_rows_paper", "signature", "date_format")
 
 

@@ -33,7 +33,7 @@ from typing import Any
 from .. import values
 from ..compiled import CompiledSpec
 from ..slots import Slot
-from ..wording import Wording, show_date
+from ..wording import EN, Wording, show_date
 
 FORM_SHEET = "Form"
 REGISTER_SHEET = "Register"
@@ -90,7 +90,7 @@ def column_index(slot: Slot) -> int:
     raise ValueError(f"{slot.key}: column not in its table")
 
 
-CellValue = str | int | Decimal | dt.date | None
+CellValue = str | int | float | Decimal | dt.date | None
 
 
 def cell_value(slot: Slot, value: Any) -> CellValue:
@@ -225,6 +225,18 @@ def _list_allows(slot: Slot, words: Wording) -> Allowed:
             "Choose an answer from the drop-down list.")
 
 
+TIME_FORMAT = "hh:mm"
+
+
+def _time_allows(slot: Slot, words: Wording) -> Allowed:
+    return ("time", "between", "0", repr(1439 / 1440), (), words.phrase("time_expected"), "")
+
+
+def _time_cell(slot: Slot, value: dt.time) -> float:
+    """A time as Excel and Calc store it: the fraction of a day."""
+    return (value.hour * 60 + value.minute) / 1440
+
+
 def _text_cell(slot: Slot, value: Any) -> str | None:
     return str(value) or None
 
@@ -247,6 +259,7 @@ WIDGETS: dict[str, Widget] = {
     "integer": Widget("General", lambda s, v: int(v), _integer_allows),
     "decimal": Widget("General", lambda s, v: Decimal(v), _decimal_allows),
     "date": Widget(DATE_FORMAT, _date_cell, _date_allows, DATE_NOTE),
+    "time": Widget(TIME_FORMAT, _time_cell, _time_allows, EN["time_hint"]),
     "choice": Widget(TEXT_FORMAT, values.encode, _list_allows),
     "rating": Widget(TEXT_FORMAT, values.encode, _list_allows),
     "flag": Widget(TEXT_FORMAT, lambda s, v: "Yes" if v else None, _flag_allows),
