@@ -20,6 +20,7 @@ import pikepdf
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from realclient import harness
 from strategies import ASCII_TYPABLE, record_values, specs_under_test
 from test_docx import NS, control_of, edit_document
 from test_pdf import _xfdf
@@ -29,6 +30,7 @@ from bluestone_forms import values
 from bluestone_forms.catalog import Catalog
 from bluestone_forms.collate import collate
 from bluestone_forms.export import export
+from bluestone_forms.formats import _xlsx_layout as L
 from bluestone_forms.formats import docx as docx_format
 from bluestone_forms.formats import pdf as pdf_format
 from bluestone_forms.formats import xlsx as xlsx_format
@@ -225,3 +227,29 @@ def test_time_collates_into_a_time_cell_csv_and_the_report(
     assert ",09:05," in csv
     html = outputs.html_report.read_text(encoding="utf-8")
     assert "09:05" in html
+
+
+@pytest.mark.libreoffice
+def test_time_typed_in_calc_is_a_time_cell_and_reads_back(tmp_path: Path) -> None:
+    """LibreOffice Calc, through its own input path (what typing and Enter go through): "9:05"
+    typed into the time cell becomes a time (shown 09:05) and reads back as 09:05; "14:30" too
+    in a table row."""
+    harness.require_office()
+    env = harness.locale_profile(tmp_path, "en-GB")
+    form = xlsx_format.write(SINK, tmp_path / "sink-form.xlsx")
+    typed = {"first_contact": "9:05", "actions.1.due_time": "14:30",
+             "actions.1.action": "Call the victim back"}
+    job = {"in": str(form), "out": str(tmp_path / "sink-typed.xlsx"),
+           "cells": {L.defined_name(k): ["type", v] for k, v in typed.items()}}
+    done = harness.run_driver("calc_driver.py", [job], tmp_path / "calc", env=env)[0]
+    assert done["shown"][L.defined_name("first_contact")] == "09:05"
+    assert done["shown"][L.defined_name("actions.1.due_time")] == "14:30"
+    result = xlsx_format.read(job["out"], catalog=CATALOG)
+    got = result.records[0].values
+    assert got["first_contact"] == dt.time(9, 5)
+    assert got["actions"][0]["due_time"] == dt.time(14, 30)
+    wb = openpyxl.load_workbook(job["out"])
+    (sheet, ref), = wb.defined_names[L.defined_name("first_contact")].destinations
+    cell = wb[sheet][ref.replace("$", "")]
+    assert cell.value == dt.time(9, 5)
+    assert cell.number_format.lower() == "hh:mm"
