@@ -21,9 +21,8 @@ from .spec import Answerable, Choice, Column, FormSpec, SelectManyField, Signoff
 class Slot:
     """One atomic answer box.
 
-    `kind` is what the codec reads and writes, an entry of `kinds.KINDS`: text, long_text,
-    integer, decimal, date, choice (a code), rating (an int), or flag (one tick box of a
-    select-many field).
+    `kind` is what the codec reads and writes, an entry of `kinds.KINDS` (e.g. text, date,
+    choice: a code, rating: an int, flag: one tick box of a select-many field).
     """
 
     key: str
