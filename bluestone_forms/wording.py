@@ -102,6 +102,9 @@ PLACEHOLDERS: dict[str, str] = {
 
 # Welsh: awaiting a reviewed translation (issue 15); the English stands in, key for key.
 CY: dict[str, str] = dict(EN)
+# how a time is written (the `time` field type): the same text in Welsh, HH:MM on the 24-hour
+# clock, until the table above has a reviewed translation
+CY.update({key: EN[key] for key in ("time_format", "time_hint", "time_expected")})
 
 PHRASES: dict[str, dict[str, str]] = {"en": EN, "cy": CY}
 
