@@ -1,9 +1,9 @@
 """The `time` field type (HH:MM, 24-hour clock) end to end: spec, codec, checks, every
 format's widget, read-back as each client writes it, collation, the workbook and the report.
 
-The kitchen-sink spec asks a time (`first_contact`) and has a time column (`actions.due_time`),
-so every round trip over the specs under test covers times too; the tests here are the ones
-about times alone.
+The tests here use tests/specs/times.yaml (a time on its own, one asked only sometimes, a
+table column of times). The kitchen-sink spec asks a time too (`first_contact`), so every
+round trip over the specs under test covers times as well.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from realclient import harness
-from strategies import ASCII_TYPABLE, record_values, specs_under_test
+from strategies import ASCII_TYPABLE, record_values
 from test_docx import NS, control_of, edit_document
 from test_pdf import _xfdf
 from test_xlsx import openpyxl_fill
@@ -35,15 +35,17 @@ from bluestone_forms.formats import docx as docx_format
 from bluestone_forms.formats import pdf as pdf_format
 from bluestone_forms.formats import xlsx as xlsx_format
 from bluestone_forms.kinds import CodecError
+from bluestone_forms.loader import load_spec
 from bluestone_forms.records import Record, flatten
 from bluestone_forms.samples import sample_values
 from bluestone_forms.slots import slot_map
 from bluestone_forms.spec import FIELD_TYPES
 from bluestone_forms.validate import validate
 
-SINK = next(s for s in specs_under_test() if s.id == "kitchen_sink")
-CATALOG = Catalog([SINK])
-TIME = slot_map(SINK)["first_contact"]
+SPEC_FILE = Path(__file__).parent / "specs" / "times.yaml"
+SPEC = load_spec(SPEC_FILE)
+CATALOG = Catalog([SPEC])
+TIME = slot_map(SPEC)["first_contact"]
 TIMES = st.builds(dt.time, st.integers(0, 23), st.integers(0, 59))
 
 
@@ -77,9 +79,9 @@ def test_time_that_is_no_hh_mm_time_is_a_clear_issue(raw: Any) -> None:
 
 
 def test_time_validation_names_the_field_and_what_was_expected() -> None:
-    vals = {**sample_values(SINK, random.Random(1)), "first_contact": "14:30"}
-    record = Record(SINK.id, SINK.version, "i", vals)
-    issues = [i for i in validate(record, SINK) if i.field == "first_contact"]
+    vals = {**sample_values(SPEC, random.Random(1)), "first_contact": "14:30"}
+    record = Record(SPEC.id, SPEC.version, "i", vals)
+    issues = [i for i in validate(record, SPEC) if i.field == "first_contact"]
     assert [i.message for i in issues] == [
         "Time of first contact with the victim: expected a time as HH:MM, e.g. 14:30"]
 
@@ -87,17 +89,17 @@ def test_time_validation_names_the_field_and_what_was_expected() -> None:
 @pytest.fixture(scope="module")
 def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("time-templates")
-    return {fmt: mod.write(SINK, folder / f"sink.{fmt}")
+    return {fmt: mod.write(SPEC, folder / f"times.{fmt}")
             for fmt, mod in (("docx", docx_format), ("xlsx", xlsx_format), ("pdf", pdf_format))}
 
 
 def _docx_like_word(template: Path, vals: dict[str, Any], out: Path, padded: bool) -> None:
     """Word's way: the control holds the text typed, "09:05" or "9:05"."""
     filled = out.with_name("padded.docx")
-    docx_format.fill(template, vals, filled if not padded else out, spec=SINK)
+    docx_format.fill(template, vals, filled if not padded else out, spec=SPEC)
     if padded:
         return
-    times = {k: v for k, v in flatten(SINK, vals).items() if isinstance(v, dt.time)}
+    times = {k: v for k, v in flatten(SPEC, vals).items() if isinstance(v, dt.time)}
 
     def unpad(root: Any) -> None:
         for key, v in times.items():
@@ -113,10 +115,10 @@ def _docx_like_word(template: Path, vals: dict[str, Any], out: Path, padded: boo
 def _xlsx_like_excel(template: Path, vals: dict[str, Any], out: Path) -> None:
     """Excel's and Calc's way: a time typed into a time cell is stored as a fraction of a day
     with the cell's time format (openpyxl writes a datetime.time so)."""
-    openpyxl_fill(template, SINK, [vals], out)
+    openpyxl_fill(template, SPEC, [vals], out)
     wb = openpyxl.load_workbook(out)
     got = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, dt.time)]
-    times = [v for v in flatten(SINK, vals).values() if isinstance(v, dt.time)]
+    times = [v for v in flatten(SPEC, vals).values() if isinstance(v, dt.time)]
     assert len(got) == len(times)
     assert all(c.number_format == "hh:mm" for c in got)
 
@@ -124,8 +126,8 @@ def _xlsx_like_excel(template: Path, vals: dict[str, Any], out: Path) -> None:
 def _pdf_like_pdftk(template: Path, vals: dict[str, Any], out: Path) -> None:
     """A PDF reader's way (pdftk fill_form from XFDF): the text typed, "9:05" or "09:05"."""
     xfdf = out.with_suffix(".xfdf")
-    text = _xfdf(SINK, vals, template)
-    for key, v in flatten(SINK, vals).items():
+    text = _xfdf(SPEC, vals, template)
+    for key, v in flatten(SPEC, vals).items():
         if isinstance(v, dt.time):
             typed = f"<value>{v.hour}:{v.minute:02d}</value>"
             text = text.replace(f'"{key}"><value>{v:%H:%M}</value>', f'"{key}">{typed}')
@@ -141,7 +143,7 @@ def _pdf_like_pdftk(template: Path, vals: dict[str, Any], out: Path) -> None:
 def test_time_round_trips_through_every_format(
     data: st.DataObject, templates: dict[str, Path], tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    vals = data.draw(record_values(SINK, alphabet=ASCII_TYPABLE))
+    vals = data.draw(record_values(SPEC, alphabet=ASCII_TYPABLE))
     vals["first_contact"] = data.draw(TIMES)
     fmt = data.draw(st.sampled_from(["docx", "docx-padded", "xlsx", "xlsx-filler", "pdf",
                                      "pdftk"]))
@@ -154,7 +156,7 @@ def test_time_round_trips_through_every_format(
         _xlsx_like_excel(templates["xlsx"], vals, out)
         result = xlsx_format.read(out, catalog=CATALOG)
     elif fmt == "xlsx-filler":
-        xlsx_format.fill(templates["xlsx"], vals, out, spec=SINK)
+        xlsx_format.fill(templates["xlsx"], vals, out, spec=SPEC)
         result = xlsx_format.read(out, catalog=CATALOG)
     elif fmt == "pdf":
         pdf_format.fill(templates["pdf"], vals, out, catalog=CATALOG)
@@ -187,7 +189,7 @@ def test_time_widgets_in_every_format(templates: dict[str, Path], tmp_path: Path
         field = next(f for f in pdf.Root.AcroForm.Fields if str(f.get("/T")) == "first_contact")
         assert str(field.FT) == "/Tx"
         assert "(HH:MM)" in str(field.TU)
-    html = pdf_format.paper_html(SINK, pdf_format.Identity(SINK.id, SINK.version, "i"))
+    html = pdf_format.paper_html(SPEC, pdf_format.Identity(SPEC.id, SPEC.version, "i"))
     assert 'class="date-boxes time-boxes" data-slot="first_contact"' in html
     assert '<span class="date-sep">:</span>' in html
 
@@ -195,35 +197,31 @@ def test_time_widgets_in_every_format(templates: dict[str, Path], tmp_path: Path
 def test_time_collates_into_a_time_cell_csv_and_the_report(
     templates: dict[str, Path], tmp_path: Path,
 ) -> None:
-    vals = sample_values(SINK, random.Random(2), fill=1.0, first_contact=dt.time(9, 5),
-                         welfare_raised="yes")
-    if vals["actions"]:
-        vals["actions"][0]["due_time"] = dt.time(17, 45)
+    vals = sample_values(SPEC, random.Random(2), fill=1.0, first_contact=dt.time(9, 5),
+                         isva_contacted="no",
+                         contacts=[{"day": dt.date(2026, 11, 2), "at": dt.time(17, 45)}])
     inbox = tmp_path / "in"
     inbox.mkdir()
     for fmt, mod in (("docx", docx_format), ("xlsx", xlsx_format), ("pdf", pdf_format)):
-        mod.fill(templates[fmt], vals, inbox / f"r.{fmt}", instance_id=f"i-{fmt}", spec=SINK)
-    spec_file = Path(__file__).parent / "specs" / "kitchen_sink.yaml"
+        mod.fill(templates[fmt], vals, inbox / f"r.{fmt}", instance_id=f"i-{fmt}", spec=SPEC)
     store = tmp_path / "out" / "bluestone.sqlite"
-    summary = collate([inbox], store, workers=1, extra_specs=[spec_file])
+    summary = collate([inbox], store, workers=1, extra_specs=[SPEC_FILE])
     assert summary.rejected == 0
     assert summary.records == 3
     outputs = export(store, tmp_path / "out", CATALOG, include_names=True,
                      include_special=True)
     wb = openpyxl.load_workbook(outputs.workbook)
-    ws = wb["kitchen_sink"]
+    ws = wb["times"]
     ids = [c.value for c in ws[2]]
     column = ids.index("first_contact") + 1
     cells = [ws.cell(row=r, column=column) for r in range(3, ws.max_row + 1)]
     assert [c.value for c in cells] == [dt.time(9, 5)] * 3
     assert {c.number_format for c in cells} == {"hh:mm"}
-    if vals["actions"]:
-        sub = wb["kitchen_sink.actions"]
-        heads = [c.value for c in sub[2]]
-        due = [r[heads.index("due_time")] for r in sub.iter_rows(min_row=3, values_only=True)
-               if r[heads.index("row")] == 1]
-        assert due == [dt.time(17, 45)] * 3
-    csv = (tmp_path / "out" / "csv" / "kitchen_sink.csv").read_text(encoding="utf-8")
+    sub = wb["times.contacts"]
+    heads = [c.value for c in sub[2]]
+    at = [r[heads.index("at")] for r in sub.iter_rows(min_row=3, values_only=True)]
+    assert at == [dt.time(17, 45)] * 3
+    csv = (tmp_path / "out" / "csv" / "times.csv").read_text(encoding="utf-8")
     assert ",09:05," in csv
     html = outputs.html_report.read_text(encoding="utf-8")
     assert "09:05" in html
@@ -236,18 +234,17 @@ def test_time_typed_in_calc_is_a_time_cell_and_reads_back(tmp_path: Path) -> Non
     in a table row."""
     harness.require_office()
     env = harness.locale_profile(tmp_path, "en-GB")
-    form = xlsx_format.write(SINK, tmp_path / "sink-form.xlsx")
-    typed = {"first_contact": "9:05", "actions.1.due_time": "14:30",
-             "actions.1.action": "Call the victim back"}
-    job = {"in": str(form), "out": str(tmp_path / "sink-typed.xlsx"),
+    form = xlsx_format.write(SPEC, tmp_path / "times-form.xlsx")
+    typed = {"first_contact": "9:05", "contacts.1.at": "14:30", "contacts.1.by": "DC Khan"}
+    job = {"in": str(form), "out": str(tmp_path / "times-typed.xlsx"),
            "cells": {L.defined_name(k): ["type", v] for k, v in typed.items()}}
     done = harness.run_driver("calc_driver.py", [job], tmp_path / "calc", env=env)[0]
     assert done["shown"][L.defined_name("first_contact")] == "09:05"
-    assert done["shown"][L.defined_name("actions.1.due_time")] == "14:30"
+    assert done["shown"][L.defined_name("contacts.1.at")] == "14:30"
     result = xlsx_format.read(job["out"], catalog=CATALOG)
     got = result.records[0].values
     assert got["first_contact"] == dt.time(9, 5)
-    assert got["actions"][0]["due_time"] == dt.time(14, 30)
+    assert got["contacts"] == [{"day": None, "at": dt.time(14, 30), "by": "DC Khan"}]
     wb = openpyxl.load_workbook(job["out"])
     (sheet, ref), = wb.defined_names[L.defined_name("first_contact")].destinations
     cell = wb[sheet][ref.replace("$", "")]
