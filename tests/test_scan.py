@@ -111,7 +111,9 @@ def test_the_layout_map_is_the_same_for_every_copy(sink: FormSpec) -> None:
 @pytest.fixture(scope="session")
 def harness(catalog: Catalog, sink: FormSpec, tmp_path_factory: pytest.TempPathFactory
             ) -> synthetic.Score:
-    rng = random.Random(18)
+    # the draws depend on the form's layout: with kitchen_sink's time question, seeds 18 and
+    # 19 send no mark to review (0 wrong with each of 18 to 23), 22 sends two pencil ticks
+    rng = random.Random(22)
     folder = tmp_path_factory.mktemp("harness")
     score = synthetic.Score()
     for spec in (sink, catalog.get("pausepoint"), sink):
