@@ -78,6 +78,9 @@ EN: dict[str, str] = {
     "adapted_from": "Adapted from “{title}”",
     "licence": "Licence: {licence}.",
     "licence_short": "{licence} · adapted from “{title}”",
+    "time_format": "HH:MM",
+    "time_hint": "A time as HH:MM on the 24-hour clock, e.g. 14:30.",
+    "time_expected": "a time as HH:MM, e.g. 14:30",
 }
 
 # What a Word answer box says until it is filled in. Readers recognise an unfilled box by this
@@ -94,10 +97,14 @@ PLACEHOLDERS: dict[str, str] = {
     "long_text": "Type your answer (several lines allowed)",
     "limit": "{text}, up to {limit} characters",
     "caption": "{part}: ",
+    "time": "Type a time ({time_format}, 24-hour clock)",
 }
 
 # Welsh: awaiting a reviewed translation (issue 15); the English stands in, key for key.
 CY: dict[str, str] = dict(EN)
+# how a time is written (the `time` field type): the same text in Welsh, HH:MM on the 24-hour
+# clock, until the table above has a reviewed translation
+CY.update({key: EN[key] for key in ("time_format", "time_hint", "time_expected")})
 
 PHRASES: dict[str, dict[str, str]] = {"en": EN, "cy": CY}
 

@@ -175,7 +175,8 @@ def test_pdf_write_prefilled_reads_back(tmp_path: Path) -> None:
 def _sample_values() -> dict[str, Any]:
     return {
         "crime_ref": "AB/123 Zoë Łukasz", "officer": "Ωμέγα Привет", "force": "durham",
-        "review_date": dt.date(2024, 2, 29), "days_to_arrest": 12, "hours": Decimal("3.25"),
+        "review_date": dt.date(2024, 2, 29), "first_contact": dt.time(9, 5),
+        "days_to_arrest": 12, "hours": Decimal("3.25"),
         "point_1": "na", "point_1_notes": "Line one café\nLine two",
         "quality": 3, "welfare_raised": "yes", "support_offered": ["eap", "other"],
         "support_other": "Peer support", "referral_date": dt.date(2024, 3, 1),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from docx.enum.style import WD_STYLE_TYPE
@@ -14,27 +15,19 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
 from .. import values
+from ..kinds import KINDS
 from ..slots import Slot, field_slots
 from ..spec import (
     Answerable,
-    DecimalField,
     FormSpec,
-    IntegerField,
-    LongTextField,
     NoteField,
-    SelectManyField,
-    SignoffField,
     TableField,
-    TextField,
 )
 from ..wording import EN, Wording
 from ..wording import PLACEHOLDERS as P
 from . import _docx_build_xml as B
 from .common import Identity
 
-# the Word control for each slot kind (long text: see docx.py for why rich text)
-KIND = {"text": "richtext", "integer": "richtext", "decimal": "richtext", "long_text": "richtext",
-        "date": "date", "choice": "dropdown", "rating": "dropdown", "flag": "checkbox"}
 GREY = RGBColor(0x40, 0x40, 0x40)
 
 
@@ -48,43 +41,66 @@ def build(document: Any, spec: FormSpec, ident: Identity) -> None:
     _Layout(document, spec, words).build()
 
 
+def _number(s: Slot, in_table: bool) -> str:
+    f = s.spec_field
+    what = EN["whole_number" if s.kind == "integer" else "number"]
+    lo, hi = getattr(f, "min", None), getattr(f, "max", None)
+    key = ("number" if in_table or (lo is None and hi is None)
+           else "number_between" if lo is not None and hi is not None
+           else "number_at_least" if lo is not None else "number_up_to")
+    return P[key].format(what=what, lo=lo, hi=hi)
+
+
+def _text(s: Slot, in_table: bool) -> str:
+    if in_table:
+        return P["in_table"]
+    limit = getattr(s.spec_field, "max_length", None)
+    text = P["long_text" if s.kind == "long_text" else "text"]
+    return P["limit"].format(text=text, limit=limit) if limit else text
+
+
+def _date(s: Slot, in_table: bool) -> str:
+    date_format = EN["date_format"]
+    return date_format if in_table else P["date"].format(date_format=date_format)
+
+
+def _time(s: Slot, in_table: bool) -> str:
+    time_format = EN["time_format"]
+    return time_format if in_table else P["time"].format(time_format=time_format)
+
+
+# The Word widget of each slot kind (`kinds.KINDS`): its content control (long text: see
+# docx.py for why rich text) and what the control says before it is filled in.
+WIDGETS: dict[str, tuple[str, Callable[[Slot, bool], str]]] = {
+    "text": ("richtext", _text),
+    "long_text": ("richtext", _text),
+    "integer": ("richtext", _number),
+    "decimal": ("richtext", _number),
+    "date": ("date", _date),
+    "time": ("richtext", _time),
+    "choice": ("dropdown", lambda s, in_table: P["choice"]),
+    "rating": ("dropdown", lambda s, in_table: P["choice"]),
+    "flag": ("checkbox", lambda s, in_table: ""),
+}
+
+
 def placeholder(s: Slot) -> str:
     """What a control says before it is filled in (shorter inside a table); the texts are
     `wording.PLACEHOLDERS`, the same in every language because the reader matches them."""
-    f = s.spec_field
-    in_table = s.row is not None
-    date_format = EN["date_format"]
-    if s.kind == "date":
-        return date_format if in_table else P["date"].format(date_format=date_format)
-    if s.kind in ("choice", "rating"):
-        return P["choice"]
-    if s.kind == "flag":
-        return ""
-    if isinstance(f, IntegerField | DecimalField):
-        what = EN["whole_number" if isinstance(f, IntegerField) else "number"]
-        lo, hi = f.min, f.max
-        key = ("number" if in_table or (lo is None and hi is None)
-               else "number_between" if lo is not None and hi is not None
-               else "number_at_least" if lo is not None else "number_up_to")
-        return P[key].format(what=what, lo=lo, hi=hi)
-    if in_table:
-        return P["in_table"]
-    limit = f.max_length if isinstance(f, TextField | LongTextField) else None
-    text = P["long_text" if s.kind == "long_text" else "text"]
-    return P["limit"].format(text=text, limit=limit) if limit else text
+    return WIDGETS[s.kind][1](s, s.row is not None)
 
 
 def caption(s: Slot) -> str:
     """The text printed before a slot's control in its paragraph ("" for most): a sign-off's
     "Name: " and "Date: "."""
-    if isinstance(s.field, SignoffField) and s.row is None and s.part in ("name", "date"):
+    if s.field.shape == "signoff" and s.part in ("name", "date"):
         return P["caption"].format(part=EN[s.part])
     return ""
 
 
 def control(s: Slot) -> B.Control:
-    items = tuple(values.choice_texts(s)) if s.kind in ("choice", "rating") else ()
-    return B.Control(s.key, KIND[s.kind], s.label, placeholder(s), items)
+    items = tuple(values.choice_texts(s)) if KINDS[s.kind].options else ()
+    return B.Control(s.key, WIDGETS[s.kind][0], s.label, placeholder(s), items)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -221,10 +237,10 @@ class _Layout:
         boxes = field_slots(self.spec, f)
         if isinstance(f, TableField):
             self._table(f, boxes)
-        elif isinstance(f, SignoffField):
+        elif f.shape == "signoff":
             for s in boxes:
                 B.append_control(self.doc.add_paragraph(caption(s), style="Answer"), control(s))
-        elif isinstance(f, SelectManyField):
+        elif f.shape == "many":
             for s in boxes:
                 paragraph = self.doc.add_paragraph(style="Answer")
                 B.append_control(paragraph, control(s))

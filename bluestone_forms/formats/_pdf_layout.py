@@ -13,21 +13,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from .. import values
+from ..kinds import KINDS
 from ..slots import Slot, field_slots
-from ..spec import (
-    FormSpec,
-    LongTextField,
-    NoteField,
-    SelectManyField,
-    SignoffField,
-    TableField,
-)
+from ..spec import FormSpec, NoteField, TableField
 from ..wording import Wording, paragraphs, squeeze
 from . import _pdf_keep
 from .common import Identity
 
 LINE_MM = 5.0  # height of one line of a multi-line field on the fillable form
-SHORT_KINDS = ("integer", "decimal", "date")
+SHORT_KINDS = ("integer", "decimal", "date", "time")  # slot kinds whose box is narrow
+# the phrase (`wording`) that says how an answer of a slot kind is written, beside its box
+FORMAT_HINTS = {"date": "date_format", "time": "time_format"}
 PAPER_PHRASES = ("pen_rule_lead", "pen_rule", "table_rows_paper", "signature", "date_format")
 
 
@@ -146,7 +142,7 @@ def html_id(key: str) -> str:
 
 def control(slot: Slot, words: Wording) -> Control:
     f = slot.spec_field
-    lines = f.lines if isinstance(f, LongTextField) else 1
+    lines = getattr(f, "lines", 1) if slot.kind == "long_text" else 1
     if slot.kind == "flag":
         short = slot.options[0].label
     elif slot.column is not None:
@@ -155,7 +151,7 @@ def control(slot: Slot, words: Wording) -> Control:
         short = words.phrase(slot.part) if slot.part in ("name", "date") else slot.part
     else:
         short = slot.label
-    options = tuple(values.choice_texts(slot)) if slot.kind in ("choice", "rating") else ()
+    options = tuple(values.choice_texts(slot)) if KINDS[slot.kind].options else ()
     return Control(
         key=slot.key,
         html_id=html_id(slot.key),
@@ -164,7 +160,7 @@ def control(slot: Slot, words: Wording) -> Control:
         short=short,
         options=options,
         lines=lines,
-        format_hint=words.phrase("date_format") if slot.kind == "date" else "",
+        format_hint=words.phrase(FORMAT_HINTS[slot.kind]) if slot.kind in FORMAT_HINTS else "",
     )
 
 
@@ -194,17 +190,13 @@ def build(spec: FormSpec, identity: Identity, body_class: str,
                 rows = tuple(tuple(cells[i : i + width]) for i in range(0, len(cells), width))
                 heads = tuple(
                     ColumnHead(c.label, c.hint or "",
-                               words.phrase("date_format") if c.type == "date" else "",
+                               cells[i].format_hint,
                                cells[i].kind)
                     for i, c in enumerate(f.columns)
                 )
                 questions.append(replace(base, kind="table", columns=heads, rows=rows))
             else:
-                kind = (
-                    "many" if isinstance(f, SelectManyField)
-                    else "signoff" if isinstance(f, SignoffField)
-                    else "single"
-                )
+                kind = f.shape if f.shape in ("many", "signoff") else "single"
                 questions.append(
                     replace(base, kind=kind, controls=tuple(control(s, words) for s in slots))
                 )
