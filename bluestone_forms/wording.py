@@ -78,6 +78,7 @@ EN: dict[str, str] = {
     "adapted_from": "Adapted from “{title}”",
     "licence": "Licence: {licence}.",
     "licence_short": "{licence} · adapted from “{title}”",
+    "your_rating": "Your rating ({lo}–{hi})",
 }
 
 # What a Word answer box says until it is filled in. Readers recognise an unfilled box by this

@@ -26,7 +26,7 @@ from strategies import record_values, specs_under_test
 from bluestone_forms import render, values
 from bluestone_forms.catalog import Catalog
 from bluestone_forms.errors import ReturnError
-from bluestone_forms.formats import _pdf_fields, _pdf_layout
+from bluestone_forms.formats import _pdf_choice, _pdf_fields, _pdf_layout
 from bluestone_forms.formats import pdf as pdf_format
 from bluestone_forms.formats.common import FORM_ID, INSTANCE_ID, VERSION, Identity, fingerprint
 from bluestone_forms.loader import load_spec_text
@@ -110,16 +110,20 @@ def test_pdf_fill_read_roundtrip(
 
 
 def _xfdf(spec: FormSpec, values: dict[str, Any], template: Path) -> str:
-    """An XFDF file as a person's tool would write it: the on-state name for a tick, the
-    option text for a drop-down, the codec's text otherwise; XML-escaped."""
+    """An XFDF file as a person's tool would write it: the on-state name for a tick or a
+    radio button (as `pdftk dump_data_fields` lists them), the option text for a drop-down,
+    the codec's text otherwise; XML-escaped."""
     with pikepdf.open(template) as pdf:
         on = {f.name: sorted(_pdf_fields.on_states(f)) for f in _pdf_fields.walk(pdf, "t")}
+        radios = {f.name for f in _pdf_fields.walk(pdf, "t") if _pdf_choice.is_radio(f.ft, f.flags)}
     by_key = slot_map(spec)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<xfdf xmlns="http://ns.adobe.com/xfdf/" xml:space="preserve"><fields>']
     for key, text in texts(spec, values).items():
         if by_key[key].kind == "flag":
             text = on[key][0] if text else "Off"
+        elif key in radios:
+            text = _pdf_choice.state_names(by_key[key])[text] if text else "Off"
         lines.append(f"<field name={quoteattr(key)}><value>{escape(text)}</value></field>")
     lines.append("</fields></xfdf>")
     return "\n".join(lines)

@@ -38,6 +38,7 @@ from ..slots import slot_map, slots
 from ..spec import FormSpec
 from ..values import DATE_FORMAT_HINT
 from . import _paper_marks as paper_marks
+from . import _pdf_choice as choice
 from . import _pdf_fields as fields
 from . import _pdf_layout as layout
 from . import _pdf_printed as printed
@@ -97,6 +98,7 @@ def write(
     buf.seek(0)
     out = Path(path)
     with pikepdf.open(buf) as pdf:
+        choice.prepare(pdf)
         fields.restructure(pdf, _labels(spec))
         fields.write_identity(pdf, identity, spec.title)
         stamp.place(pdf, anchors, identity.footer())
