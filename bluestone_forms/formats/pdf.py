@@ -30,7 +30,7 @@ from typing import Any
 
 import pikepdf
 
-from .. import render
+from .. import pdf_ua, render
 from ..catalog import Catalog
 from ..errors import Issue, ReturnError
 from ..records import ReadResult, new_instance_id, texts
@@ -100,6 +100,7 @@ def write(
     with pikepdf.open(buf) as pdf:
         choice.prepare(pdf)
         fields.restructure(pdf, _labels(spec))
+        pdf_ua.finish(pdf)  # before the identity stamp, which is an artifact already
         fields.write_identity(pdf, identity, spec.title)
         stamp.place(pdf, anchors, identity.footer())
         if values is not None:
@@ -120,6 +121,7 @@ def save_paper(document: Any, spec: FormSpec, identity: Identity, path: str | Pa
     buf.seek(0)
     out = Path(path)
     with pikepdf.open(buf) as pdf:
+        pdf_ua.finish(pdf)
         fields.write_identity(pdf, identity, spec.title)
         paper_marks.draw(pdf, identity)  # corner marks and a QR code per page, for scans
         fields.save(pdf, out)
