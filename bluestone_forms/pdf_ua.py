@@ -25,6 +25,7 @@ WeasyPrint's output with pikepdf: `formats.pdf` (forms and paper) and `render.wr
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pikepdf
 from lxml import etree
@@ -37,7 +38,7 @@ CELLS = ("/TD", "/TH")  # an empty cell stays: a row keeps its columns
 ARTIFACT = pikepdf.Dictionary(Type=pikepdf.Name.Pagination)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
-Elem = pikepdf.Dictionary
+Elem = pikepdf.Object  # a structure element (a dictionary)
 
 
 def _kids(e: Elem) -> list[pikepdf.Object]:
@@ -97,9 +98,12 @@ def _streams(page: pikepdf.Page) -> list[pikepdf.Stream]:
     return [s for s in c if isinstance(s, pikepdf.Stream)] if isinstance(c, pikepdf.Array) else []
 
 
-def _marked(ops: list[pikepdf.ContentStreamInstruction]) -> Iterator[tuple[int, int | None]]:
+def _marked(ops: list[Any]) -> Iterator[tuple[int, int | None]]:
     """(index, MCID or None) of each BDC that is not an artifact."""
-    for i, (operands, op) in enumerate(ops):
+    for i, ins in enumerate(ops):
+        if not isinstance(ins, pikepdf.ContentStreamInstruction):
+            continue  # an inline image
+        operands, op = ins.operands, ins.operator
         if str(op) == "BDC" and operands and operands[0] != pikepdf.Name.Artifact:
             props = operands[1] if len(operands) > 1 else None
             mcid = props.get("/MCID") if isinstance(props, pikepdf.Dictionary) else None
@@ -241,7 +245,7 @@ def _objrs(pdf: pikepdf.Pdf) -> dict[tuple[int, int], str]:
     return out
 
 
-def _field_name(widget: pikepdf.Dictionary) -> str:
+def _field_name(widget: pikepdf.Object) -> str:
     """The accessible name (/TU) of a widget's field: its own, or its parent's."""
     for node in (widget, widget.get("/Parent")):
         if isinstance(node, pikepdf.Dictionary) and "/T" in node:
@@ -252,7 +256,8 @@ def _field_name(widget: pikepdf.Dictionary) -> str:
 def check(pdf: pikepdf.Pdf) -> list[str]:
     """What breaks the PDF/UA rules this toolkit asserts; [] for a PDF that keeps them."""
     problems: list[str] = []
-    if "/StructTreeRoot" not in pdf.Root or not pdf.Root.get("/MarkInfo", {}).get("/Marked"):
+    mark = pdf.Root.get("/MarkInfo", pikepdf.Dictionary())
+    if "/StructTreeRoot" not in pdf.Root or not mark.get("/Marked"):
         return ["not a tagged PDF (no structure tree or not marked)"]
     if not str(pdf.Root.get("/Lang", "")):
         problems.append("no document language (/Lang)")

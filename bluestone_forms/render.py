@@ -19,7 +19,7 @@ import mimetypes
 import warnings
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO, cast
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -147,4 +147,4 @@ def write_pdf(
     buf.seek(0)
     with pikepdf.open(buf) as pdf:
         pdf_ua.finish(pdf)
-        pdf.save(target)
+        pdf.save(target if isinstance(target, str | Path) else cast(BinaryIO, target))

@@ -231,7 +231,8 @@ def test_pdf_field_kinds_and_options(template: Callable[[FormSpec], Path], spec_
                 states = _pdf_choice.states(f.node)
                 assert states == list(_pdf_choice.state_names(slot).values())
                 assert all(s.isascii() for s in states)
-                assert "/Opt" not in f.node and all("/T" not in k for k in f.node.Kids)
+                assert "/Opt" not in f.node
+                assert all("/T" not in k for k in f.node.Kids)
                 radios += 1
             elif slot.kind in ("choice", "rating"):
                 assert f.ft == "/Ch"
@@ -244,7 +245,8 @@ def test_pdf_field_kinds_and_options(template: Callable[[FormSpec], Path], spec_
             assert str(f.node.TU).startswith(slot.label)
         # no button of a radio group is listed as a field of its own
         assert all("/Parent" not in f for f in pdf.Root.AcroForm.Fields)
-    assert radios and drops  # the forces list (45), a rating in a table cell: drop-downs
+    assert radios
+    assert drops  # the forces list (45), a rating in a table cell: drop-downs
 
 
 @needs_poppler
@@ -637,7 +639,8 @@ def test_pdf_radio_rule_and_rating_label() -> None:
     spec = next(s for s in SPECS if s.id == "ld_self_assessment")
     words = Wording(spec)
     shown = {s.key: _pdf_layout.control(s, words) for s in slots(spec)}
-    assert shown["c01_rating"].radio and not shown["force"].radio
+    assert shown["c01_rating"].radio
+    assert not shown["force"].radio
     assert shown["c01_rating"].answer_label == "Your rating (1–4)"
     html = pdf_format.form_html(spec, Identity(spec.id, spec.version, "x"))
     assert html.count('type="radio" id="f-c01_rating-') == 4

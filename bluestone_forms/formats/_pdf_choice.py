@@ -57,7 +57,7 @@ def _xobject(pdf: pikepdf.Pdf, w: float, h: float, ops: bytes) -> pikepdf.Stream
                            BBox=pikepdf.Array([0, 0, w, h]), Resources=pikepdf.Dictionary())
 
 
-def _size(widget: pikepdf.Dictionary) -> tuple[float, float]:
+def _size(widget: pikepdf.Object) -> tuple[float, float]:
     x1, y1, x2, y2 = (float(v) for v in widget.Rect)
     return abs(x2 - x1), abs(y2 - y1)
 
@@ -110,12 +110,12 @@ def prepare(pdf: pikepdf.Pdf) -> None:
         if f.get("/FT") != pikepdf.Name.Btn or "/Kids" in f or f.objgen in buttons:
             continue
         normal = f.get("/AP", pikepdf.Dictionary()).get("/N")
-        on = [k for k in normal.keys() if k != "/Off"] if isinstance(normal, pikepdf.Dictionary) \
+        on = [k for k in normal if k != "/Off"] if isinstance(normal, pikepdf.Dictionary) \
             else []
         if on:
             w, h = _size(f)
             f.AP = pikepdf.Dictionary(N=pikepdf.Dictionary({
-                on[0]: tick(pdf, w, h), "/Off": _xobject(pdf, w, h, b""),
+                str(on[0]): tick(pdf, w, h), "/Off": _xobject(pdf, w, h, b""),
             }))
     acro.Fields = pikepdf.Array([f for f in fields if f.objgen not in buttons])
 
@@ -131,7 +131,7 @@ def states(group: pikepdf.Dictionary) -> list[str]:
         normal = kid.get("/AP", pikepdf.Dictionary()).get("/N") \
             if isinstance(kid, pikepdf.Dictionary) else None
         if isinstance(normal, pikepdf.Dictionary):
-            out.extend(str(k)[1:] for k in normal.keys() if k != "/Off")
+            out.extend(str(k)[1:] for k in normal if k != "/Off")
     return out
 
 
@@ -146,7 +146,7 @@ def value(group: pikepdf.Dictionary, v: object) -> str:
     else:
         shown = [str(k.AS)[1:] for k in group.get("/Kids", pikepdf.Array())
                  if isinstance(k, pikepdf.Dictionary) and isinstance(k.get("/AS"), pikepdf.Name)
-                 and k.AS != pikepdf.Name.Off]
+                 and str(k.AS) != "/Off"]
         state = shown[0] if len(shown) == 1 else ""
     opts = group.get("/Opt")
     if state.isdigit() and isinstance(opts, pikepdf.Array) and int(state) < len(opts):
