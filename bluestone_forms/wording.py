@@ -81,6 +81,7 @@ EN: dict[str, str] = {
     "time_format": "HH:MM",
     "time_hint": "A time as HH:MM on the 24-hour clock, e.g. 14:30.",
     "time_expected": "a time as HH:MM, e.g. 14:30",
+    "your_rating": "Your rating ({lo}–{hi})",
 }
 
 # What a Word answer box says until it is filled in. Readers recognise an unfilled box by this

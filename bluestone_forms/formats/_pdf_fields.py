@@ -19,8 +19,10 @@ all report the names as "actions.2.owner" (pypdf also lists the parents "actions
 the same.
 
 Kinds: text and numbers /Tx; long text /Tx multiline; flag /Btn checkbox whose on-state is
-the name under its /AP /N (WeasyPrint's is /on, never assumed /Yes); choice and rating /Ch
-combo box whose options are `values.choice_texts(slot)` and whose /V is the option text.
+the name under its /AP /N (WeasyPrint's is /on, never assumed /Yes); choice and rating with
+a few options a /Btn radio group whose on-states are the option texts (`_pdf_choice`), with
+more a /Ch combo box whose options are `values.choice_texts(slot)` and whose /V is the
+option text.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from lxml import etree
 
 from ..errors import ReturnError
 from ..slots import Slot
+from . import _pdf_choice as choice
 from . import common
 from ._pdf_appearance import UNICODE_FONT, field_font, resources, text_appearance
 from ._pdf_textfont import TEXT_FONT, text_font
@@ -320,6 +323,8 @@ def raw_value(found: Found) -> object:
             return False
         state = str(v)[1:] if isinstance(v, pikepdf.Name) else str(v)
         return True if state in on_states(found) else f"/{state}"
+    if choice.is_radio(found.ft, found.flags):
+        return choice.value(found.node, v)
     if found.ft == "/Btn" and isinstance(v, pikepdf.Name):
         state = str(v)[1:]
         opts = found.node.get("/Opt") if "/Opt" in found.keys else None
@@ -364,6 +369,9 @@ def fill_fields(pdf: pikepdf.Pdf, slots: Mapping[str, Slot], texts: Mapping[str,
             node.V = on
             for w in found.widgets():
                 w.AS = on if str(on)[1:] in _normal_keys(w) else pikepdf.Name.Off
+            continue
+        if choice.is_radio(found.ft, found.flags):
+            choice.choose(node, choice.state_names(slot).get(text, text) if text else "")
             continue
         node.V = _choice_value(found, text) if slot.kind in ("choice", "rating") \
             else pikepdf.String(text)

@@ -30,7 +30,7 @@ from typing import Any
 
 import pikepdf
 
-from .. import render
+from .. import pdf_ua, render
 from ..catalog import Catalog
 from ..errors import Issue, ReturnError
 from ..records import ReadResult, new_instance_id, texts
@@ -38,6 +38,7 @@ from ..slots import slot_map, slots
 from ..spec import FormSpec
 from ..wording import EN
 from . import _paper_marks as paper_marks
+from . import _pdf_choice as choice
 from . import _pdf_fields as fields
 from . import _pdf_layout as layout
 from . import _pdf_printed as printed
@@ -97,7 +98,9 @@ def write(
     buf.seek(0)
     out = Path(path)
     with pikepdf.open(buf) as pdf:
+        choice.prepare(pdf)
         fields.restructure(pdf, _labels(spec))
+        pdf_ua.finish(pdf)  # before the identity stamp, which is an artifact already
         fields.write_identity(pdf, identity, spec.title)
         stamp.place(pdf, anchors, identity.footer())
         if values is not None:
@@ -118,6 +121,7 @@ def save_paper(document: Any, spec: FormSpec, identity: Identity, path: str | Pa
     buf.seek(0)
     out = Path(path)
     with pikepdf.open(buf) as pdf:
+        pdf_ua.finish(pdf)
         fields.write_identity(pdf, identity, spec.title)
         paper_marks.draw(pdf, identity)  # corner marks and a QR code per page, for scans
         fields.save(pdf, out)
