@@ -32,7 +32,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def store_metadata() -> MetaData:
     """The store's schema (`bluestone_forms.store_schema.metadata`)."""
     module = importlib.import_module(".store_schema", __package__)
-    return cast(MetaData, module.metadata)
+    return cast("MetaData", module.metadata)
 
 
 def _clean(fn: F) -> F:

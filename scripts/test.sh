@@ -6,12 +6,13 @@ bash scripts/setup.sh
 export HYPOTHESIS_PROFILE=${HYPOTHESIS_PROFILE:-ci}
 # Start Debian's PostgreSQL cluster and give the tests a superuser.
 #
-# The tests reach the server as a superuser role named like the OS user that runs them (root
-# in CI), over the unix socket with peer authentication: no password exists anywhere. Each
-# test makes its own database on that server (tests/conftest.py, CREATE DATABASE / DROP), so
-# xdist workers never collide. The URL is exported as BLUESTONE_TEST_PG_URL; set it yourself to
-# use another server (a superuser URL; a password through PGPASSWORD or ~/.pgpass).
-# Idempotent: a running cluster and an existing role are left as they are.
+# The tests reach the server over TCP on 127.0.0.1 as the superuser role bluestone_test, whose
+# password is made anew on every run (scram-sha-256, Debian's rule for local TCP): the row-level
+# security and fault tests log in as roles of their own with passwords, which the unix socket's
+# peer authentication would refuse. Each test makes its own database on that server
+# (tests/conftest.py, CREATE DATABASE / DROP), so xdist workers never collide. The URL is
+# exported as BLUESTONE_TEST_PG_URL; set it yourself to use another server (a superuser URL).
+# Idempotent: a running cluster is left as it is.
 if [ -z "${BLUESTONE_TEST_PG_URL:-}" ]; then
   PG_SOCKET=/var/run/postgresql
   if ! pg_lsclusters -h 2>/dev/null | awk '$4 == "online"' | grep -q .; then
@@ -25,14 +26,19 @@ if [ -z "${BLUESTONE_TEST_PG_URL:-}" ]; then
     pg_isready -q -h "$PG_SOCKET" && break
     sleep 0.5
   done
-  PG_ROLE=$(id -un)
   AS_PG=(runuser -u postgres --)
   [ "$(id -u)" -eq 0 ] || AS_PG=(sudo -u postgres)
-  if ! "${AS_PG[@]}" psql -h "$PG_SOCKET" -Atqc \
-      "SELECT 1 FROM pg_roles WHERE rolname = '$PG_ROLE'" postgres | grep -q 1; then
-    "${AS_PG[@]}" psql -h "$PG_SOCKET" -qc "CREATE ROLE \"$PG_ROLE\" LOGIN SUPERUSER" postgres
+  PG_PASSWORD=$(.venv/bin/python -c "import secrets; print(secrets.token_hex(16))")
+  if "${AS_PG[@]}" psql -h "$PG_SOCKET" -Atqc \
+      "SELECT 1 FROM pg_roles WHERE rolname = 'bluestone_test'" postgres | grep -q 1; then
+    VERB=ALTER
+  else
+    VERB=CREATE
   fi
-  export BLUESTONE_TEST_PG_URL="postgresql://$PG_ROLE@/postgres?host=$PG_SOCKET"
+  "${AS_PG[@]}" psql -h "$PG_SOCKET" -q postgres >/dev/null <<SQL
+$VERB ROLE bluestone_test LOGIN SUPERUSER PASSWORD '$PG_PASSWORD';
+SQL
+  export BLUESTONE_TEST_PG_URL="postgresql://bluestone_test:$PG_PASSWORD@127.0.0.1:5432/postgres"
 fi
 .venv/bin/ruff check bluestone_forms tests bench
 .venv/bin/mypy

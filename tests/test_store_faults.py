@@ -136,6 +136,13 @@ def _files(server: Server, md: MetaData) -> int:
         return int(c.execute(select(func.count()).select_from(md.tables["files"])).scalar_one())
 
 
+def _row(files: Table, path: str) -> dict[str, object]:
+    """A file line of `path` in Kent, with whatever the table requires."""
+    full = {"path": path, "force": "kent", "sha256": "0" * 64, "size": 0,
+            "read_at": "2026-12-06T00:00:00+00:00", "outcome": "read"}
+    return {k: v for k, v in full.items() if k in files.c}
+
+
 def _insert_killed(server: Server, engine: Engine, files: Table, killed_after: int) -> None:
     """Insert 10 files in one transaction; another session ends this one after some."""
     with store_faults(server.cli_url()), engine.begin() as c:
@@ -143,7 +150,7 @@ def _insert_killed(server: Server, engine: Engine, files: Table, killed_after: i
         for i in range(10):
             if i == killed_after:
                 server.execute(f"SELECT pg_terminate_backend({pid})")
-            c.execute(insert(files).values(path=f"f{i}", force="kent"))
+            c.execute(insert(files).values(_row(files, f"f{i}")))
 
 
 def test_store_fault_connection_killed_mid_run(server: Server) -> None:
@@ -165,9 +172,9 @@ def test_store_fault_connection_killed_mid_run(server: Server) -> None:
 def _insert_stopped(url: str, engine: Engine, files: Table, stop: list[str]) -> None:
     """Insert a file, stop the server, insert another, in one transaction."""
     with store_faults(url), engine.begin() as c:
-        c.execute(insert(files).values(path="a", force="kent"))
+        c.execute(insert(files).values(_row(files, "a")))
         subprocess.run(stop, check=True, capture_output=True)
-        c.execute(insert(files).values(path="b", force="kent"))
+        c.execute(insert(files).values(_row(files, "b")))
 
 
 def test_store_fault_server_restarted_mid_run(md: MetaData) -> None:
@@ -185,7 +192,7 @@ def test_store_fault_server_restarted_mid_run(md: MetaData) -> None:
             count = select(func.count()).select_from(files)
             with engine.begin() as c:  # nothing half-written; a re-run goes in
                 assert c.execute(count).scalar() == 0
-                c.execute(insert(files), [{"path": p, "force": "kent"} for p in "ab"])
+                c.execute(insert(files), [_row(files, p) for p in "ab"])
             with engine.connect() as c:
                 assert c.execute(count).scalar() == 2
         finally:
