@@ -27,8 +27,8 @@ from ..spec import (
     TableField,
     TextField,
 )
-from ..wording import EN, Wording
-from ..wording import PLACEHOLDERS as P
+from ..wording import Wording, phrase_in
+from ..wording import placeholder as worded
 from . import _docx_build_xml as B
 from .common import Identity
 
@@ -48,43 +48,60 @@ def build(document: Any, spec: FormSpec, ident: Identity) -> None:
     _Layout(document, spec, words).build()
 
 
-def placeholder(s: Slot) -> str:
-    """What a control says before it is filled in (shorter inside a table); the texts are
-    `wording.PLACEHOLDERS`, the same in every language because the reader matches them."""
+def placeholder(s: Slot, lang: str = "en") -> str:
+    """What a control says before it is filled in (shorter inside a table), in the copy's
+    language(s) (`wording.placeholder`); the reader knows it in every language."""
     f = s.spec_field
     in_table = s.row is not None
-    date_format = EN["date_format"]
+    date_format = phrase_in("date_format", lang)
     if s.kind == "date":
-        return date_format if in_table else P["date"].format(date_format=date_format)
+        return date_format if in_table else worded("date", lang, date_format=date_format)
     if s.kind in ("choice", "rating"):
-        return P["choice"]
+        return worded("choice", lang)
     if s.kind == "flag":
         return ""
     if isinstance(f, IntegerField | DecimalField):
-        what = EN["whole_number" if isinstance(f, IntegerField) else "number"]
         lo, hi = f.min, f.max
         key = ("number" if in_table or (lo is None and hi is None)
                else "number_between" if lo is not None and hi is not None
                else "number_at_least" if lo is not None else "number_up_to")
-        return P[key].format(what=what, lo=lo, hi=hi)
+        return worded_number(key, "whole_number" if isinstance(f, IntegerField) else "number",
+                             lang, lo, hi)
     if in_table:
-        return P["in_table"]
+        return worded("in_table", lang)
     limit = f.max_length if isinstance(f, TextField | LongTextField) else None
-    text = P["long_text" if s.kind == "long_text" else "text"]
-    return P["limit"].format(text=text, limit=limit) if limit else text
+    key = "long_text" if s.kind == "long_text" else "text"
+    if not limit:
+        return worded(key, lang)
+    return " / ".join(dict.fromkeys(
+        worded("limit", part, text=worded(key, part), limit=limit) for part in lang.split("+")))
 
 
-def caption(s: Slot) -> str:
+def worded_number(key: str, what: str, lang: str, lo: object, hi: object) -> str:
+    return " / ".join(dict.fromkeys(
+        worded(key, part, what=phrase_in(what, part), lo=lo, hi=hi)
+        for part in lang.split("+")))
+
+
+def placeholders(s: Slot) -> tuple[str, ...]:
+    """A control's placeholder in every language a copy may be printed in (the reader's)."""
+    return tuple(dict.fromkeys(placeholder(s, lang) for lang in READ_LANGUAGES))
+
+
+READ_LANGUAGES = ("en", "cy", "cy+en", "en+cy")
+
+
+def caption(s: Slot, lang: str = "en") -> str:
     """The text printed before a slot's control in its paragraph ("" for most): a sign-off's
-    "Name: " and "Date: "."""
+    "Name: " and "Date: ", in the copy's language(s)."""
     if isinstance(s.field, SignoffField) and s.row is None and s.part in ("name", "date"):
-        return P["caption"].format(part=EN[s.part])
+        return worded("caption", lang, part=phrase_in(s.part, lang))
     return ""
 
 
-def control(s: Slot) -> B.Control:
+def control(s: Slot, lang: str = "en") -> B.Control:
     items = tuple(values.choice_texts(s)) if s.kind in ("choice", "rating") else ()
-    return B.Control(s.key, KIND[s.kind], s.label, placeholder(s), items)
+    return B.Control(s.key, KIND[s.kind], s.label, placeholder(s, lang), items)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -145,9 +162,9 @@ def _page(document: Any, spec: FormSpec, ident: Identity, words: Wording) -> Non
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(2))
-    _marking(section.header.paragraphs[0], spec)
+    _marking(section.header.paragraphs[0], words)
     footer = section.footer
-    _marking(footer.paragraphs[0], spec)
+    _marking(footer.paragraphs[0], words)
     if words.attribution():
         _small(footer.add_paragraph(), words.attribution())
     line = footer.add_paragraph()
@@ -160,9 +177,9 @@ def _page(document: Any, spec: FormSpec, ident: Identity, words: Wording) -> Non
         _small(line, after)
 
 
-def _marking(paragraph: Any, spec: FormSpec) -> None:
+def _marking(paragraph: Any, words: Wording) -> None:
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = paragraph.add_run(spec.protective_marking)
+    run = paragraph.add_run(words.marking())
     run.bold = True
     run.font.size = Pt(11)
 
@@ -182,6 +199,7 @@ class _Layout:
         self.doc = document
         self.spec = spec
         self.words = words
+        self.lang = spec.language
 
     def build(self) -> None:
         spec = self.spec
@@ -223,14 +241,16 @@ class _Layout:
             self._table(f, boxes)
         elif isinstance(f, SignoffField):
             for s in boxes:
-                B.append_control(self.doc.add_paragraph(caption(s), style="Answer"), control(s))
+                B.append_control(self.doc.add_paragraph(caption(s, self.lang), style="Answer"),
+                                 control(s, self.lang))
         elif isinstance(f, SelectManyField):
             for s in boxes:
                 paragraph = self.doc.add_paragraph(style="Answer")
-                B.append_control(paragraph, control(s))
+                B.append_control(paragraph, control(s, self.lang))
                 paragraph.add_run(" " + s.options[0].label)
         else:
-            B.append_control(self.doc.add_paragraph(style="Answer"), control(boxes[0]))
+            B.append_control(self.doc.add_paragraph(style="Answer"),
+                             control(boxes[0], self.lang))
 
     def _table(self, f: TableField, boxes: list[Slot]) -> None:
         table = self.doc.add_table(rows=f.max_rows + 1, cols=len(f.columns))
@@ -247,7 +267,7 @@ class _Layout:
             assert s.row is not None
             assert s.part is not None
             cell = table.rows[s.row].cells[index[s.part]]
-            B.append_control(cell.paragraphs[0], control(s))
+            B.append_control(cell.paragraphs[0], control(s, self.lang))
         for row in table.rows[1:]:
             B.keep_row_whole(row)
         self.doc.add_paragraph(style="Answer")

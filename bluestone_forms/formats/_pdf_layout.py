@@ -28,7 +28,8 @@ from .common import Identity
 
 LINE_MM = 5.0  # height of one line of a multi-line field on the fillable form
 SHORT_KINDS = ("integer", "decimal", "date")
-PAPER_PHRASES = ("pen_rule_lead", "pen_rule", "table_rows_paper", "signature", "date_format")
+PAPER_PHRASES = ("pen_rule_lead", "pen_rule", "table_rows_paper", "signature", "date_format",
+                 "safeguarding")
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ def build(spec: FormSpec, identity: Identity, body_class: str,
         title=spec.title,
         subtitle=words.form_version(),
         description=spec.description or "",
-        marking=spec.protective_marking,
+        marking=words.marking(),
         identity=identity.footer(),
         attribution=words.attribution(),
         body_class=body_class,

@@ -80,7 +80,7 @@ class FormBuilder:
             ws.column_dimensions[get_column_letter(2 + k)].width = TABLE_WIDTH
         put(ws, 2, 2, spec.title, font=font(bold=True, size=14), alignment=WRAP_TOP)
         self._merge(2, LABEL_WIDTH + INPUT_WIDTH, spec.title, 14, bold=True)
-        put(ws, 3, 2, spec.protective_marking, font=font(bold=True, color="C00000"))
+        put(ws, 3, 2, self.words.marking(), font=font(bold=True, color="C00000"))
         put(ws, 3, 3, self.words.form_version(), font=font(color=GREY, size=9),
             alignment=Alignment(horizontal="right"))
         legend = self.words.phrase("instructions_xlsx", required=self.words.required(),

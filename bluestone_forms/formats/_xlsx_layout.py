@@ -40,7 +40,7 @@ from ..spec import (
     SelectManyField,
     TextField,
 )
-from ..wording import Wording, show_date
+from ..wording import EN, Wording, show_date
 
 FORM_SHEET = "Form"
 REGISTER_SHEET = "Register"
@@ -64,8 +64,7 @@ MAX_WHOLE = 999_999_999_999_999
 # a date cell shows the date as it was understood, month in words ("5 Dec 2026"), so a
 # typist whose Excel or Calc reads 05/12/2026 month-first (US order) sees "12 May 2026"
 DATE_FORMAT = "d mmm yyyy"
-DATE_NOTE = ("After Enter the cell shows the date as understood, e.g. 5 Dec 2026: "
-             "check the month is right.")
+DATE_NOTE = EN["xlsx_date_note"]  # said in the copy's language by `rule`
 TEXT_FORMAT = "@"
 
 
@@ -199,7 +198,7 @@ def rule(slot: Slot, words: Wording) -> Rule:
         hi = f.max_length if isinstance(f, TextField | LongTextField) else None
         vtype, f1, f2 = "textLength", str(lo or 0), str(min(hi or MAX_CELL_TEXT, MAX_CELL_TEXT))
         what = "text" + _between(lo, hi, lambda n: f"{n} characters")
-        default = "Type your answer" + (f" ({what[5:].strip()})" if lo or hi else ".")
+        default = words.phrase("xlsx_type_limit", hi=hi) if hi else words.phrase("xlsx_type")
     elif kind == "integer":
         assert isinstance(f, IntegerField)
         lo_i = f.min if f.min is not None else -MAX_WHOLE
@@ -223,7 +222,7 @@ def rule(slot: Slot, words: Wording) -> Rule:
         hi_s = serial(hi_t) if hi_t else MAX_SERIAL
         vtype, f1, f2 = "date", str(lo_s), str(hi_s)
         what = f"a date ({date_format})" + _between(lo_t, hi_t, show_date)
-        default = f"A date as {date_format}" + _between(lo_t, hi_t, show_date) + "."
+        default = words.phrase("xlsx_date", date_format=date_format)
     elif kind == "flag":
         vtype, operator, items = "list", None, ("Yes",)
         what = '"Yes" to tick this option, or nothing'
@@ -233,10 +232,10 @@ def rule(slot: Slot, words: Wording) -> Rule:
     else:
         vtype, operator, items = "list", None, tuple(values.choice_texts(slot))
         what = "one of the answers in the drop-down list: " + "; ".join(items)
-        default = "Choose an answer from the drop-down list."
+        default = words.phrase("xlsx_choose")
     prompt = " ".join(p for p in (answer_if, hint or default) if p)
     if kind == "date":  # the note first, so that clipping a long hint cannot drop it
-        prompt = f"{DATE_NOTE} {prompt}"
+        prompt = f"{words.phrase('xlsx_date_note')} {prompt}"
     error = (custom + " " if custom else "") + f"Expected {what}."
     return Rule(
         type=vtype,

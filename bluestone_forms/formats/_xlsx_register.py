@@ -80,7 +80,7 @@ def build_register(
     last = FIRST_ROW + rows - 1
     put(ws, TITLE_ROW, 1, f"{spec.title} — register", font=font(bold=True, size=13))
     ws.row_dimensions[TITLE_ROW].height = 22
-    put(ws, BAND_ROW, 1, spec.protective_marking, font=font(bold=True, color="C00000"))
+    put(ws, BAND_ROW, 1, words.marking(), font=font(bold=True, color="C00000"))
     put(ws, HEAD_ROW, 1, "Return id", font=font(bold=True), fill=TABLE_HEAD_FILL, border=BOX,
         alignment=Alignment(vertical="top"))
     put(ws, KEY_ROW, 1, L.KEYS_MARK)

@@ -206,16 +206,17 @@ def _print_setup(ws: Worksheet, spec: FormSpec, identity: Identity) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.page_margins.top = ws.page_margins.bottom = 0.7
-    marking = _hf(spec.protective_marking)
+    words = Wording(spec)
+    marking = _hf(words.marking())
     ws.oddHeader.center.text = marking
     ws.oddHeader.center.font = "Calibri,Bold"
-    short = Wording(spec).licence_short()
+    short = words.licence_short()
     if short:
         ws.oddHeader.left.text = _hf(short if len(short) <= 110 else short[:109] + "…")
         ws.oddHeader.left.size = 7
     # identity on the left, marking and page on the right: apart on any page width
     ws.oddFooter.left.text = _hf(identity.footer())
     ws.oddFooter.left.size = 7
-    page = Wording(spec).page("&P", "&N")
+    page = words.page("&P", "&N")
     ws.oddFooter.right.text = f'&"Calibri,Bold"&10{marking}&"Calibri,Regular"&7   {page}'
 
