@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from . import api
+from .cli_translate import translate_group
 from .errors import BluestoneError, SpecError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,6 +41,9 @@ def _clean_errors(fn: F) -> F:
 def main() -> None:
     """Make, send out, read back and collate the forms of the Operation Soteria Bluestone
     model for RASSO investigations, from declarative YAML specs."""
+
+
+main.add_command(translate_group(_clean_errors))
 
 
 @main.command("specs")

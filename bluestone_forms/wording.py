@@ -100,6 +100,8 @@ EN: dict[str, str] = {
     "xlsx_type": "Type your answer.",
     "xlsx_type_limit": "Type your answer, up to {hi} characters.",
     "xlsx_choose": "Choose an answer from the drop-down list.",
+    "tick_mark": "Yes",
+    "xlsx_flag": "Choose {mark} to tick this option; leave it blank if not.",
     "xlsx_date": "A date as {date_format}.",
     "xlsx_date_note": "After Enter the cell shows the date as understood, e.g. 5 Dec 2026: "
                       "check the month is right.",
@@ -177,8 +179,9 @@ class Wording:
     # --- a question -------------------------------------------------------------------
 
     def number(self, f: Answerable) -> str:
-        """A question's printed number ("Q12", "Q17.1"), the same in every format."""
-        return self.phrase("question", n=self.numbers[f.id])
+        """A question's printed number ("Q12", "Q17.1"), the same in every format; a
+        bilingual copy numbers in its first language only ("C12"): one number, one question."""
+        return self.tables[0]["question"].format(n=self.numbers[f.id])
 
     def required(self) -> str:
         return self.phrase("required")

@@ -101,6 +101,8 @@ CY: dict[str, str] = {
     "xlsx_type": "Teipiwch eich ateb.",
     "xlsx_type_limit": "Teipiwch eich ateb, hyd at {hi} nod.",
     "xlsx_choose": "Dewiswch ateb o'r gwymplen.",
+    "tick_mark": "Ie",
+    "xlsx_flag": "Dewiswch {mark} i dicio'r opsiwn hwn; gadewch y gell yn wag fel arall.",
     "xlsx_date": "Dyddiad fel {date_format}.",
     "xlsx_date_note": "Ar ôl pwyso Enter bydd y gell yn dangos y dyddiad fel y'i deallwyd, "
                       "gyda'r mis mewn geiriau: gwiriwch fod y mis yn gywir.",

@@ -224,9 +224,10 @@ def rule(slot: Slot, words: Wording) -> Rule:
         what = f"a date ({date_format})" + _between(lo_t, hi_t, show_date)
         default = words.phrase("xlsx_date", date_format=date_format)
     elif kind == "flag":
-        vtype, operator, items = "list", None, ("Yes",)
-        what = '"Yes" to tick this option, or nothing'
-        default = "Choose Yes to tick this option; leave it blank if not."
+        mark = words.phrase("tick_mark")  # "Ie" on a Welsh form: read as a tick (values)
+        vtype, operator, items = "list", None, (mark,)
+        what = f'"{mark}" to tick this option, or nothing'
+        default = words.phrase("xlsx_flag", mark=mark)
         if isinstance(slot.field, SelectManyField):
             default += " " + words.tick_rule(slot.field)
     else:
