@@ -23,7 +23,10 @@ def cli_reference() -> str:
     parts = []
     names: list[list[str]] = [[]]
     assert isinstance(main, click.Group)
-    names += [[n] for n in main.commands]
+    for name, command in main.commands.items():
+        names.append([name])
+        if isinstance(command, click.Group):  # and its own commands (translate export …)
+            names += [[name, sub] for sub in command.commands]
     for args in names:
         result = runner.invoke(main, [*args, "--help"], prog_name="bluestone-forms",
                                terminal_width=100)
