@@ -127,6 +127,7 @@ class PageView:
     lang: str = "en-GB"
     page_parts: tuple[str, str, str] = ("Page ", " of ", "")  # "Page x of y" around x, y
     phrases: Mapping[str, str] = field(default_factory=dict)  # the paper form's fixed texts
+    description_paragraphs: tuple[str, ...] = ()  # a bilingual description: one per language
     stamp_identity: bool = False  # the identity line is drawn after rendering (_pdf_stamp)
 
 
@@ -219,6 +220,7 @@ def build(spec: FormSpec, identity: Identity, body_class: str,
         title=spec.title,
         subtitle=words.form_version(),
         description=spec.description or "",
+        description_paragraphs=paragraphs(spec.description),
         marking=words.marking(),
         identity=identity.footer(),
         attribution=words.attribution(),

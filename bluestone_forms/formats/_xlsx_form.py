@@ -145,7 +145,7 @@ class FormBuilder:
     def _input(self, slot: Slot, col_index: int) -> str:
         put(self.ws, self.row, 1, L.row_tag(slot))
         ref = set_input(self.ws, self.row, 2 + col_index, slot, slot_required(slot),
-                        self.flat.get(slot.key))
+                        self.flat.get(slot.key), self.words)
         self.cells[slot.key] = ref
         if slot.row is None or slot.row == 1:
             sqref = ref

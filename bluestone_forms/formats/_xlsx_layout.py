@@ -66,6 +66,7 @@ MAX_WHOLE = 999_999_999_999_999
 DATE_FORMAT = "d mmm yyyy"
 DATE_NOTE = EN["xlsx_date_note"]  # said in the copy's language by `rule`
 TEXT_FORMAT = "@"
+DATE_LOCALE = {"cy": "[$-452]"}  # Welsh (cy-GB, LCID 0x0452)
 
 
 def defined_name(key: str) -> str:
@@ -96,18 +97,18 @@ def column_index(slot: Slot) -> int:
     raise ValueError(f"{slot.key}: column not in its table")
 
 
-def cell_value(slot: Slot, value: Any) -> str | int | Decimal | dt.date | None:
+def cell_value(slot: Slot, value: Any, mark: str = "Yes") -> str | int | Decimal | dt.date | None:
     """A canonical value as the native cell value Excel would store for it.
 
     Numbers stay numbers, dates become date cells, text, choices and ratings the text the
-    drop-down offers, a ticked flag "Yes". A date before 1 March 1900 is kept as typed text,
-    as Excel does (it has no date cells before 1900).
+    drop-down offers, a ticked flag `mark` (the drop-down's "Yes"; "Ie" on a Welsh form). A
+    date before 1 March 1900 is kept as typed text, as Excel does (no date cells before 1900).
     """
     if value is None:
         return None
     kind = slot.kind
     if kind == "flag":
-        return "Yes" if value else None
+        return mark if value else None
     if kind in ("text", "long_text"):
         text = str(value)
         return text or None
@@ -251,9 +252,9 @@ def rule(slot: Slot, words: Wording) -> Rule:
     )
 
 
-def number_format(slot: Slot) -> str:
-    if slot.kind == "date":
-        return DATE_FORMAT
+def number_format(slot: Slot, language: str = "en") -> str:
+    if slot.kind == "date":  # months in the copy's first language ("5 Rhag 2026" in Welsh)
+        return DATE_LOCALE.get(language.split("+")[0], "") + DATE_FORMAT
     if slot.kind in ("integer", "decimal"):
         return "General"
     return TEXT_FORMAT

@@ -101,13 +101,13 @@ def build_register(
         head_lines = max(head_lines, text_lines(label, width, bold=True))
         put(ws, KEY_ROW, col, slot.key)
         proto = ws.cell(row=FIRST_ROW, column=col)
-        set_input(ws, FIRST_ROW, col, slot, slot_required(slot), None)
+        set_input(ws, FIRST_ROW, col, slot, slot_required(slot), None, words)
         for n in range(1, rows + 1):
             cell = ws.cell(row=FIRST_ROW + n - 1, column=col)
             if n > 1:
                 cell._style = copy(proto._style)
             if n <= len(flats):
-                store(cell, slot, flats[n - 1].get(slot.key))
+                store(cell, slot, flats[n - 1].get(slot.key), words.phrase("tick_mark"))
         cells[slot.key] = f"{letter}{FIRST_ROW}:{letter}{last}"
         add_validation(ws, lists, slot, cells[slot.key], words)
         section = _section_of(spec, slot)
