@@ -26,6 +26,7 @@ from .spec import (
     TableField,
     TextField,
 )
+from .wording import phrase_in
 
 KINDS = ("text", "long_text", "integer", "decimal", "date", "choice", "rating", "flag")
 
@@ -73,6 +74,7 @@ def kind_of(spec: FormSpec, f: Answerable | Column) -> str:
 
 def field_slots(spec: FormSpec, f: Answerable) -> list[Slot]:
     """The slots of one field, in reading order."""
+    first = spec.language.split("+")[0]  # the labels are bilingual already: one wording
     if isinstance(f, TableField):
         out: list[Slot] = []
         for row in range(1, f.max_rows + 1):
@@ -84,7 +86,8 @@ def field_slots(spec: FormSpec, f: Answerable) -> list[Slot]:
                         key=f"{f.id}.{row}.{col.id}",
                         field=f,
                         kind=kind,
-                        label=f"{f.label}, row {row}: {col.label}",
+                        label=phrase_in("slot_row", first, label=f.label, row=row,
+                                        column=col.label),
                         options=opts,
                         column=col,
                         row=row,
@@ -94,8 +97,9 @@ def field_slots(spec: FormSpec, f: Answerable) -> list[Slot]:
         return out
     if isinstance(f, SignoffField):
         return [
-            Slot(key=f"{f.id}.name", field=f, kind="text", label=f"{f.label}: name", part="name"),
-            Slot(key=f"{f.id}.date", field=f, kind="date", label=f"{f.label}: date", part="date"),
+            Slot(key=f"{f.id}.{part}", field=f, kind=kind, part=part,
+                 label=phrase_in(f"slot_{part}", first, label=f.label))
+            for part, kind in (("name", "text"), ("date", "date"))
         ]
     if isinstance(f, SelectManyField):
         return [

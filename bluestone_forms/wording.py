@@ -51,6 +51,13 @@ EN: dict[str, str] = {
     "signed_by": "To be signed by: {role}.",
     "table_rows": "Up to {rows} rows.",
     "table_rows_min": "Up to {rows} rows, at least {min}.",
+    "table_row": "Row {n}",
+    "register_title": "{title} — register",
+    "return_id": "Return id",
+    # an answer box's accessible name (PDF field, Word box title, register column)
+    "slot_row": "{label}, row {row}: {column}",
+    "slot_name": "{label}: name",
+    "slot_date": "{label}: date",
     "date_format": "dd/mm/yyyy",
     "table_rows_paper": "Use one row for each; leave unused rows empty.",
     "pen_rule_lead": "Use a dark pen",

@@ -43,6 +43,12 @@ CY: dict[str, str] = {
     "signed_by": "I'w lofnodi gan: {role}.",
     "table_rows": "Hyd at {rows} rhes.",
     "table_rows_min": "Hyd at {rows} rhes, o leiaf {min}.",
+    "table_row": "Rhes {n}",
+    "register_title": "{title} — cofrestr",
+    "return_id": "ID y ffurflen",
+    "slot_row": "{label}, rhes {row}: {column}",
+    "slot_name": "{label}: enw",
+    "slot_date": "{label}: dyddiad",
     # dates: DD/MM/BBBB (blwyddyn), as Welsh Government forms print the date pattern
     "date_format": "dd/mm/bbbb",
     # the paper form's and the fillable forms' instructions

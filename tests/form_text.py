@@ -24,14 +24,17 @@ def docx_text(path: Path) -> str:
 
 
 def xlsx_text(path: Path) -> str:
-    """Every cell's text of every visible sheet, the header and footer, and the input messages."""
+    """Every shown cell's text of every visible sheet, the header and footer, and the input messages."""
     wb = load_workbook(path)
     out = []
     for ws in wb.worksheets:
         if ws.sheet_state != "visible":
             continue
-        for row in ws.iter_rows():
-            out += [str(c.value) for c in row if isinstance(c.value, str)]
+        hidden_cols = {k for k, d in ws.column_dimensions.items() if d.hidden}
+        hidden_rows = {k for k, d in ws.row_dimensions.items() if d.hidden}
+        for row in ws.iter_rows():  # what a person sees: not the hidden tag row and column
+            out += [str(c.value) for c in row if isinstance(c.value, str)
+                    and c.column_letter not in hidden_cols and c.row not in hidden_rows]
         for hf in (ws.oddHeader, ws.oddFooter):
             out += [p.text for p in (hf.left, hf.center, hf.right) if p.text]
         out += [dv.prompt for dv in ws.data_validations.dataValidation if dv.prompt]

@@ -219,7 +219,7 @@ class FormBuilder:
             assert slot.row is not None
             by_row.setdefault(slot.row, []).append(slot)
         for r in range(1, f.max_rows + 1):
-            put(ws, self.row, 2, f"Row {r}", font=font(color=GREY),
+            put(ws, self.row, 2, self.words.phrase("table_row", n=r), font=font(color=GREY),
                 alignment=Alignment(horizontal="right", vertical="top"))
             for slot in by_row[r]:
                 self._input(slot, L.column_index(slot))

@@ -78,11 +78,12 @@ def build_register(
     words = Wording(spec)
     all_slots = slots(spec)
     last = FIRST_ROW + rows - 1
-    put(ws, TITLE_ROW, 1, f"{spec.title} — register", font=font(bold=True, size=13))
+    put(ws, TITLE_ROW, 1, words.phrase("register_title", title=spec.title),
+        font=font(bold=True, size=13))
     ws.row_dimensions[TITLE_ROW].height = 22
     put(ws, BAND_ROW, 1, words.marking(), font=font(bold=True, color="C00000"))
-    put(ws, HEAD_ROW, 1, "Return id", font=font(bold=True), fill=TABLE_HEAD_FILL, border=BOX,
-        alignment=Alignment(vertical="top"))
+    put(ws, HEAD_ROW, 1, words.phrase("return_id"), font=font(bold=True), fill=TABLE_HEAD_FILL,
+        border=BOX, alignment=Alignment(vertical="top"))
     put(ws, KEY_ROW, 1, L.KEYS_MARK)
     ws.row_dimensions[KEY_ROW].hidden = True
     ws.column_dimensions["A"].width = 38
