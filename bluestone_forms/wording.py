@@ -31,7 +31,7 @@ from .spec import (
     YesNoField,
     YesNoNAField,
 )
-from .wording_cy import CY, CY_PLACEHOLDERS
+from .wording_cy import CY, CY_LICENCES, CY_PLACEHOLDERS
 
 DATE_SHOWN = "%d/%m/%Y"
 IDENTITY_LINE = "Form {form_id} v{version} · instance {instance_id}"
@@ -132,6 +132,7 @@ PLACEHOLDERS: dict[str, str] = {
 
 PHRASES: dict[str, dict[str, str]] = {"en": EN, "cy": CY}
 PLACEHOLDER_TABLES: dict[str, dict[str, str]] = {"en": PLACEHOLDERS, "cy": CY_PLACEHOLDERS}
+LICENCE_NAMES: dict[str, dict[str, str]] = {"cy": CY_LICENCES}
 MARKING_KEYS = {"OFFICIAL": "marking_official",
                 "OFFICIAL-SENSITIVE": "marking_official_sensitive",
                 "OFFICIAL-SENSITIVE PERSONAL": "marking_official_sensitive_personal"}
@@ -145,6 +146,16 @@ def languages(language: str) -> list[str]:
 def joined(texts: list[str]) -> str:
     """Texts in each language, first language first, each distinct text once: "Enw / Name"."""
     return " / ".join(dict.fromkeys(texts))
+
+
+def licence_name(values: dict[str, object], lang: str) -> dict[str, object]:
+    """A `licence` value as the language names it (the Open Government Licence in Welsh)."""
+    text = values.get("licence")
+    if not isinstance(text, str):
+        return {}
+    for english, name in LICENCE_NAMES.get(lang, {}).items():
+        text = text.replace(english, name)
+    return {"licence": text}
 
 
 def placeholder(key: str, language: str = "en", **values: object) -> str:
@@ -176,12 +187,15 @@ class Wording:
 
     def __init__(self, spec: FormSpec) -> None:
         self.spec = spec
-        self.tables = [PHRASES[p] for p in languages(spec.language)]
+        self.langs = languages(spec.language)
+        self.tables = [PHRASES[p] for p in self.langs]
         self.numbers = question_numbers(spec)
 
     def phrase(self, key: str, **values: object) -> str:
-        """One phrase, filled in; a bilingual copy joins distinct texts with " / "."""
-        return joined([t[key].format(**values) for t in self.tables])
+        """One phrase, filled in; a bilingual copy joins distinct texts with " / ". A licence
+        is named in each language ("Trwydded Llywodraeth Agored")."""
+        return joined([t[key].format(**{**values, **licence_name(values, lang)})
+                       for lang, t in zip(self.langs, self.tables, strict=True)])
 
     # --- a question -------------------------------------------------------------------
 

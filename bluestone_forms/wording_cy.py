@@ -130,6 +130,12 @@ CY_PLACEHOLDERS: dict[str, str] = {
     "caption": "{part}: ",
 }
 
+# Licences by their Welsh names (the name a licence's own Welsh version uses); a licence with
+# no Welsh name (CC BY-NC-SA 4.0) keeps its own.
+CY_LICENCES: dict[str, str] = {
+    "Open Government Licence": "Trwydded Llywodraeth Agored",
+}
+
 # Texts the same in both languages because the same text is right in Welsh (a format
 # pattern, a number, a code): the test allows exactly these to equal the English.
 SAME_AS_ENGLISH = frozenset({"caption"})

@@ -90,3 +90,10 @@ def test_welsh_form_prints_no_english_toolkit_phrase(tmp_path: Path, fmt: str) -
     english = [w for w in _english_phrases()
                if re.search(rf"\b{re.escape(w)}\b", text, re.IGNORECASE)]
     assert english == []
+
+
+def test_welsh_wording_names_the_open_government_licence_in_welsh() -> None:
+    ogl = SPEC.source.model_copy(update={"licence": "Open Government Licence v3.0"})
+    words = Wording(SPEC.model_copy(update={"source": ogl}))
+    assert "Trwydded: Trwydded Llywodraeth Agored v3.0." in words.attribution()
+    assert "Open Government" not in words.attribution()

@@ -36,7 +36,7 @@ from ..errors import Issue, ReturnError
 from ..records import ReadResult, new_instance_id, texts
 from ..slots import slot_map, slots
 from ..spec import FormSpec
-from ..values import DATE_FORMAT_HINT
+from ..wording import phrase_in
 from . import _paper_marks as paper_marks
 from . import _pdf_fields as fields
 from . import _pdf_layout as layout
@@ -68,8 +68,9 @@ def paper_html(spec: FormSpec, identity: Identity) -> str:
 
 
 def _labels(spec: FormSpec) -> dict[str, str]:
+    hint = phrase_in("date_format", spec.language)  # dd/mm/yyyy, dd/mm/bbbb in Welsh
     return {
-        s.key: f"{s.label} ({DATE_FORMAT_HINT})" if s.kind == "date" else s.label
+        s.key: f"{s.label} ({hint})" if s.kind == "date" else s.label
         for s in slots(spec)
     }
 
