@@ -24,7 +24,8 @@ def docx_text(path: Path) -> str:
 
 
 def xlsx_text(path: Path) -> str:
-    """Every shown cell's text of every visible sheet, the header and footer, and the input messages."""
+    """Every shown cell's text of every visible sheet, the header and footer, and the input
+    messages."""
     wb = load_workbook(path)
     out = []
     for ws in wb.worksheets:
