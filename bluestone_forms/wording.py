@@ -270,6 +270,13 @@ class Wording:
 
     # --- the page ---------------------------------------------------------------------
 
+    def instructions(self, key: str) -> str:
+        """How to fill the form in ("instructions_docx"), a paragraph per language, each with
+        its own required marker and date pattern."""
+        return "\n\n".join(dict.fromkeys(
+            t[key].format(required=t["required"], date_format=t["date_format"])
+            for t in self.tables))
+
     def marking(self) -> str:
         """The protective marking as printed: "SWYDDOGOL-SENSITIF / OFFICIAL-SENSITIVE"."""
         return self.phrase(MARKING_KEYS[self.spec.protective_marking])

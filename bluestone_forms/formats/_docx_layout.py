@@ -207,8 +207,7 @@ class _Layout:
         if spec.description:
             self._text(spec.description, "Normal")
         self.doc.add_paragraph(self.words.form_version(), style="Hint")
-        self._text(self.words.phrase("instructions_docx", required=self.words.required(),
-                                     date_format=self.words.phrase("date_format")), "Hint")
+        self._text(self.words.instructions("instructions_docx"), "Hint")
         for section in spec.sections:
             self.doc.add_heading(section.title, level=1)
             if section.intro:

@@ -28,7 +28,7 @@ from .common import Identity
 
 LINE_MM = 5.0  # height of one line of a multi-line field on the fillable form
 SHORT_KINDS = ("integer", "decimal", "date")
-PAPER_PHRASES = ("pen_rule_lead", "pen_rule", "table_rows_paper", "signature", "date_format",
+PAPER_PHRASES = ("table_rows_paper", "signature", "date_format",
                  "safeguarding")
 
 
@@ -128,6 +128,7 @@ class PageView:
     page_parts: tuple[str, str, str] = ("Page ", " of ", "")  # "Page x of y" around x, y
     phrases: Mapping[str, str] = field(default_factory=dict)  # the paper form's fixed texts
     description_paragraphs: tuple[str, ...] = ()  # a bilingual description: one per language
+    pen_rules: tuple[tuple[str, str], ...] = ()  # the paper form's pen rule, one per language
     stamp_identity: bool = False  # the identity line is drawn after rendering (_pdf_stamp)
 
 
@@ -221,6 +222,7 @@ def build(spec: FormSpec, identity: Identity, body_class: str,
         subtitle=words.form_version(),
         description=spec.description or "",
         description_paragraphs=paragraphs(spec.description),
+        pen_rules=tuple((t["pen_rule_lead"], t["pen_rule"]) for t in words.tables),
         marking=words.marking(),
         identity=identity.footer(),
         attribution=words.attribution(),

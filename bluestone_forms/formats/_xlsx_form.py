@@ -83,8 +83,7 @@ class FormBuilder:
         put(ws, 3, 2, self.words.marking(), font=font(bold=True, color="C00000"))
         put(ws, 3, 3, self.words.form_version(), font=font(color=GREY, size=9),
             alignment=Alignment(horizontal="right"))
-        legend = self.words.phrase("instructions_xlsx", required=self.words.required(),
-                                   date_format=self.words.phrase("date_format"))
+        legend = self.words.instructions("instructions_xlsx")
         put(ws, 4, 2, legend, font=font(italic=True, size=9, color=GREY), alignment=WRAP_TOP)
         self._merge(4, LABEL_WIDTH + INPUT_WIDTH, legend, 9)
         ws.freeze_panes = "A5"
