@@ -1,109 +1,313 @@
-"""Collating many returns: wall time, files per second and peak memory.
+"""Collating many returns against the floor of the same files, measured in the same run.
 
-    python bench/bench_collate.py            # 10,000 returns (the issue's floor: 120 s, 1 GB)
-    python bench/bench_collate.py --n 1000   # a quicker look
+    python bench/bench_collate.py                   # 1,000 and 10,000 returns, reads, pack
+    python bench/bench_collate.py --n 100000        # the national-scale size (about 5 GB)
+    python bench/bench_collate.py --n 1000 --no-pack --sample 4    # a quick look
+    python bench/bench_collate.py --n 1000 --postgresql postgresql:///postgres?host=/var/run/postgresql
+        # also the same returns into SQLite and into PostgreSQL, side by side (issue 21)
 
-Returns are made the way forces make them, by filling generated templates (mixed formats and
-forms), in parallel. Then the same folder is collated twice into fresh stores: once with one
-reader process and once with one per core, so the speed-up of the parallel reader is measured
-in the same run, and each is exported (workbook, CSVs and report PDF; the report is written in
-a second process while the workbook and CSVs are). Peak memory is the largest resident set of
-the collating process and of any of its reader or report processes.
+Returns are made the way forces make them, by filling generated templates (every shipped
+spec; Word, Excel form, Excel register with 5 rows keyed, PDF, in turn), once, into
+output/bench/returns-N of the worktree (kept for the next run; delete it to remake). Then, for
+each size, in one run on the same machine:
+
+  floor     open and parse every file as the least reader must (collate_floor.py), in
+            parallel (one process per core)
+  read      every file through collation's own reader pool (`_collate_read.read_all`: the
+            worker processes, hashing, the typed results crossing the process boundary)
+  collate   a fresh store: read + store (store = collate - read)
+  export    workbook, CSVs and both reports from the store
+  re-run    collate again over the unchanged folder into the same store
+
+each with its wall time, its ratio to the floor and the peak resident memory of the whole
+process tree (this process and every descendant, summed, sampled every 0.2 s).
+
+Then per format and shipped spec, the reader alone (`formats.<fmt>.read`) against the floor of
+the same files: CPU time of each on `--sample` files of each (kind, spec), medians over
+`--rounds`, floor and read interleaved, timed two ways: the files read in turn, once each (as
+collation reads them), and warm (each file's second of two reads in a row, as bench_xlsx
+times); target: every ratio <= 1.5.
+
+Last, the pack: every shipped spec generated in each format (`api.generate`), timed per
+format; target: all formats together < 10 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
-import random
-import resource
+import os
 import shutil
+import statistics
 import sys
-import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# BENCH_CODE=DIR measures the toolkit in DIR (e.g. an older commit unpacked there) instead
+sys.path.insert(0, os.environ.get("BENCH_CODE") or str(Path(__file__).resolve().parents[1]))
 
-from bluestone_forms import formats
+from collate_floor import KINDS, TreePeak, floor, floor_many, kind_of, make_returns, spec_of
+
+from bluestone_forms import api, formats
+from bluestone_forms._collate_read import Source, read_all
 from bluestone_forms.catalog import Catalog
-from bluestone_forms.collate import collate
+from bluestone_forms.collate import collate, default_workers
 from bluestone_forms.export import export
-from bluestone_forms.records import new_instance_id
-from bluestone_forms.samples import sample_values
+
+ROOT = Path(__file__).resolve().parents[1]
+READ_TARGET = 1.5
+PACK_TARGET = 10.0
 
 
-def _make(args: tuple[str, str, str, int, str]) -> None:
-    form, fmt, template, seed, out = args
-    spec = Catalog.shipped().get(form)
-    vals = sample_values(spec, random.Random(seed))
-    formats.module(fmt).fill(Path(template), vals, Path(out), instance_id=new_instance_id())
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (5 min {five:.1f}) on {os.cpu_count()} cores"
 
 
-def make_returns(folder: Path, n: int) -> float:
-    cat = Catalog.shipped()
-    tdir = folder / "templates"
-    tdir.mkdir(parents=True)
-    templates = {}
-    for spec in cat:
-        for fmt in formats.FORMATS:
-            p = tdir / f"{spec.id}{formats.EXTENSIONS[fmt]}"
-            formats.module(fmt).write(spec, p)
-            templates[(spec.id, fmt)] = p
-    specs = sorted(s.id for s in cat)
-    jobs = []
-    for i in range(n):
-        form = specs[i % len(specs)]
-        fmt = formats.FORMATS[(i // len(specs)) % len(formats.FORMATS)]
-        out = folder / "returns" / f"force{i % 7}" / f"{form}-{i:05d}{formats.EXTENSIONS[fmt]}"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        jobs.append((form, fmt, str(templates[(form, fmt)]), i, str(out)))
-    start = time.perf_counter()
-    with cf.ProcessPoolExecutor() as pool:
-        list(pool.map(_make, jobs, chunksize=50))
-    return time.perf_counter() - start
+def timed(fn, *args, **kw):  # type: ignore[no-untyped-def]
+    with TreePeak() as peak:
+        start = time.perf_counter()
+        out = fn(*args, **kw)
+        took = time.perf_counter() - start
+    return out, took, peak.mb
 
 
-def peak_mb() -> float:
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(me, kids) / 1024
+def floor_stage(paths: list[Path]) -> int:
+    chunks = [[str(p) for p in paths[i:i + 64]] for i in range(0, len(paths), 64)]
+    with cf.ProcessPoolExecutor(default_workers()) as pool:
+        return sum(pool.map(floor_many, chunks))
+
+
+def read_stage(paths: list[Path]) -> tuple[int, int]:
+    sources = [Source(str(p), p) for p in paths]
+    records = failed = 0
+    for res in read_all(sources, default_workers(), ()):
+        records += len(res.records)
+        failed += res.failed
+    return records, failed
+
+
+def run_size(n: int, folder: Path, keep_stores: bool) -> None:
+    paths, made = make_returns(folder, n)
+    kinds = defaultdict(int)
+    for p in paths:
+        kinds[kind_of(p)] += 1
+    size = sum(p.stat().st_size for p in paths)
+    print(f"\n== {n:,} returns ({', '.join(f'{kinds[k]:,} {k}' for k in KINDS)}; "
+          f"{size / 2**20:,.0f} MB) " + (f"made by filling templates in {made:.1f} s"
+                                         if made else "(made earlier, reused)"))
+    print(f"   before: {load()}")
+    store = folder / "store" / "bluestone.sqlite"
+    shutil.rmtree(store.parent, ignore_errors=True)
+    rows: list[tuple[str, float, float, str]] = []
+    _, floor_s, floor_mb = timed(floor_stage, paths)
+    rows.append(("floor (parse, parallel)", floor_s, floor_mb, ""))
+    (records, failed), read_s, read_mb = timed(read_stage, paths)
+    rows.append(("read (reader pool)", read_s, read_mb, f"{records:,} records, {failed} failed"))
+    summary, coll_s, coll_mb = timed(collate, [folder / "returns"], store)
+    rows.append(("collate (read + store)", coll_s, coll_mb, summary.line()))
+    rows.append(("  store (collate - read)", coll_s - read_s, float("nan"),
+                 "derived: two runs apart, so within the machine's noise"))
+    outputs, exp_s, exp_mb = timed(export, store, store.parent / "out")
+    took = outputs.seconds
+    rows.append(("export", exp_s, exp_mb,
+                 ", ".join(f"{k} {v:.1f} s" for k, v in took.items())))
+    rows.append(("collate + export", coll_s + exp_s, max(coll_mb, exp_mb), ""))
+    again, re_s, re_mb = timed(collate, [folder / "returns"], store)
+    rows.append(("re-run, unchanged", re_s, re_mb,
+                 f"{re_s / coll_s:.1%} of the first collate; {again.unchanged:,} unchanged"))
+    print(f"   {'stage':<26}{'s':>8}{'x floor':>9}{'files/s':>9}{'peak MB':>9}  notes")
+    for label, secs, mb, note in rows:
+        mb_text = "" if mb != mb else f"{mb:.0f}"
+        print(f"   {label:<26}{secs:>8.1f}{secs / floor_s:>9.2f}{n / secs:>9.0f}"
+              f"{mb_text:>9}  {note}")
+    print(f"   after: {load()}")
+    if not keep_stores:
+        shutil.rmtree(store.parent, ignore_errors=True)
+
+
+def _ratio_job(args: tuple[list[str], int]) -> list[tuple[str, str, float, float, float, float]]:
+    """Per (kind, spec) group: CPU ms per file of floor and read, two ways, medians over rounds
+    (floor and read interleaved, their order alternating):
+      in turn  each file once, one after another, as collation reads them
+      warm     each file's time as the second of two calls in a row (what bench_xlsx times:
+               a parsed tree's freeing is partly paid by the next allocation)."""
+    paths, rounds = args
+    catalog = Catalog.shipped()
+    files = [Path(p) for p in paths]
+    readers = [formats.module(p.suffix[1:]) for p in files]
+
+    def read_one(i: int) -> object:
+        return readers[i].read(files[i], catalog=catalog)
+
+    def floor_one(i: int) -> object:
+        return floor(files[i])
+
+    turn: dict[str, list[float]] = {"floor": [], "read": []}
+    warm: dict[str, list[float]] = {"floor": [], "read": []}
+    order = (("floor", floor_one), ("read", read_one))
+    for r in range(rounds + 1):
+        for name, fn in order if r % 2 == 0 else order[::-1]:
+            t = time.process_time_ns()
+            for i in range(len(files)):
+                fn(i)
+            took = time.process_time_ns() - t
+            paired = 0
+            for i in range(len(files)):
+                fn(i)
+                t = time.process_time_ns()
+                fn(i)
+                paired += time.process_time_ns() - t
+            if r:  # the first round warms the caches (imports, compiled forms)
+                turn[name].append(took / len(files) / 1e6)
+                warm[name].append(paired / len(files) / 1e6)
+    kind, spec = kind_of(files[0]), spec_of(files[0])
+    return [(kind, spec, statistics.median(turn["floor"]), statistics.median(turn["read"]),
+             statistics.median(warm["floor"]), statistics.median(warm["read"]))]
+
+
+def read_ratios(paths: list[Path], sample: int, rounds: int) -> float:
+    by_group: dict[tuple[str, str], list[Path]] = defaultdict(list)
+    for p in paths:
+        group = by_group[(kind_of(p), spec_of(p))]
+        if len(group) < sample:
+            group.append(p)
+    jobs = [([str(p) for p in group], rounds) for group in by_group.values()]
+    print(f"\n== reader alone vs its floor, CPU time: {sample} files per (kind, spec), medians "
+          f"over {rounds} rounds; {load()}")
+    results: dict[tuple[str, str], tuple[float, float, float, float]] = {}
+    with cf.ProcessPoolExecutor(default_workers()) as pool:
+        for rows in pool.map(_ratio_job, jobs):
+            for kind, spec, *times in rows:
+                results[(kind, spec)] = (times[0], times[1], times[2], times[3])
+    specs = sorted({s for _, s in results})
+    print(f"   {'spec':<26}" + "".join(f"{k:>26}" for k in KINDS))
+    worst = {"in turn": 0.0, "warm": 0.0}
+    totals = {k: [0.0, 0.0, 0.0, 0.0] for k in KINDS}
+    for spec in specs:
+        cells = []
+        for kind in KINDS:
+            got = results.get((kind, spec))
+            if not got:
+                cells.append(f"{'-':>26}")
+                continue
+            for n in range(4):
+                totals[kind][n] += got[n]
+            worst["in turn"] = max(worst["in turn"], got[1] / got[0])
+            worst["warm"] = max(worst["warm"], got[3] / got[2])
+            cells.append(f" {got[1]:>6.2f}/{got[0]:<6.2f}{got[1] / got[0]:>5.2f}x "
+                         f"{got[3] / got[2]:>5.2f}x")
+        print(f"   {spec:<26}" + "".join(cells))
+    print(f"   {'all specs':<26}" + "".join(
+        f" {t[1]:>6.2f}/{t[0]:<6.2f}{t[1] / t[0]:>5.2f}x {t[3] / t[2]:>5.2f}x" if t[0]
+        else f"{'-':>26}" for t in totals.values()))
+    print("   (cells: read ms / floor ms per file read in turn, that ratio, and the ratio when "
+          "warm; the 'all specs' ms are sums over the specs)")
+    for how, ratio in worst.items():
+        print(f"   worst read/floor, {how}: {ratio:.2f}x (target <= {READ_TARGET}x): "
+              f"{'met' if ratio <= READ_TARGET else 'NOT met'}")
+    print(f"   after: {load()}")
+    return worst["in turn"]
+
+
+def pack(folder: Path) -> float:
+    ids = sorted({s.id for s in Catalog.shipped()})
+    out = folder / "pack"
+    shutil.rmtree(out, ignore_errors=True)
+    print(f"\n== pack: the {len(ids)} shipped specs in every format; {load()}")
+    total = 0.0
+    for label, fmts, layout in (("docx", ["docx"], "form"), ("xlsx form", ["xlsx"], "form"),
+                                ("xlsx register", ["xlsx"], "register"),
+                                ("pdf", ["pdf"], "form"), ("paper", ["paper"], "form")):
+        _, secs, mb = timed(api.generate, ids, fmts, out, layout=layout)
+        total += secs
+        print(f"   {label:<16}{secs:>7.2f} s  ({secs / len(ids) * 1000:.0f} ms a spec; "
+              f"peak {mb:.0f} MB)")
+    _, whole, mb = timed(api.generate, ids, ["docx", "xlsx", "pdf", "paper"], out)
+    print(f"   {'one generate, docx+xlsx+pdf+paper':<36}{whole:>7.2f} s (peak {mb:.0f} MB; "
+          f"target < {PACK_TARGET:.0f} s: {'met' if whole < PACK_TARGET else 'NOT met'}); "
+          f"{load()}")
+    return whole
+
+
+def store_engines(work: Path, n: int, server: str) -> None:
+    """The same returns collated into SQLite and into PostgreSQL in this one run: collate,
+    an unchanged re-run and export on each, and PostgreSQL's time against SQLite's.
+    `server` is a URL of a database on which the bench may create (and then drop) its own."""
+    import psycopg
+
+    name = f"bluestone_bench_{os.getpid()}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    params = psycopg.conninfo.conninfo_to_dict(server)
+    params["dbname"] = name
+    pg = "postgresql://?" + "&".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    rows = {}
+    try:
+        for label, where in (("SQLite", work / "engines" / "bluestone.sqlite"),
+                             ("PostgreSQL", pg)):
+            times = []
+            for _ in range(2):  # the first run, then an unchanged re-run
+                start = time.perf_counter()
+                collate([work / "returns"], where)
+                times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            export(where, work / "engines" / label)
+            times.append(time.perf_counter() - start)
+            rows[label] = times
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(f"{n} returns, same run        collate  re-run  export   total")
+    for label, (first, again, out) in rows.items():
+        print(f"{label:>27} {first:7.1f} s {again:5.1f} s {out:5.1f} s {first + out:6.1f} s")
+    lite, pgt = (sum(rows[k][::2]) for k in ("SQLite", "PostgreSQL"))
+    print(f"PostgreSQL / SQLite (collate + export): {pgt / lite:.2f}x "
+          f"({'within' if pgt <= 1.5 * lite else 'NOT within'} 1.5x)")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=10_000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, action="append",
+                        help="returns to collate (repeatable; default 1000 and 10000)")
+    parser.add_argument("--sample", type=int, default=12,
+                        help="files per (kind, spec) for the reader ratios (0: skip)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-collate", action="store_true", help="only reads and the pack")
+    parser.add_argument("--no-pack", action="store_true")
+    parser.add_argument("--keep-stores", action="store_true")
+    parser.add_argument("--make-only", action="store_true", help="only make the returns")
+    parser.add_argument("--postgresql", metavar="URL",
+                        help="also run the returns into a PostgreSQL database made on this "
+                             "server, beside SQLite (issue 21)")
+    parser.add_argument("--engines-only", action="store_true",
+                        help="with --postgresql: only the SQLite/PostgreSQL comparison")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-collate-"))
-    try:
-        made = make_returns(work, args.n)
-        print(f"made {args.n} returns by filling templates in {made:.1f} s "
-              f"({args.n / made:.0f} files/s)")
-        runs = {}
-        for label, workers in (("1 reader process", 1), ("1 per core", None)):
-            store = work / f"store-{workers}" / "bluestone.sqlite"
-            start = time.perf_counter()
-            summary = collate([work / "returns"], store, workers=workers)
-            read_s = time.perf_counter() - start
-            start = time.perf_counter()
-            took = export(store, store.parent).seconds
-            export_s = time.perf_counter() - start
-            runs[label] = read_s + export_s
-            print(f"{label:>17}: read+store {read_s:6.1f} s, export {export_s:5.1f} s, "
-                  f"total {runs[label]:6.1f} s, {args.n / runs[label]:6.0f} files/s; "
-                  f"{summary.line()}")
-            print(f"{'':>17}  export: one pass over the store {took['gather']:.1f} s, "
-                  f"workbook {took['workbook']:.1f} s, CSV {took['csv']:.1f} s, "
-                  f"report PDF {took['report']:.1f} s (written meanwhile, in another process)")
-        print(f"peak memory (largest process): {peak_mb():.0f} MB")
-        one, par = runs["1 reader process"], runs["1 per core"]
-        print(f"parallel speed-up: {one / par:.2f}x")
-        floor = 120 * args.n / 10_000
-        print(f"floor: {floor:.0f} s for {args.n} returns -> "
-              f"{'met' if par <= floor else 'NOT met'} ({par:.1f} s); "
-              f"memory floor 1024 MB -> {'met' if peak_mb() <= 1024 else 'NOT met'}")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    sizes = args.n or [1000, 10_000]
+    base = ROOT / "output" / "bench"
+    import bluestone_forms
+
+    print(f"bench_collate: {load()}, {default_workers()} reader processes; code from "
+          f"{Path(bluestone_forms.__file__).parent.parent}")
+    if args.make_only:
+        for n in sizes:
+            print(n, "returns made in", make_returns(base / f"returns-{n}", n)[1], "s")
+        return
+    if args.postgresql:
+        for n in sizes:
+            make_returns(base / f"returns-{n}", n)
+            store_engines(base / f"returns-{n}", n, args.postgresql)
+        if args.engines_only:
+            return
+    if not args.no_collate:
+        for n in sizes:
+            run_size(n, base / f"returns-{n}", args.keep_stores)
+    if args.sample:
+        paths, _ = make_returns(base / f"returns-{min(sizes)}", min(sizes))
+        read_ratios(paths, args.sample, args.rounds)
+    if not args.no_pack:
+        pack(base)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ MEMORY_BUDGET = 512 * 1024 * 1024  # address space one read may add to a worker
 READ_TIMEOUT = 30.0  # seconds of wall clock one file may take
 TEST_HOOK = "BLUESTONE_TEST_CRASH"
 WINDOW = 64  # results held back at most, waiting for an earlier slow file
+HELD_BYTES = 50 * 1024 * 1024  # a file up to this is read once and handed to its reader
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,30 @@ def _digest(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
+def _load(path: Path, result: FileResult) -> bytes | None:
+    """The file's bytes, read once, with its sha256, size and stat set on `result` from that
+    same open file. A file larger than HELD_BYTES is only hashed, in chunks (no reader takes
+    it whole: the readers refuse it by its size), and None is returned."""
+    h = hashlib.sha256()
+    size = 0
+    data: bytes | None = None
+    with path.open("rb") as fh:
+        st = os.fstat(fh.fileno())
+        result.mtime_ns, result.inode, result.ctime_ns = (st.st_mtime_ns, st.st_ino,
+                                                          st.st_ctime_ns)
+        if st.st_size <= HELD_BYTES:
+            data = fh.read(HELD_BYTES + 1)
+            h.update(data)
+            size = len(data)
+            if size > HELD_BYTES:  # it grew since: hash the rest, hold none of it
+                data = None
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    result.sha256, result.size = h.hexdigest(), size
+    return data
+
+
 def _test_hook(name: str) -> None:
     """Test hook, inert unless BLUESTONE_TEST_CRASH is set: misbehave on a named file.
 
@@ -127,14 +152,17 @@ def read_one(name: str, disk: str, extra_specs: tuple[str, ...] = (),
              settled: frozenset[tuple[str, str]] = frozenset()) -> FileResult:
     """Read one return into a compact, picklable result (runs in a worker process).
 
-    A file already in the store with the same content (its (name, sha256) in `settled`) is
-    only hashed, not read again. A file the readers refuse (damaged, not a form, too large)
-    gets the reason; any other exception is a fault in the toolkit, not in the file: it still
-    costs only this file, and its traceback goes with the result (`FileResult.fault`)."""
+    The file is read from disk once: its bytes are hashed (`FileResult.sha256`, `size`, and
+    `mtime_ns`, `inode`, `ctime_ns` from the same open file) and handed to the sniffer and
+    the reader. A file already in the store with the same content (its (name, sha256) in
+    `settled`) is only hashed, not read again. A file the readers refuse (damaged, not a
+    form, too large) gets the reason; any other exception is a fault in the toolkit, not in
+    the file: it still costs only this file, and its traceback goes with the result
+    (`FileResult.fault`)."""
     path = Path(disk)
     result = FileResult(name)
     try:
-        result.sha256, result.size = _digest(path)
+        data = _load(path, result)
         if (name, result.sha256) in settled:
             result.unchanged = True
             return result
@@ -145,9 +173,9 @@ def read_one(name: str, disk: str, extra_specs: tuple[str, ...] = (),
             raise ReturnError(name, "an Office lock file, not a return")
         _test_hook(name)
         catalog = catalog_for(extra_specs)
-        reader = formats.sniff(path)
+        reader = formats.sniff(path, data)
         result.reader = reader
-        read = formats.module(reader).read(path, catalog=catalog)
+        read = formats.module(reader).read(path, catalog=catalog, data=data)
         result.note = formats.misnamed(Path(name), reader)
     except ReturnError as exc:
         result.error = exc.message

@@ -25,7 +25,7 @@ def cli_reference() -> str:
     assert isinstance(main, click.Group)
     for name, command in main.commands.items():
         names.append([name])
-        if isinstance(command, click.Group):  # and its own commands (translate export …)
+        if isinstance(command, click.Group):  # `store init`, `store grant` …
             names += [[name, sub] for sub in command.commands]
     for args in names:
         result = runner.invoke(main, [*args, "--help"], prog_name="bluestone-forms",

@@ -18,6 +18,7 @@ from .spec import FormSpec, NoteField, TableField
 if TYPE_CHECKING:
     from .collate import Summary as CollateSummary
     from .export import Outputs
+    from .store_engine import Where
 
 
 def list_specs(catalog: Catalog | None = None) -> list[dict[str, Any]]:
@@ -103,8 +104,10 @@ def generate(names: Sequence[str], fmts: Sequence[str], out: Path,
             raise BluestoneError("a mail merge takes exactly one spec")
         rows = merge(specs[0], prefill, list(fmts), out, word_protection)
         return [out / r["file"] for r in rows] + [out / REGISTER]
+    from .pack import Write, run
+
     out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    jobs: list[Write] = []
     for spec in specs:
         for fmt in fmts:
             suffix = ("-paper" if fmt == "paper" else "") + (
@@ -112,15 +115,15 @@ def generate(names: Sequence[str], fmts: Sequence[str], out: Path,
             path = out / f"{spec.id}-v{spec.version}{suffix}{formats.EXTENSIONS[fmt]}"
             mod = formats.module(fmt)
             if fmt == "paper":
-                written.append(mod.write_paper(spec, path))
+                jobs.append(Write(fmt, mod.write_paper, spec, path))
             elif fmt == "xlsx" and layout != "form":
-                written.append(mod.write(spec, path.with_stem(f"{path.stem}-{layout}"),
-                                         layout=layout))
+                jobs.append(Write(fmt, mod.write, spec, path.with_stem(f"{path.stem}-{layout}"),
+                                  layout=layout))
             elif fmt == "docx":
-                written.append(mod.write(spec, path, protect=word_protection))
+                jobs.append(Write(fmt, mod.write, spec, path, protect=word_protection))
             else:
-                written.append(mod.write(spec, path))
-    return written
+                jobs.append(Write(fmt, mod.write, spec, path))
+    return run(jobs)  # the WeasyPrint forms in worker processes, one per core
 
 
 def catalog_with(spec_paths: Iterable[str | Path]) -> Catalog:
@@ -195,7 +198,7 @@ def read_files(
 def collate(
     paths: Sequence[Path],
     out: Path,
-    store_path: Path | None = None,
+    store_path: Where | None = None,
     spec_paths: Sequence[Path] = (),
     include_names: bool = False,
     workers: int | None = None,
@@ -207,27 +210,29 @@ def collate(
     """Collate returns into the store, then export the workbook, CSVs and report."""
     store = store_path or out / "bluestone.sqlite"
     summary = collate_returns(paths, store, spec_paths, workers, progress, registers,
-                              read_timeout)
+                              read_timeout, review_dir=out)
     return summary, export(store, out, spec_paths, include_names, include_special)
 
 
 def collate_returns(
     paths: Sequence[Path],
-    store_path: Path,
+    store_path: Where,
     spec_paths: Sequence[Path] = (),
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     registers: Sequence[Path] = (),
     read_timeout: float | None = None,
+    review_dir: Path | None = None,
 ) -> CollateSummary:
-    """Read returns into the store only (`export` makes the outputs from it)."""
+    """Read returns into the store only (`export` makes the outputs from it). The store is
+    an SQLite file or a postgresql:// URL; `review_dir` gets the scans' review workbook."""
     from .collate import collate as run
 
     return run(paths, store_path, workers=workers, extra_specs=spec_paths, registers=registers,
-               progress=progress, read_timeout=read_timeout)
+               progress=progress, read_timeout=read_timeout, review_dir=review_dir)
 
 
-def chase_list(store_path: Path, out: Path) -> tuple[Path, int] | None:
+def chase_list(store_path: Where, out: Path) -> tuple[Path, int] | None:
     """Write OUT/chase-list.csv: returns in the store's register not back yet (None when
     nothing was mail-merged into the store)."""
     from .mail.chase import write_chase_list
@@ -235,7 +240,7 @@ def chase_list(store_path: Path, out: Path) -> tuple[Path, int] | None:
     return write_chase_list(store_path, out)
 
 
-def export(store_path: Path, out: Path, spec_paths: Sequence[Path] = (),
+def export(store_path: Where, out: Path, spec_paths: Sequence[Path] = (),
            include_names: bool = False, include_special: bool = False) -> Outputs:
     """Rebuild the outputs from the store alone (names a spec marks pseudonymised unless
     `include_names`, its special-category free text withheld unless `include_special`)."""

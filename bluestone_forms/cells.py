@@ -31,6 +31,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠", "\0")
 DATE_FORMAT = "dd/mm/yyyy"
+TIME_FORMAT = "hh:mm"
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _DANGER = re.compile("[ \u00a0\u3000{]*[" + re.escape("".join(TRIGGERS)) + "]")
 
@@ -77,6 +78,8 @@ def value_cell(ws: Any, value: Any) -> WriteOnlyCell:
             cell.quotePrefix = True
     elif isinstance(value, dt.date):
         cell.number_format = DATE_FORMAT
+    elif isinstance(value, dt.time):
+        cell.number_format = TIME_FORMAT
     return cell
 
 
@@ -86,6 +89,8 @@ def csv_text(value: Any) -> str:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat("minutes")
     if isinstance(value, Decimal):
         return format(value, "f")
     text = str(value)

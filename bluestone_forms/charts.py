@@ -38,12 +38,20 @@ CHECKLIST = (Series("Yes", "#0072b2"), Series("No", "#e69f00"),
              Series("Not asked", "#f2f2f2"))
 
 
+# The text alternative of a figure the HTML hides from screen readers (aria-hidden), for the
+# tagged PDF, where every figure needs one (PDF/UA): the figures themselves are printed as text.
+DECORATIVE_BAR = "Bar showing the figures printed beside it"
+DECORATIVE_GRID = "Colour shading of the figures printed over it"
+
+
 def bar_svg(values: list[float], colours: list[str], high: float, alt: str = "") -> str:
     """One bar, stacked when given several values, as SVG rectangles only; `high` spans the
     full width. `alt` is its text alternative (the figures the row prints beside it)."""
     role = f'role="img" aria-label="{_attr(alt)}"' if alt else 'aria-hidden="true"'
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{BAR_WIDTH}" height="{BAR_HEIGHT}" '
            f'viewBox="0 0 {BAR_WIDTH} {BAR_HEIGHT}" {role}>']
+    # the tagged PDF's text alternative of the figure is its <title> (WeasyPrint)
+    out.append(f"<title>{_attr(alt or DECORATIVE_BAR)}</title>")
     x = 0.0
     for v, colour in zip(values, colours, strict=True):
         w = BAR_WIDTH * max(0.0, v) / high if high > 0 else 0.0
@@ -141,4 +149,5 @@ def _cells_svg(rows: list[list[tuple[str, str | None]]], columns: int, width: in
     body = "".join(f'<path fill="{fill}" d="{"".join(d)}"/>' for fill, d in sorted(paths.items()))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {columns} {len(rows)}" '
             f'preserveAspectRatio="none" aria-hidden="true" '
-            f'style="width: {columns * width}ch; height: {len(rows) * LINE_MM}mm">{body}</svg>')
+            f'style="width: {columns * width}ch; height: {len(rows) * LINE_MM}mm">'
+            f"<title>{DECORATIVE_GRID}</title>{body}</svg>")

@@ -7,27 +7,13 @@ choice codes, a compiled pattern) worked out up front; `validate` runs them per 
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from . import expr
+from .kinds import KINDS, Check, is_date
 from .slots import kind_of
-from .spec import (
-    Answerable,
-    Column,
-    DateField,
-    DecimalField,
-    FormSpec,
-    IntegerField,
-    LongTextField,
-    SelectManyField,
-    SignoffField,
-    TableField,
-    TextField,
-)
+from .spec import Answerable, Column, FormSpec, SelectManyField, SignoffField, TableField
 
 
 def answered(v: Any) -> bool:
@@ -58,12 +44,10 @@ def field_check(spec: FormSpec, f: Answerable, rule: expr.Expr | None) -> FieldC
 
 def field_checker(spec: FormSpec, f: Answerable) -> Callable[[Any], Problems]:
     """The problems of an answered field's value."""
-    if isinstance(f, TableField):
-        return _table_checker(spec, f)
-    if isinstance(f, SignoffField):
-        return lambda v: _check_signoff(f, v)
-    if isinstance(f, SelectManyField):
-        return _many_checker(spec, f)
+    return _SHAPE_CHECKERS[f.shape](spec, f)
+
+
+def _one_checker(spec: FormSpec, f: Answerable) -> Callable[[Any], Problems]:
     atomic = _atomic_checker(spec, f)
     fid = f.id
 
@@ -72,6 +56,10 @@ def field_checker(spec: FormSpec, f: Answerable) -> Callable[[Any], Problems]:
         return [(fid, m, v) for m in wrong] if wrong else []
 
     return check
+
+
+def _signoff_checker(spec: FormSpec, f: SignoffField) -> Callable[[Any], Problems]:
+    return lambda v: _check_signoff(f, v)
 
 
 def _check_signoff(f: SignoffField, v: Any) -> Problems:
@@ -85,7 +73,7 @@ def _check_signoff(f: SignoffField, v: Any) -> Problems:
         out.append((f"{f.id}.date", "a date is required", None))
     if name is not None and not isinstance(name, str):
         out.append((f"{f.id}.name", "expected a name (text)", name))
-    if date is not None and not _is_date(date):
+    if date is not None and not is_date(date):
         out.append((f"{f.id}.date", "expected a date", date))
     return out
 
@@ -138,106 +126,13 @@ def _table_checker(spec: FormSpec, f: TableField) -> Callable[[Any], Problems]:
     return check
 
 
-def _is_date(v: Any) -> bool:
-    return isinstance(v, dt.date) and not isinstance(v, dt.datetime)
+def _atomic_checker(spec: FormSpec, f: Answerable | Column) -> Check:
+    """The problems of an answered value of one atomic field or column (its kind's check)."""
+    kind = KINDS[kind_of(spec, f)]
+    return kind.checker(f, spec.options(f) if kind.options else ())
 
 
-def _atomic_checker(spec: FormSpec, f: Answerable | Column) -> Callable[[Any], list[str]]:
-    """The problems of an answered value of one atomic field or column."""
-    kind = kind_of(spec, f)
-    custom = f.message
-    if kind in ("text", "long_text"):
-        assert isinstance(f, TextField | LongTextField)
-        lo, hi = f.min_length, f.max_length
-        pattern = f.pattern if isinstance(f, TextField) else None
-        try:
-            matcher = re.compile(pattern).fullmatch if pattern else None
-        except re.error:  # reported where the pattern is used, as before
-            matcher = None
-
-        def text(v: Any) -> list[str]:
-            if not isinstance(v, str):
-                return ["expected text"]
-            out = []
-            if lo is not None and len(v) < lo:
-                out.append(custom or f"at least {lo} characters")
-            if hi is not None and len(v) > hi:
-                out.append(custom or f"at most {hi} characters")
-            if pattern and not (matcher(v) if matcher else re.fullmatch(pattern, v)):
-                out.append(custom or f"does not match the pattern {pattern}")
-            return out
-
-        return text
-    if kind == "integer":
-        assert isinstance(f, IntegerField)
-        int_lo, int_hi = f.min, f.max
-
-        def integer(v: Any) -> list[str]:
-            if isinstance(v, bool) or not isinstance(v, int):
-                return ["expected a whole number"]
-            return _bounds(v, int_lo, int_hi, custom)
-
-        return integer
-    if kind == "decimal":
-        assert isinstance(f, DecimalField)
-        dec_lo, dec_hi, places = f.min, f.max, f.places
-
-        def decimal(v: Any) -> list[str]:
-            if isinstance(v, bool) or not isinstance(v, int | Decimal):
-                return ["expected a number"]
-            d = Decimal(v)
-            if not d.is_finite():
-                return ["expected a finite number"]
-            out = _bounds(d, dec_lo, dec_hi, custom)
-            exponent = d.as_tuple().exponent
-            if places is not None and isinstance(exponent, int) and -exponent > places:
-                out.append(custom or f"at most {places} decimal places")
-            return out
-
-        return decimal
-    if kind == "date":
-        assert isinstance(f, DateField)
-        day_lo, day_hi = f.min, f.max
-
-        def date(v: Any) -> list[str]:
-            if not _is_date(v):
-                return ["expected a date"]
-            return _bounds(v, day_lo, day_hi, custom)
-
-        return date
-    options = spec.options(f)  # type: ignore[arg-type]
-    if kind == "rating":
-        points = [int(c.code) for c in options]
-        wrong_point = [f"expected a rating of {', '.join(str(p) for p in points)}"]
-
-        def rating(v: Any) -> list[str]:
-            if isinstance(v, bool) or not isinstance(v, int) or v not in points:
-                return list(wrong_point)
-            return []
-
-        return rating
-    codes = [c.code for c in options]
-    wrong_code = [f"expected one of {', '.join(codes)}"]
-
-    def choice(v: Any) -> list[str]:
-        if not isinstance(v, str) or v not in codes:
-            return list(wrong_code)
-        return []
-
-    return choice
-
-
-def _bounds(v: Any, lo: Any, hi: Any, custom: str | None) -> list[str]:
-    out = []
-    if lo is not None and v < lo:
-        out.append(custom or f"at least {show(lo)}")
-    if hi is not None and v > hi:
-        out.append(custom or f"at most {show(hi)}")
-    return out
-
-
-def show(v: Any) -> str:
-    if isinstance(v, dt.date):
-        return v.strftime("%d/%m/%Y")
-    text = str(v)
-    return text if len(text) <= 200 else text[:200] + "…"
+# how a field's answer is checked, by its shape (`spec_fields._FieldBase.shape`)
+_SHAPE_CHECKERS: dict[str, Callable[[FormSpec, Any], Callable[[Any], Problems]]] = {
+    "one": _one_checker, "table": _table_checker, "signoff": _signoff_checker,
+    "many": _many_checker}

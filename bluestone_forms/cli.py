@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from . import api
+from .cli_store import store_group
 from .cli_translate import translate_group
 from .errors import BluestoneError, SpecError
 
@@ -149,8 +150,9 @@ class _Progress:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
               help="Folder for the store, workbook, CSVs and report.")
-@click.option("--store", "store_path", type=click.Path(path_type=Path),
-              help="The SQLite store [default: OUTPUT/bluestone.sqlite].")
+@click.option("--store", "store_path", envvar="BLUESTONE_FORMS_STORE", metavar="PATH|URL",
+              help="The store: an SQLite file, or postgresql://USER@HOST/DB for a shared "
+                   "server [default: $BLUESTONE_FORMS_STORE, else OUTPUT/bluestone.sqlite].")
 @click.option("--spec", "spec_paths", multiple=True, type=click.Path(path_type=Path),
               help="Also recognise forms of these spec files or folders.")
 @click.option("--include-names", is_flag=True,
@@ -169,17 +171,17 @@ class _Progress:
               help="A register.csv from a mail merge, to report returns still outstanding "
                    "and write chase-list.csv.")
 @_clean_errors
-def collate_cmd(paths: tuple[Path, ...], out: Path, store_path: Path | None,
+def collate_cmd(paths: tuple[Path, ...], out: Path, store_path: str | None,
                 spec_paths: tuple[Path, ...], include_names: bool, include_special: bool,
                 workers: int | None,
                 read_timeout: float | None, registers: tuple[Path, ...]) -> None:
     """Read every return under PATHS (folders, zip archives, .eml, mbox and Outlook .msg
     mail) into one store, then write the collated workbook, CSVs and summary report (and,
     with --register, chase-list.csv). Exit 1 when any file was rejected."""
-    store = store_path or out / "bluestone.sqlite"
+    store: Path | str = store_path or out / "bluestone.sqlite"
     with _Progress("Reading returns") as progress:
         summary = api.collate_returns(paths, store, spec_paths, workers, progress, registers,
-                                      read_timeout)
+                                      read_timeout, review_dir=out)
     # after the progress bar has stopped its thread, so the report can be written meanwhile
     outputs = api.export(store, out, spec_paths, include_names, include_special)
     click.echo(summary.line())
@@ -193,8 +195,9 @@ def collate_cmd(paths: tuple[Path, ...], out: Path, store_path: Path | None,
 
 
 @main.command("export")
-@click.option("--store", "store_path", type=click.Path(path_type=Path), required=True,
-              help="The SQLite store a collation made.")
+@click.option("--store", "store_path", envvar="BLUESTONE_FORMS_STORE", required=True,
+              metavar="PATH|URL", help="The store a collation made: its SQLite file, or a "
+              "postgresql:// URL [default: $BLUESTONE_FORMS_STORE].")
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
               help="Folder for the workbook, CSVs and report.")
 @click.option("--spec", "spec_paths", multiple=True, type=click.Path(path_type=Path),
@@ -206,7 +209,7 @@ def collate_cmd(paths: tuple[Path, ...], out: Path, store_path: Path | None,
               help="Keep special-category free text a spec marks (e.g. PausePoint's "
                    "wellbeing notes) in the workbook and CSVs; default: withheld.")
 @_clean_errors
-def export_cmd(store_path: Path, out: Path, spec_paths: tuple[Path, ...],
+def export_cmd(store_path: str, out: Path, spec_paths: tuple[Path, ...],
                include_names: bool, include_special: bool) -> None:
     """Rebuild the workbook, CSVs and reports from the store alone."""
     outputs = api.export(store_path, out, spec_paths, include_names, include_special)
@@ -250,3 +253,6 @@ def guide_cmd(out: Path) -> None:
 
     for path in write_guide(out):
         click.echo(str(path))
+
+
+main.add_command(store_group)

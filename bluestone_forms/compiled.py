@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 from . import expr, values
 from .checks import FieldCheck, field_check
 from .slots import Slot, field_slots
-from .spec import FormSpec, SelectManyField, SignoffField, TableField
+from .spec import Answerable, FormSpec, TableField
 
 T = TypeVar("T")
 
@@ -106,16 +106,23 @@ def compile_spec(spec: FormSpec) -> CompiledSpec:
     )
 
 
-def _nesting(spec: FormSpec, f: Any, box: Mapping[str, Box]) -> Nesting:
-    if isinstance(f, TableField):
-        ids = tuple(c.id for c in f.columns)
-        return (f.id, "table", tuple(
-            (ids, tuple(box[f"{f.id}.{r}.{c}"] for c in ids)) for r in range(1, f.max_rows + 1)))
-    if isinstance(f, SignoffField):
-        return (f.id, "signoff", (box[f"{f.id}.name"], box[f"{f.id}.date"]))
-    if isinstance(f, SelectManyField):
-        return (f.id, "many", tuple(box[f"{f.id}.{c.code}"] for c in spec.options(f)))
-    return (f.id, "one", (box[f.id],))
+def _nesting(spec: FormSpec, f: Answerable, box: Mapping[str, Box]) -> Nesting:
+    return (f.id, f.shape, _SHAPE_BOXES[f.shape](spec, f, box))
+
+
+def _table_boxes(spec: FormSpec, f: TableField, box: Mapping[str, Box]) -> Any:
+    ids = tuple(c.id for c in f.columns)
+    return tuple((ids, tuple(box[f"{f.id}.{r}.{c}"] for c in ids))
+                 for r in range(1, f.max_rows + 1))
+
+
+# a field's boxes as its record value nests them, by its shape (see `Nesting`)
+_SHAPE_BOXES: dict[str, Callable[[FormSpec, Any, Mapping[str, Box]], Any]] = {
+    "one": lambda spec, f, box: (box[f.id],),
+    "table": _table_boxes,
+    "signoff": lambda spec, f, box: (box[f"{f.id}.name"], box[f"{f.id}.date"]),
+    "many": lambda spec, f, box: tuple(box[f"{f.id}.{c.code}"] for c in spec.options(f)),
+}
 
 
 def slot_fingerprint(spec: FormSpec, slots: Iterable[Slot]) -> str:

@@ -13,7 +13,6 @@ import gc
 import os
 import re
 import shutil
-import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -21,13 +20,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from .catalog import Catalog
 from .collate import process_alive
 from .errors import BluestoneError
 from .records import from_json
 from .report import ReportWriter, write_html_report
 from .spec import FormSpec
-from .store import Store, store_failure
+from .store import Store, sqlite_file, store_failure
+from .store_engine import Where, shown, store_url
 from .summary import Summariser, Summary
 from .workbook import Table, TableBuilder, meta_tables, write_csvs, write_workbook
 
@@ -56,13 +58,15 @@ def _tmp(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
-def export(store_path: Path, out_dir: Path, catalog: Catalog | None = None, *,
+def export(store_path: Where, out_dir: Path, catalog: Catalog | None = None, *,
            include_names: bool = False, include_special: bool = False) -> Outputs:
     """Rebuild the workbook, CSVs and reports (PDF and HTML) in `out_dir` from the store at
-    `store_path`. Names a spec marks are pseudonymised unless `include_names`; its
-    special-category free text is withheld unless `include_special`."""
-    if not store_path.is_file():
-        raise BluestoneError(f"{store_path}: no store here; run `bluestone-forms collate` first")
+    `store_path` (an SQLite file or a postgresql:// URL). Names a spec marks are pseudonymised
+    unless `include_names`; its special-category free text is withheld unless
+    `include_special`."""
+    file = sqlite_file(store_path)
+    if file is not None and not file.is_file():
+        raise BluestoneError(f"{file}: no store here; run `bluestone-forms collate` first")
     cat = catalog or Catalog.shipped()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -74,7 +78,7 @@ def export(store_path: Path, out_dir: Path, catalog: Catalog | None = None, *,
     with _quiet_unraisable():
         try:
             _write(store_path, out_dir, outputs, cat, include_names, include_special)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, SQLAlchemyError) as exc:
             failure = exc.with_traceback(None)  # keep the error, not the frames it ran in
             failure.__context__ = failure.__cause__ = None
             _clean(outputs)
@@ -83,8 +87,8 @@ def export(store_path: Path, out_dir: Path, catalog: Catalog | None = None, *,
             raise
         # the failed writers are freed here, with the traceback that held them
         gc.collect()
-    if isinstance(failure, sqlite3.Error):
-        raise store_failure(store_path, failure) from None
+    if isinstance(failure, SQLAlchemyError):
+        raise store_failure(shown(store_url(store_path)), failure) from None
     if isinstance(failure, OSError):
         raise BluestoneError(
             f"{out_dir}: could not write the outputs ({failure.strerror or failure}); "
@@ -111,7 +115,7 @@ def gather(store: Store, cat: Catalog, include_names: bool, include_special: boo
             meta_tables(files, issues, sent))
 
 
-def _write(store_path: Path, out_dir: Path, outputs: Outputs, cat: Catalog,
+def _write(store_path: Where, out_dir: Path, outputs: Outputs, cat: Catalog,
            include_names: bool, include_special: bool) -> None:
     recover(out_dir)
     took = outputs.seconds

@@ -19,6 +19,8 @@ MAX_FAULT = 20_000  # characters of a reader fault's traceback kept
 class FileResult:
     """One file read (or not): its records and issues, or why it was not read.
 
+    `sha256` and `size` are of the bytes the reader read; `mtime_ns`, `inode` and `ctime_ns`
+    are the file's stat taken from the same open file (0 where the worker did not read it).
     `error` is the one-line reason a file is rejected. `fault` is set besides when the reason
     is a fault in the toolkit rather than in the file: the traceback, for whoever fixes it.
     `unchanged` marks a file already in the store with the same content, only hashed. Scans
@@ -38,6 +40,9 @@ class FileResult:
     pending: int = 0
     pages: int = 0
     unchanged: bool = False
+    mtime_ns: int = 0
+    inode: int = 0
+    ctime_ns: int = 0
 
     @property
     def failed(self) -> bool:

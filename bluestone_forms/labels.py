@@ -10,8 +10,9 @@ from contextlib import suppress
 from typing import Any
 
 from . import expr
+from .kinds import KINDS
 from .numbering import question_numbers
-from .spec import Answerable, FormSpec, SelectManyField
+from .spec import Answerable, FormSpec
 from .wording import question_name, show_date
 
 NOT_GIVEN = "(not given)"
@@ -38,7 +39,7 @@ class Labels:
             if rule is not None:
                 self.rules[f.id] = rule
             with suppress(TypeError):  # a question without choices
-                self.choices[f.id] = {c.code: c.label for c in spec.options(f)}  # type: ignore[arg-type]
+                self.choices[f.id] = {c.code: c.label for c in spec.options(f)}
 
     def question(self, fid: str) -> str:
         """A question as outputs name it: its number as every format prints it, and its label
@@ -50,17 +51,15 @@ class Labels:
         if value is None or value == []:
             return ""
         f = self.fields[fid]
-        if isinstance(value, dt.date):
-            return show_date(value)
-        if isinstance(value, list) and isinstance(f, SelectManyField):
+        if isinstance(value, list) and f.shape == "many":
             labels = self.choices[fid]
             return "; ".join(labels.get(v, str(v)) for v in value)
         if isinstance(value, dict):
             return " ".join(display_scalar(v) for v in value.values() if v is not None)
         options = self.choices.get(fid)
-        if options is None:
-            return display_scalar(value)
-        return options.get(str(value), str(value))
+        if options is not None:
+            return options.get(str(value), str(value))
+        return KINDS[f.kind].show(value) if f.kind else display_scalar(value)
 
     def force(self, values: dict[str, Any]) -> str:
         """The force a return names, by its label."""

@@ -25,7 +25,7 @@ from . import formats, values
 from .compiled import compile_spec
 from .errors import BluestoneError
 from .records import Record, empty_values, nest, new_instance_id
-from .spec import FormSpec, SelectManyField, TableField
+from .spec import FormSpec
 from .validate import validate
 
 MAX_ROWS = 20_000
@@ -64,7 +64,7 @@ def read_prefill(spec: FormSpec, csv_path: Path) -> list[MergeRow]:
     columns = reader.fieldnames or []
     form = compile_spec(spec)
     by_key = form.slot_map
-    simple = {f.id for f in spec.answerable() if not isinstance(f, TableField | SelectManyField)}
+    simple = {f.id for f in spec.answerable() if f.shape in ("one", "signoff")}
     allowed = {k for k in by_key if k in simple or k.split(".")[0] in simple}
     problems: list[str] = []
     for col in columns:

@@ -11,14 +11,14 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from . import values
 from .compiled import Box, CompiledSpec, compiled, spec_of
 from .errors import Issue
+from .kinds import KINDS
 from .slots import Slot, slots
-from .spec import FormSpec, SelectManyField, SignoffField, TableField
+from .spec import FormSpec, TableField
 
 Form = FormSpec | CompiledSpec  # a compiled form saves working its slots out again
 
@@ -68,13 +68,10 @@ class ReadResult:
 
 def empty_values(spec: FormSpec) -> dict[str, Any]:
     """A record's values with nothing answered."""
-    out: dict[str, Any] = {}
-    for f in spec.answerable():
-        if isinstance(f, SelectManyField | TableField):
-            out[f.id] = []
-        else:
-            out[f.id] = None
-    return out
+    return {f.id: [] if f.shape in LISTS else None for f in spec.answerable()}
+
+
+LISTS = ("many", "table")  # the shapes whose value is a list (empty when nothing is answered)
 
 
 def _slots(form: Form) -> tuple[Slot, ...]:
@@ -89,8 +86,7 @@ def flatten(form: Form, vals: Mapping[str, Any]) -> dict[str, Any]:
     have, a sign-off part other than name and date, a select-many code that is not an option.
     """
     spec = spec_of(form)
-    out: dict[str, Any] = {s.key: False if isinstance(s.field, SelectManyField) else None
-                           for s in _slots(form)}
+    out: dict[str, Any] = {s.key: False if s.kind == "flag" else None for s in _slots(form)}
     fields = {f.id: f for f in spec.answerable()}
 
     def put(key: str, value: Any) -> None:
@@ -102,14 +98,14 @@ def flatten(form: Form, vals: Mapping[str, Any]) -> dict[str, Any]:
         f = fields.get(fid)
         if f is None:
             raise ValueError(f"form {spec.id} has no place for {fid!r}")
-        if isinstance(f, TableField):
+        if f.shape == "table":
             for r, row in enumerate(v or [], start=1):
                 for cid, cell in dict(row).items():
                     put(f"{fid}.{r}.{cid}", cell)
-        elif isinstance(f, SignoffField):
+        elif f.shape == "signoff":
             for part, x in dict(v or {}).items():
                 put(f"{fid}.{part}", x)
-        elif isinstance(f, SelectManyField):
+        elif f.shape == "many":
             for code in v or []:
                 put(f"{fid}.{code}", True)
         else:
@@ -216,16 +212,9 @@ def _show(raw: Any) -> str:
 
 def from_json(spec: FormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
     """Values stored as JSON (`values.iso`) -> canonical values again (dates, decimals)."""
-    from .slots import kind_of
 
     def atomic(kind: str, v: Any) -> Any:
-        if v is None:
-            return None
-        if kind == "date":
-            return dt.date.fromisoformat(v)
-        if kind == "decimal":
-            return Decimal(v)
-        return v
+        return None if v is None else KINDS[kind].from_json(v)
 
     out = empty_values(spec)
     for f in spec.answerable():
@@ -233,12 +222,12 @@ def from_json(spec: FormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
         if v is None:
             continue
         if isinstance(f, TableField):
-            kinds = {c.id: kind_of(spec, c) for c in f.columns}
+            kinds = {c.id: c.kind for c in f.columns}
             out[f.id] = [{k: atomic(kinds.get(k, "text"), x) for k, x in row.items()} for row in v]
-        elif isinstance(f, SignoffField):
+        elif f.shape == "signoff":
             out[f.id] = {"name": v.get("name"), "date": atomic("date", v.get("date"))}
-        elif isinstance(f, SelectManyField):
+        elif f.shape == "many":
             out[f.id] = list(v)
         else:
-            out[f.id] = atomic(kind_of(spec, f), v)
+            out[f.id] = atomic(f.kind, v)
     return out

@@ -14,15 +14,17 @@ Used by the PDF form and the paper form; the report and the guide reuse it.
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import warnings
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO, cast
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import jinja2
+import pikepdf
 
 with warnings.catch_warnings():
     # WeasyPrint 70 warns at import when Debian's libharfbuzz-subset0 is absent; it then
@@ -31,6 +33,7 @@ with warnings.catch_warnings():
     import weasyprint
     from weasyprint.urls import URLFetcherResponse
 
+from . import pdf_ua
 from .resources import templates_dir
 
 # What a template may pull in: stylesheets, fonts and images of our own, nothing executable.
@@ -135,5 +138,13 @@ def write_pdf(
     variant: str | None = None, fetcher: SealedFetcher | None = None,
 ) -> None:
     """Render HTML to a PDF: AcroForm fields from inputs when `forms`, a variant such as
-    "pdf/ua-1" (tagged) when given."""
-    html_document(html, fetcher).write_pdf(target, **_options(forms, variant))
+    "pdf/ua-1" (tagged) when given; a PDF/UA claim is kept only where it holds (`pdf_ua`)."""
+    if variant != "pdf/ua-1":
+        html_document(html, fetcher).write_pdf(target, **_options(forms, variant))
+        return
+    buf = io.BytesIO()
+    html_document(html, fetcher).write_pdf(buf, **_options(forms, variant))
+    buf.seek(0)
+    with pikepdf.open(buf) as pdf:
+        pdf_ua.finish(pdf)
+        pdf.save(target if isinstance(target, str | Path) else cast(BinaryIO, target))

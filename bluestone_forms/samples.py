@@ -10,22 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from . import expr
-from .records import empty_values
+from .records import LISTS, empty_values
 from .spec import (
     Answerable,
     Column,
     DateField,
     DecimalField,
     FormSpec,
-    IntegerField,
-    LongTextField,
-    RatingField,
     SelectManyField,
-    SignoffField,
     TableField,
     TextField,
 )
@@ -61,42 +58,63 @@ def _text(rng: random.Random, f: TextField | Column, fid: str) -> str:
     return text[:limit] if limit else text
 
 
+def _decimal(f: DecimalField, rng: random.Random) -> Decimal:
+    lo = float(f.min) if f.min is not None else 0.0
+    hi = float(f.max) if f.max is not None else 100.0
+    return Decimal(f"{rng.uniform(lo, hi):.{f.places if f.places is not None else 1}f}")
+
+
+def _date(f: DateField, rng: random.Random) -> dt.date:
+    d = TODAY - dt.timedelta(days=rng.randint(0, 300))
+    first, last = f.min or d, f.max or d
+    return min(max(d, first), last)
+
+
+# a plausible answer of each slot kind (`kinds.KINDS`) for a field or column
+_SAMPLERS: dict[str, Callable[[FormSpec, Any, random.Random], Any]] = {
+    "text": lambda spec, f, rng: _text(rng, f, f.id),
+    "long_text": lambda spec, f, rng: ". ".join(rng.sample(PHRASES, rng.randint(1, 3))) + ".",
+    "integer": lambda spec, f, rng: rng.randint(f.min if f.min is not None else 0,
+                                                f.max if f.max is not None else 60),
+    "decimal": lambda spec, f, rng: _decimal(f, rng),
+    "date": lambda spec, f, rng: _date(f, rng),
+    "time": lambda spec, f, rng: dt.time(rng.randint(0, 23), rng.choice((0, 10, 25, 45))),
+    "rating": lambda spec, f, rng: rng.choice([int(c.code) for c in spec.options(f)]),
+    "choice": lambda spec, f, rng: rng.choice([c.code for c in spec.options(f)]),
+}
+
+
 def atomic(spec: FormSpec, f: Answerable | Column, rng: random.Random) -> Any:
     """One plausible answer for a simple field or table column."""
-    if isinstance(f, TextField):
-        return _text(rng, f, f.id)
-    if isinstance(f, LongTextField):
-        return ". ".join(rng.sample(PHRASES, rng.randint(1, 3))) + "."
-    if isinstance(f, IntegerField):
-        return rng.randint(f.min if f.min is not None else 0, f.max if f.max is not None else 60)
-    if isinstance(f, DecimalField):
-        lo = float(f.min) if f.min is not None else 0.0
-        hi = float(f.max) if f.max is not None else 100.0
-        return Decimal(f"{rng.uniform(lo, hi):.{f.places if f.places is not None else 1}f}")
-    if isinstance(f, DateField):
-        d = TODAY - dt.timedelta(days=rng.randint(0, 300))
-        first, last = f.min or d, f.max or d
-        return min(max(d, first), last)
-    if isinstance(f, RatingField):
-        return rng.choice([int(c.code) for c in spec.options(f)])
-    options = [c.code for c in spec.options(f)]  # type: ignore[arg-type]
-    return rng.choice(options)
+    return _SAMPLERS[f.kind](spec, f, rng)
+
+
+def _many(spec: FormSpec, f: SelectManyField, rng: random.Random) -> list[str]:
+    codes = [c.code for c in spec.options(f)]
+    k = rng.randint(max(f.min_selected or 1, 1), min(f.max_selected or 3, len(codes)))
+    chosen = set(rng.sample(codes, k))
+    return [c for c in codes if c in chosen]
+
+
+def _table(spec: FormSpec, f: TableField, rng: random.Random) -> list[dict[str, Any]]:
+    n = rng.randint(max(f.min_rows, 1), min(f.max_rows, 4))
+    return [{c.id: atomic(spec, c, rng) for c in f.columns} for _ in range(n)]
+
+
+# a plausible answer of each field shape
+_SHAPES: dict[str, Callable[[FormSpec, Any, random.Random], Any]] = {
+    "one": atomic,
+    "table": _table,
+    "signoff": lambda spec, f, rng: {
+        "name": rng.choice(NAMES), "date": TODAY - dt.timedelta(days=rng.randint(0, 30))},
+    "many": _many,
+}
 
 
 def field_value(spec: FormSpec, f: Answerable, rng: random.Random, fill: float) -> Any:
     if not f.required and rng.random() > fill:
-        return [] if isinstance(f, SelectManyField | TableField) else None
-    if isinstance(f, TableField):
-        n = rng.randint(max(f.min_rows, 1), min(f.max_rows, 4))
-        return [{c.id: atomic(spec, c, rng) for c in f.columns} for _ in range(n)]
-    if isinstance(f, SignoffField):
-        return {"name": rng.choice(NAMES), "date": TODAY - dt.timedelta(days=rng.randint(0, 30))}
-    if isinstance(f, SelectManyField):
-        codes = [c.code for c in spec.options(f)]
-        k = rng.randint(max(f.min_selected or 1, 1), min(f.max_selected or 3, len(codes)))
-        chosen = set(rng.sample(codes, k))
-        return [c for c in codes if c in chosen]
-    return atomic(spec, f, rng)
+        return [] if f.shape in LISTS else None
+    return _SHAPES[f.shape](spec, f, rng)
 
 
 def apply_relevance(spec: FormSpec, values: dict[str, Any]) -> dict[str, Any]:

@@ -9,34 +9,21 @@ nested values through the one codec.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from .spec import (
-    Answerable,
-    Choice,
-    Column,
-    DateField,
-    DecimalField,
-    FormSpec,
-    IntegerField,
-    LongTextField,
-    RatingField,
-    SelectManyField,
-    SignoffField,
-    TableField,
-    TextField,
-)
+from .kinds import KINDS
+from .spec import Answerable, Choice, Column, FormSpec, SelectManyField, SignoffField, TableField
 from .wording import phrase_in
-
-KINDS = ("text", "long_text", "integer", "decimal", "date", "choice", "rating", "flag")
 
 
 @dataclass(frozen=True)
 class Slot:
     """One atomic answer box.
 
-    `kind` is what the codec reads and writes: text, long_text, integer, decimal, date,
-    choice (a code), rating (an int), or flag (one tick box of a select-many field).
+    `kind` is what the codec reads and writes, an entry of `kinds.KINDS` (e.g. text, date,
+    choice: a code, rating: an int, flag: one tick box of a select-many field).
     """
 
     key: str
@@ -55,67 +42,63 @@ class Slot:
 
 
 def kind_of(spec: FormSpec, f: Answerable | Column) -> str:
-    if isinstance(f, TextField):
-        return "text"
-    if isinstance(f, LongTextField):
-        return "long_text"
-    if isinstance(f, IntegerField):
-        return "integer"
-    if isinstance(f, DecimalField):
-        return "decimal"
-    if isinstance(f, DateField):
-        return "date"
-    if isinstance(f, RatingField):
-        return "rating"
-    if isinstance(f, SelectManyField | TableField | SignoffField):
+    """The slot kind of a one-value field or table column (its class says it)."""
+    if not f.kind:
         raise TypeError(f"{f.id} is not atomic")
-    return "choice"
+    return f.kind
+
+
+def _options(spec: FormSpec, f: Answerable | Column, kind: str) -> tuple[Choice, ...]:
+    return spec.options(f) if KINDS[kind].options else ()
+
+
+def _first(spec: FormSpec) -> str:
+    """The language of a copy's own words in slot labels (labels are bilingual already)."""
+    return spec.language.split("+")[0]
+
+
+def _table_slots(spec: FormSpec, f: TableField) -> list[Slot]:
+    """A slot per row and column."""
+    out: list[Slot] = []
+    for row in range(1, f.max_rows + 1):
+        for col in f.columns:
+            kind = kind_of(spec, col)
+            out.append(Slot(key=f"{f.id}.{row}.{col.id}", field=f, kind=kind,
+                            label=phrase_in("slot_row", _first(spec), label=f.label, row=row,
+                                            column=col.label),
+                            options=_options(spec, col, kind), column=col, row=row,
+                            part=col.id))
+    return out
+
+
+def _signoff_slots(spec: FormSpec, f: SignoffField) -> list[Slot]:
+    """A name and a date."""
+    return [
+        Slot(key=f"{f.id}.{part}", field=f, kind=kind, part=part,
+             label=phrase_in(f"slot_{part}", _first(spec), label=f.label))
+        for part, kind in (("name", "text"), ("date", "date"))
+    ]
+
+
+def _many_slots(spec: FormSpec, f: SelectManyField) -> list[Slot]:
+    """A tick box per option."""
+    return [Slot(key=f"{f.id}.{c.code}", field=f, kind="flag", label=f"{f.label}: {c.label}",
+                 options=(c,), part=c.code) for c in spec.options(f)]
+
+
+def _one_slot(spec: FormSpec, f: Answerable) -> list[Slot]:
+    kind = kind_of(spec, f)
+    return [Slot(key=f.id, field=f, kind=kind, label=f.label, options=_options(spec, f, kind))]
+
+
+# the slots of a field, by its shape (`spec_fields._FieldBase.shape`)
+SHAPE_SLOTS: dict[str, Callable[[FormSpec, Any], list[Slot]]] = {
+    "one": _one_slot, "table": _table_slots, "signoff": _signoff_slots, "many": _many_slots}
 
 
 def field_slots(spec: FormSpec, f: Answerable) -> list[Slot]:
     """The slots of one field, in reading order."""
-    first = spec.language.split("+")[0]  # the labels are bilingual already: one wording
-    if isinstance(f, TableField):
-        out: list[Slot] = []
-        for row in range(1, f.max_rows + 1):
-            for col in f.columns:
-                kind = kind_of(spec, col)
-                opts = spec.options(col) if kind in ("choice", "rating") else ()
-                out.append(
-                    Slot(
-                        key=f"{f.id}.{row}.{col.id}",
-                        field=f,
-                        kind=kind,
-                        label=phrase_in("slot_row", first, label=f.label, row=row,
-                                        column=col.label),
-                        options=opts,
-                        column=col,
-                        row=row,
-                        part=col.id,
-                    )
-                )
-        return out
-    if isinstance(f, SignoffField):
-        return [
-            Slot(key=f"{f.id}.{part}", field=f, kind=kind, part=part,
-                 label=phrase_in(f"slot_{part}", first, label=f.label))
-            for part, kind in (("name", "text"), ("date", "date"))
-        ]
-    if isinstance(f, SelectManyField):
-        return [
-            Slot(
-                key=f"{f.id}.{c.code}",
-                field=f,
-                kind="flag",
-                label=f"{f.label}: {c.label}",
-                options=(c,),
-                part=c.code,
-            )
-            for c in spec.options(f)
-        ]
-    kind = kind_of(spec, f)
-    opts = spec.options(f) if kind in ("choice", "rating") else ()
-    return [Slot(key=f.id, field=f, kind=kind, label=f.label, options=opts)]
+    return SHAPE_SLOTS[f.shape](spec, f)
 
 
 def slots(spec: FormSpec) -> tuple[Slot, ...]:

@@ -188,22 +188,20 @@ class FormSpec(Model):
                 return f
         raise KeyError(field_id)
 
-    def options(self, f: Column | SelectManyField) -> tuple[Choice, ...]:
+    def options(self, f: Answerable | Column) -> tuple[Choice, ...]:
         """The choices a field offers, in order (a rating's codes are its point values).
 
         Worked out on each call: a reader takes them from its `CompiledSpec`'s slots."""
-        if isinstance(f, YesNoField):
-            return YES_NO if self.language == "en" else answer_choices(("yes", "no"),
-                                                                       self.language)
-        if isinstance(f, YesNoNAField):
-            return YES_NO_NA if self.language == "en" else answer_choices(("yes", "no", "na"),
-                                                                          self.language)
-        if isinstance(f, SelectOneField | SelectManyField):
-            return tuple(self.choice_lists[f.choices])
-        if isinstance(f, RatingField):
+        if f.answers:  # yes / no (/ not applicable), in the copy's language
+            fixed = {2: YES_NO, 3: YES_NO_NA}[len(f.answers)]
+            return fixed if self.language == "en" else answer_choices(f.answers, self.language)
+        choices, scale = getattr(f, "choices", None), getattr(f, "scale", None)
+        if choices is not None:
+            return tuple(self.choice_lists[choices])
+        if scale is not None:
             return tuple(
                 Choice(code=str(p.value), label=p.label, aliases=p.aliases)
-                for p in self.scales[f.scale].points
+                for p in self.scales[scale].points
             )
         raise TypeError(f"{f.id} has no choices")
 
@@ -220,7 +218,7 @@ class FormSpec(Model):
 
         def choice(fid: str, code: str) -> str:
             try:
-                for c in self.options(self.field(fid)):  # type: ignore[arg-type]
+                for c in self.options(self.field(fid)):
                     if c.code == code:
                         return c.label
             except (KeyError, TypeError):

@@ -17,10 +17,6 @@ from .spec import (
     Column,
     FormSpec,
     Path,
-    RatingField,
-    SelectManyField,
-    SelectOneField,
-    SignoffField,
     TableField,
 )
 
@@ -115,20 +111,20 @@ def _check_collation(spec: FormSpec, answerable: set[str]) -> list[tuple[Path, s
 
 def _check_field(spec: FormSpec, f: AnyField | Column, here: Path) -> list[tuple[Path, str]]:
     out: list[tuple[Path, str]] = []
-    if isinstance(f, SelectOneField | SelectManyField) and f.choices not in spec.choice_lists:
+    choices, scale = getattr(f, "choices", None), getattr(f, "scale", None)
+    if choices is not None and choices not in spec.choice_lists:
         known = ", ".join(sorted(spec.choice_lists)) or "none defined"
-        out.append(((*here, "choices"), f"unknown choice list '{f.choices}'; known: {known}"))
-    if isinstance(f, RatingField) and f.scale not in spec.scales:
+        out.append(((*here, "choices"), f"unknown choice list '{choices}'; known: {known}"))
+    if scale is not None and scale not in spec.scales:
         known = ", ".join(sorted(spec.scales)) or "none defined"
-        out.append(((*here, "scale"), f"unknown scale '{f.scale}'; known: {known}"))
+        out.append(((*here, "scale"), f"unknown scale '{scale}'; known: {known}"))
     lo, hi = getattr(f, "min", None), getattr(f, "max", None)
     if lo is not None and hi is not None and lo > hi:
         out.append(((*here, "min"), f"min {lo} is more than max {hi}"))
     lo, hi = getattr(f, "min_selected", None), getattr(f, "max_selected", None)
     if lo is not None and hi is not None and lo > hi:
         out.append(((*here, "min_selected"), "min_selected is more than max_selected"))
-    if isinstance(f, SelectManyField) and lo is not None and f.choices in spec.choice_lists \
-            and lo > len(spec.choice_lists[f.choices]):
+    if lo is not None and choices in spec.choice_lists and lo > len(spec.choice_lists[choices]):
         out.append(((*here, "min_selected"), "min_selected is more than the number of choices"))
     lo, hi = getattr(f, "min_length", None), getattr(f, "max_length", None)
     if lo is not None and hi is not None and lo > hi:
@@ -162,7 +158,7 @@ def _check_relevance(spec: FormSpec, where: dict[str, Path]) -> list[tuple[Path,
             if name not in kinds:
                 close = expr.suggest(name, list(kinds))
                 out.append((path, f"relevance names unknown field '{name}'{close}"))
-            elif isinstance(kinds[name], TableField | SignoffField):
+            elif kinds[name].shape in ("table", "signoff"):
                 out.append((path, f"relevance cannot test '{name}', a {kinds[name].type}"))
         graph[f.id] = {n for n in names if n in kinds}
     for start in graph:
@@ -184,7 +180,7 @@ def _check_codes(spec: FormSpec, tree: expr.Expr, kinds: dict[str, Answerable]) 
             if not isinstance(side, expr.Name) or side.name not in kinds:
                 continue
             f = kinds[side.name]
-            if isinstance(f, TableField | SignoffField):
+            if f.shape in ("table", "signoff"):
                 continue
             try:
                 codes = {c.code for c in spec.options(f)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
@@ -56,6 +56,16 @@ class Scale(Model):
 
 
 class _FieldBase(Model):
+    """What every answerable field has. A field type says once how it takes its answer:
+
+    `shape` is how its answer boxes nest into its value ("one" value, a "table" of rows, a
+    "signoff" of name and date, "many" ticked choices); `kind` is the slot kind (an entry
+    of `kinds.KINDS`) of a one-value field or a table column: its codec, checks and display.
+    """
+
+    shape: ClassVar[str] = "one"
+    kind: ClassVar[str] = ""
+    answers: ClassVar[tuple[str, ...]] = ()  # the built-in answers' codes (yes/no questions)
     id: Ident
     label: NonEmpty
     hint: str | None = None
@@ -71,6 +81,7 @@ class _FieldBase(Model):
 
 
 class TextField(_FieldBase):
+    kind = "text"
     type: Literal["text"]
     min_length: int | None = Field(default=None, ge=0)
     max_length: int | None = Field(default=None, ge=1)
@@ -78,6 +89,7 @@ class TextField(_FieldBase):
 
 
 class LongTextField(_FieldBase):
+    kind = "long_text"
     type: Literal["long_text"]
     min_length: int | None = Field(default=None, ge=0)
     max_length: int | None = Field(default=None, ge=1)
@@ -85,12 +97,14 @@ class LongTextField(_FieldBase):
 
 
 class IntegerField(_FieldBase):
+    kind = "integer"
     type: Literal["integer"]
     min: int | None = None
     max: int | None = None
 
 
 class DecimalField(_FieldBase):
+    kind = "decimal"
     type: Literal["decimal"]
     min: Bound | None = None
     max: Bound | None = None
@@ -98,25 +112,39 @@ class DecimalField(_FieldBase):
 
 
 class DateField(_FieldBase):
+    kind = "date"
     type: Literal["date"]
     min: dt.date | None = None
     max: dt.date | None = None
 
 
+class TimeField(_FieldBase):
+    """A time of day on the 24-hour clock, written HH:MM (e.g. the time of first contact)."""
+
+    kind = "time"
+    type: Literal["time"]
+
+
 class YesNoField(_FieldBase):
+    kind = "choice"
+    answers = ("yes", "no")
     type: Literal["yes_no"]
 
 
 class YesNoNAField(_FieldBase):
+    kind = "choice"
+    answers = ("yes", "no", "na")
     type: Literal["yes_no_na"]
 
 
 class SelectOneField(_FieldBase):
+    kind = "choice"
     type: Literal["select_one"]
     choices: Ident
 
 
 class SelectManyField(_FieldBase):
+    shape = "many"
     type: Literal["select_many"]
     choices: Ident
     min_selected: int | None = Field(default=None, ge=0)
@@ -124,6 +152,7 @@ class SelectManyField(_FieldBase):
 
 
 class RatingField(_FieldBase):
+    kind = "rating"
     type: Literal["rating"]
     scale: Ident
 
@@ -135,6 +164,7 @@ _OneValue = (
     | IntegerField
     | DecimalField
     | DateField
+    | TimeField
     | YesNoField
     | YesNoNAField
     | SelectOneField
@@ -147,6 +177,7 @@ ColumnField = Annotated[Column, Field(discriminator="type")]
 class TableField(_FieldBase):
     """A repeating table: rows of the column fields, between min_rows and max_rows."""
 
+    shape = "table"
     type: Literal["table"]
     columns: list[ColumnField] = Field(min_length=1)
     min_rows: int = Field(default=0, ge=0)
@@ -156,6 +187,7 @@ class TableField(_FieldBase):
 class SignoffField(_FieldBase):
     """A name-and-date sign-off, e.g. by the supervisor."""
 
+    shape = "signoff"
     type: Literal["signoff"]
     role: str | None = None
 
@@ -163,6 +195,7 @@ class SignoffField(_FieldBase):
 class NoteField(Model):
     """Printed text with no answer."""
 
+    shape: ClassVar[str] = "note"
     type: Literal["note"]
     id: Ident
     text: NonEmpty

@@ -330,7 +330,7 @@ def _counts(form: _Form) -> list[Table]:
     for qid in form.counts:
         f = form.labels.fields[qid]
         try:
-            answers = tuple(c.label for c in form.labels.spec.options(f))  # type: ignore[arg-type]
+            answers = tuple(c.label for c in form.labels.spec.options(f))
         except TypeError:  # a question without choices: the answers given
             answers = tuple(sorted(k for k in form.counts[qid] if k not in _UNANSWERED))
         groups.setdefault(answers, []).append(qid)

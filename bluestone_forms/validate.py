@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import expr
-from .checks import show
 from .compiled import CompiledSpec, compiled
 from .errors import Issue
+from .kinds import shown as show
 from .records import Record
 from .spec import FormSpec
 

@@ -86,6 +86,10 @@ EN: dict[str, str] = {
     "adapted_from": "Adapted from “{title}”",
     "licence": "Licence: {licence}.",
     "licence_short": "{licence} · adapted from “{title}”",
+    "time_format": "HH:MM",
+    "time_hint": "A time as HH:MM on the 24-hour clock, e.g. 14:30.",
+    "time_expected": "a time as HH:MM, e.g. 14:30",
+    "your_rating": "Your rating ({lo}–{hi})",
     "marking_official": "OFFICIAL",
     "marking_official_sensitive": "OFFICIAL-SENSITIVE",
     "marking_official_sensitive_personal": "OFFICIAL-SENSITIVE PERSONAL",
@@ -128,6 +132,7 @@ PLACEHOLDERS: dict[str, str] = {
     "long_text": "Type your answer (several lines allowed)",
     "limit": "{text}, up to {limit} characters",
     "caption": "{part}: ",
+    "time": "Type a time ({time_format}, 24-hour clock)",
 }
 
 PHRASES: dict[str, dict[str, str]] = {"en": EN, "cy": CY}

@@ -112,6 +112,12 @@ CY: dict[str, str] = {
     "xlsx_date": "Dyddiad fel {date_format}.",
     "xlsx_date_note": "Ar ôl pwyso Enter bydd y gell yn dangos y dyddiad fel y'i deallwyd, "
                       "gyda'r mis mewn geiriau: gwiriwch fod y mis yn gywir.",
+    # the time field type: the pattern HH:MM kept as in English, the 24-hour clock "cloc 24
+    # awr"; the rating box's label ("sgôr": rating). Not yet reviewed by a Welsh language officer.
+    "time_format": "HH:MM",
+    "time_hint": "Amser fel HH:MM ar y cloc 24 awr, e.e. 14:30.",
+    "time_expected": "amser fel HH:MM, e.e. 14:30",
+    "your_rating": "Eich sgôr ({lo}–{hi})",
 }
 
 # What a Word answer box says until it is filled in, in Welsh (`wording.PLACEHOLDERS`): the
@@ -128,6 +134,7 @@ CY_PLACEHOLDERS: dict[str, str] = {
     "long_text": "Teipiwch eich ateb (gallwch ddefnyddio sawl llinell)",
     "limit": "{text}, hyd at {limit} nod",
     "caption": "{part}: ",
+    "time": "Teipiwch amser ({time_format}, cloc 24 awr)",
 }
 
 # Licences by their Welsh names (the name a licence's own Welsh version uses); a licence with
@@ -138,4 +145,4 @@ CY_LICENCES: dict[str, str] = {
 
 # Texts the same in both languages because the same text is right in Welsh (a format
 # pattern, a number, a code): the test allows exactly these to equal the English.
-SAME_AS_ENGLISH = frozenset({"caption"})
+SAME_AS_ENGLISH = frozenset({"caption", "time_format"})

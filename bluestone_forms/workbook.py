@@ -32,7 +32,7 @@ from .catalog import Catalog
 from .labels import Labels
 from .numbering import question_numbers
 from .records import from_json
-from .spec import FormSpec, SignoffField, TableField
+from .spec import FormSpec, TableField
 from .store import Store, StoredRecord
 from .summary import Summary
 from .summary_sheet import write_heatmaps, write_summary
@@ -78,14 +78,14 @@ def _columns(spec: FormSpec) -> tuple[list[str], list[str]]:
     """A form's columns: its key fields, its other answers in form order, then the return's
     identity and provenance (instance id, status, version, file, ...)."""
     keys = key_fields(spec)
-    fields = [f for f in spec.answerable() if not isinstance(f, TableField)]
+    fields = [f for f in spec.answerable() if f.shape != "table"]  # tables: sheets of their own
     fields.sort(key=lambda f: keys.index(f.id) if f.id in keys else len(keys))  # stable
     numbers = question_numbers(spec)
     ids: list[str] = []
     labels: list[str] = []
     for f in fields:
         name = question_name(numbers[f.id], f.label)
-        if isinstance(f, SignoffField):
+        if f.shape == "signoff":
             ids += [f"{f.id}.name", f"{f.id}.date"]
             labels += [f"{name}: name", f"{name}: date"]
         else:
@@ -98,7 +98,7 @@ def _columns(spec: FormSpec) -> tuple[list[str], list[str]]:
 def _converter(labels: Labels, fid: str) -> Callable[[Any], Any]:
     """How a value of field `fid` goes into a cell: numbers and dates stay typed, choices
     become labels (as `Labels.display` shows them; text, the common case, directly)."""
-    typed = labels.fields[fid].type in ("integer", "rating")
+    typed = labels.fields[fid].kind in ("integer", "rating")
     choices = labels.choices.get(fid)
 
     def cell(v: Any) -> Any:
@@ -106,7 +106,7 @@ def _converter(labels: Labels, fid: str) -> Callable[[Any], Any]:
             return None
         if type(v) is str:
             return v if choices is None else choices.get(v, v)
-        if isinstance(v, bool | Decimal | dt.date) or (isinstance(v, int) and typed):
+        if isinstance(v, bool | Decimal | dt.date | dt.time) or (isinstance(v, int) and typed):
             return v
         return labels.display(fid, v)
 
@@ -133,8 +133,8 @@ class _FormTables:
                             ["Instance id", "Row", *[c.label for c in f.columns]],
                             ["instance_id", "row", *[c.id for c in f.columns]])
                 self.subs.append((f.id, sub, [
-                    (c.id, None if c.type in _PLAIN_COLUMNS
-                     else {o.code: o.label for o in spec.options(c)}) for c in f.columns]))
+                    (c.id, {o.code: o.label for o in spec.options(c)}
+                     if c.kind == "choice" else None) for c in f.columns]))
 
     def add(self, rec: StoredRecord, values: dict[str, Any]) -> None:
         vals = self.hide(values)
@@ -149,9 +149,6 @@ class _FormTables:
             for n, r in enumerate(vals.get(fid) or [], start=1):
                 sub.rows.append([rec.instance_id, n, *[
                     _choice(r.get(cid), labels) for cid, labels in columns]])
-
-
-_PLAIN_COLUMNS = ("text", "long_text", "integer", "decimal", "date", "rating")
 
 
 def _choice(v: Any, labels: dict[str, str] | None) -> Any:

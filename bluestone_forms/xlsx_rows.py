@@ -47,6 +47,7 @@ class Styles:
 
     date: int
     quoted: int
+    time: int
 
     @classmethod
     def register(cls, ws: Any) -> Styles:
@@ -55,7 +56,8 @@ class Styles:
         quoted = WriteOnlyCell(ws, value="=")
         quoted.data_type = "s"
         quoted.quotePrefix = True
-        return cls(date=date.style_id, quoted=quoted.style_id)
+        time = cells.value_cell(ws, dt.time(0, 0))
+        return cls(date=date.style_id, quoted=quoted.style_id, time=time.style_id)
 
 
 def _text(v: str, styles: Styles) -> str:
@@ -84,6 +86,8 @@ def _other(v: Any, styles: Styles) -> str:
         if isinstance(v, dt.datetime) and v.tzinfo is not None:
             v = v.replace(tzinfo=None)
         return f' s="{styles.date}"><v>{to_excel(v)}</v></c>'
+    if isinstance(v, dt.time):
+        return f' s="{styles.time}"><v>{to_excel(v)}</v></c>'
     return _text(v if isinstance(v, str) else str(v), styles)
 
 

@@ -12,6 +12,7 @@ APT_PACKAGES=(
   locales
   poppler-utils pdftk-java qpdf chromium
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2
+  postgresql  # the shared store's tests (issue 21): Debian 12's PostgreSQL 15
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -90,6 +90,8 @@ def _atomic(spec: FormSpec, f: Answerable | Column, alphabet: Any) -> Any:
         lo = f.min or dt.date(1901, 1, 1)
         hi = f.max or dt.date(2099, 12, 31)
         return st.dates(min_value=lo, max_value=hi)
+    if f.kind == "time":
+        return st.builds(dt.time, st.integers(0, 23), st.integers(0, 59))
     if isinstance(f, RatingField):
         return st.sampled_from([int(c.code) for c in spec.options(f)])
     return st.sampled_from([c.code for c in spec.options(f)])  # type: ignore[arg-type]

@@ -168,7 +168,9 @@ def _make_returns(folder: Path, tdir: Path, n: int, seed: int = 1) -> list[Path]
     return paths
 
 
-def test_collate_outcomes_duplicate_rejected_and_zip(tmp_path: Path, template_dir: Path) -> None:
+def test_collate_outcomes_duplicate_rejected_and_zip(
+    tmp_path: Path, template_dir: Path, store_url: Path | str
+) -> None:
     inbox = tmp_path / "in"
     good = _make_returns(inbox, template_dir, 3)
     shutil.copy(good[0], inbox / "copy.docx")
@@ -176,8 +178,8 @@ def test_collate_outcomes_duplicate_rejected_and_zip(tmp_path: Path, template_di
     (inbox / "broken.xlsx").write_bytes(good[1].read_bytes()[:500])
     with zipfile.ZipFile(inbox / "more.zip", "w") as z:
         z.write(good[2], "sub/inner.docx")
-    summary = collate([inbox], tmp_path / "s.sqlite", workers=1)
-    with Store(tmp_path / "s.sqlite") as store:
+    summary = collate([inbox], store_url, workers=1)
+    with Store(store_url) as store:
         outcomes = {Path(f["path"]).name: (f["outcome"], f["message"]) for f in store.files()}
     # files are ingested in name order, so the later of two equal files is the duplicate
     assert outcomes["r000.docx"] == ("duplicate", f"same content as {inbox / 'copy.docx'}")
@@ -191,7 +193,7 @@ def test_collate_outcomes_duplicate_rejected_and_zip(tmp_path: Path, template_di
 
 
 def test_collate_corrected_return_supersedes_and_unknown_order_conflicts(
-    tmp_path: Path, template_dir: Path
+    tmp_path: Path, template_dir: Path, store_url: Path | str
 ) -> None:
     spec = CATALOG.get("rp1")
     import random
@@ -207,14 +209,14 @@ def test_collate_corrected_return_supersedes_and_unknown_order_conflicts(
     mod.fill(t, sample_values(spec, rng), b, instance_id=iid)
     _set_modified(a, "2026-01-01T10:00:00Z")
     _set_modified(b, "2026-01-02T10:00:00Z")
-    collate([tmp_path / "in"], tmp_path / "s.sqlite", workers=1)
-    with Store(tmp_path / "s.sqlite") as store:
+    collate([tmp_path / "in"], store_url, workers=1)
+    with Store(store_url) as store:
         statuses = {Path(r.file).name: r.status for r in store.records(("current", "superseded"))}
     assert statuses == {"a.xlsx": "superseded", "b.xlsx": "current"}
     c = tmp_path / "in2" / "c.xlsx"
     mod.fill(t, sample_values(spec, rng), c, instance_id=iid)
     _set_modified(c, "2026-01-02T10:00:00Z")
-    summary = collate([tmp_path / "in2"], tmp_path / "s.sqlite", workers=1)
+    summary = collate([tmp_path / "in2"], store_url, workers=1)
     assert summary.outcomes["conflict"] == 1
 
 

@@ -144,7 +144,7 @@ def test_write_has_heading_per_section_and_a_control_per_slot(
         assert pr.find(X.ALIAS) is not None
         assert pr.find(f"{X.w('lock')}").get(X.VAL) == "sdtLocked"
         kind = X.describe(sdt).kind
-        assert kind == layout.KIND[s.kind]
+        assert kind == layout.WIDGETS[s.kind][0]
         if s.kind in ("choice", "rating"):
             items = pr.xpath("w:dropDownList/w:listItem/@w:displayText", namespaces=NS)
             assert items == ["Choose an item", *values.choice_texts(s)]

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import shutil
 import subprocess
+import warnings
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +27,7 @@ from strategies import record_values, specs_under_test
 from bluestone_forms import render, values
 from bluestone_forms.catalog import Catalog
 from bluestone_forms.errors import ReturnError
-from bluestone_forms.formats import _pdf_fields, _pdf_layout
+from bluestone_forms.formats import _pdf_choice, _pdf_fields, _pdf_layout
 from bluestone_forms.formats import pdf as pdf_format
 from bluestone_forms.formats.common import FORM_ID, INSTANCE_ID, VERSION, Identity, fingerprint
 from bluestone_forms.loader import load_spec_text
@@ -110,16 +111,20 @@ def test_pdf_fill_read_roundtrip(
 
 
 def _xfdf(spec: FormSpec, values: dict[str, Any], template: Path) -> str:
-    """An XFDF file as a person's tool would write it: the on-state name for a tick, the
-    option text for a drop-down, the codec's text otherwise; XML-escaped."""
+    """An XFDF file as a person's tool would write it: the on-state name for a tick or a
+    radio button (as `pdftk dump_data_fields` lists them), the option text for a drop-down,
+    the codec's text otherwise; XML-escaped."""
     with pikepdf.open(template) as pdf:
         on = {f.name: sorted(_pdf_fields.on_states(f)) for f in _pdf_fields.walk(pdf, "t")}
+        radios = {f.name for f in _pdf_fields.walk(pdf, "t") if _pdf_choice.is_radio(f.ft, f.flags)}
     by_key = slot_map(spec)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<xfdf xmlns="http://ns.adobe.com/xfdf/" xml:space="preserve"><fields>']
     for key, text in texts(spec, values).items():
         if by_key[key].kind == "flag":
             text = on[key][0] if text else "Off"
+        elif key in radios:
+            text = _pdf_choice.state_names(by_key[key])[text] if text else "Off"
         lines.append(f"<field name={quoteattr(key)}><value>{escape(text)}</value></field>")
     lines.append("</fields></xfdf>")
     return "\n".join(lines)
@@ -175,7 +180,8 @@ def test_pdf_write_prefilled_reads_back(tmp_path: Path) -> None:
 def _sample_values() -> dict[str, Any]:
     return {
         "crime_ref": "AB/123 Zoë Łukasz", "officer": "Ωμέγα Привет", "force": "durham",
-        "review_date": dt.date(2024, 2, 29), "days_to_arrest": 12, "hours": Decimal("3.25"),
+        "review_date": dt.date(2024, 2, 29), "first_contact": dt.time(9, 5),
+        "days_to_arrest": 12, "hours": Decimal("3.25"),
         "point_1": "na", "point_1_notes": "Line one café\nLine two",
         "quality": 3, "welfare_raised": "yes", "support_offered": ["eap", "other"],
         "support_other": "Peer support", "referral_date": dt.date(2024, 3, 1),
@@ -206,23 +212,42 @@ def test_pdf_field_names_are_slot_keys_in_every_tool(
         assert set(re.findall(r"^FieldName: (.*)$", dump, re.M)) == keys
 
 
-def test_pdf_field_kinds_and_options(template: Callable[[FormSpec], Path]) -> None:
-    path = template(SINK)
-    by_key = slot_map(SINK)
+@pytest.mark.parametrize("spec_id", ["kitchen_sink", "case_review"])
+def test_pdf_field_kinds_and_options(template: Callable[[FormSpec], Path], spec_id: str) -> None:
+    """Few choices are radio buttons, a long list (45 forces) a drop-down, ticks checkboxes."""
+    spec = next(s for s in SPECS if s.id == spec_id)
+    path = template(spec)
+    by_key = slot_map(spec)
+    words = Wording(spec)
+    radios = drops = 0
     with pikepdf.open(path) as pdf:
         for f in _pdf_fields.walk(pdf, str(path)):
             slot = by_key[f.name]
             if slot.kind == "flag":
                 assert f.ft == "/Btn"
                 assert _pdf_fields.on_states(f)
+            elif _pdf_layout.control(slot, words).radio:
+                # a radio group: a button per option, its on-state the option text (ASCII)
+                assert _pdf_choice.is_radio(f.ft, f.flags), f.name
+                states = _pdf_choice.states(f.node)
+                assert states == list(_pdf_choice.state_names(slot).values())
+                assert all(s.isascii() for s in states)
+                assert "/Opt" not in f.node
+                assert all("/T" not in k for k in f.node.Kids)
+                radios += 1
             elif slot.kind in ("choice", "rating"):
                 assert f.ft == "/Ch"
                 opts = [str(o[1]) for o in f.node.Opt][1:]
                 assert opts == values.choice_texts(slot)
+                drops += 1
             else:
                 assert f.ft == "/Tx"
                 assert bool(f.flags & _pdf_fields.FLAG_MULTILINE) == (slot.kind == "long_text")
             assert str(f.node.TU).startswith(slot.label)
+        # no button of a radio group is listed as a field of its own
+        assert all("/Parent" not in f for f in pdf.Root.AcroForm.Fields)
+    assert radios
+    assert drops  # the forces list (45), a rating in a table cell: drop-downs
 
 
 @needs_poppler
@@ -607,3 +632,55 @@ def test_render_templates_autoescape() -> None:
         identity="", attribution="", body_class="paper"))
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_pdf_radio_rule_and_rating_label() -> None:
+    """Radio buttons for up to 6 options (in a table cell only if they fit on one line), a
+    drop-down beyond; a rating's buttons have a visible label from the wording module."""
+    spec = next(s for s in SPECS if s.id == "ld_self_assessment")
+    words = Wording(spec)
+    shown = {s.key: _pdf_layout.control(s, words) for s in slots(spec)}
+    assert shown["c01_rating"].radio
+    assert not shown["force"].radio
+    assert shown["c01_rating"].answer_label == "Your rating (1–4)"
+    html = pdf_format.form_html(spec, Identity(spec.id, spec.version, "x"))
+    assert html.count('type="radio" id="f-c01_rating-') == 4
+    assert '<p class="answer-label" id="f-c01_rating-label">Your rating (1–4)</p>' in html
+    sink = {s.key: _pdf_layout.control(s, Wording(SINK)) for s in slots(SINK)}
+    assert sink["actions.1.done"].radio  # Yes / No fit a table cell
+    assert not sink["actions.1.priority"].radio  # four long rating texts do not
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+@settings(max_examples=min(3, settings.default.max_examples), deadline=None)
+@given(data=st.data())
+def test_pdf_pypdf_fill_read_roundtrip(
+    spec: FormSpec, data: st.DataObject, template: Callable[[FormSpec], Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A form filled as pypdf users fill one (update_page_form_field_values, appearances
+    regenerated) reads back exactly: "/on" for a tick, "/Yes" (the on-state pypdf and
+    `get_fields()` list) for a radio button, the text otherwise."""
+    values = data.draw(record_values(spec))
+    path = template(spec)
+    with pikepdf.open(path) as pdf:
+        found = {f.name: f for f in _pdf_fields.walk(pdf, "t")}
+        on = {n: sorted(_pdf_fields.on_states(f)) for n, f in found.items()}
+        radios = {n for n, f in found.items() if _pdf_choice.is_radio(f.ft, f.flags)}
+    by_key = slot_map(spec)
+    fill: dict[str, str] = {}
+    for key, text in texts(spec, values).items():
+        if by_key[key].kind == "flag":
+            text = "/" + on[key][0] if text else "/Off"
+        elif key in radios:
+            text = "/" + _pdf_choice.state_names(by_key[key])[text] if text else "/Off"
+        fill[key] = text
+    writer = pypdf.PdfWriter(clone_from=str(path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pypdf: characters its font encoding lacks
+        writer.update_page_form_field_values(None, fill, auto_regenerate=True)
+    out = tmp_path_factory.mktemp("pypdf") / "filled.pdf"
+    writer.write(out)
+    result = pdf_format.read(out, catalog=CATALOG)
+    assert [str(i) for i in result.issues] == []
+    assert result.records[0].values == values

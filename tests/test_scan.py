@@ -111,7 +111,9 @@ def test_the_layout_map_is_the_same_for_every_copy(sink: FormSpec) -> None:
 @pytest.fixture(scope="session")
 def harness(catalog: Catalog, sink: FormSpec, tmp_path_factory: pytest.TempPathFactory
             ) -> synthetic.Score:
-    rng = random.Random(18)
+    # the draws depend on the form's layout: with kitchen_sink's time question, seeds 18 and
+    # 19 send no mark to review (0 wrong with each of 18 to 23), 22 sends two pencil ticks
+    rng = random.Random(22)
     folder = tmp_path_factory.mktemp("harness")
     score = synthetic.Score()
     for spec in (sink, catalog.get("pausepoint"), sink):
@@ -250,7 +252,7 @@ def _pdf_pages(path: Path) -> int:
 def _key_like_a_person(path: Path) -> int:
     """Open the review workbook with openpyxl and fill each yellow cell as a person would:
     a mark's state from the drop-down, a date (one typed as a date, as Excel stores it), a
-    number, or the words written."""
+    time, a number, or the words written."""
     wb = load_workbook(path)
     ws = wb[review.SHEET]
     n = 0
@@ -259,6 +261,8 @@ def _key_like_a_person(path: Path) -> int:
         answer = row[review.ANSWER_COL - 1]
         if "dd/mm/yyyy" in expected:
             answer.value = dt.datetime(2026, 11, 5) if n % 2 else "05/11/2026"
+        elif "HH:MM" in expected:  # a time, typed as a person keys it
+            answer.value = "9:05"
         elif "whole number" in expected:
             answer.value = 3
         elif expected == "a number":

@@ -148,6 +148,8 @@ def excel_like(slot: Slot, value: Any) -> Any:
         return float(value)
     if slot.kind == "date" and value >= dt.date(1900, 3, 1):
         return value
+    if slot.kind == "time":  # a time cell: openpyxl stores the fraction of a day
+        return value
     return values.encode(slot, value) or None
 
 

@@ -10,6 +10,7 @@ Tests and collation loop over `FORMATS`, so every property holds for every forma
 from __future__ import annotations
 
 import importlib
+import io
 from pathlib import Path
 from types import ModuleType
 
@@ -50,8 +51,9 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _BY_NAME = (".docm", ".dotx", ".xlsm")
 
 
-def sniff(path: Path) -> str:
-    """Which reader a file needs, by its content first and its extension second.
+def sniff(path: Path, data: bytes | None = None) -> str:
+    """Which reader a file needs, by its content first and its extension second (`data`:
+    the file's content when the caller has read it already).
 
     Why content first: a return renamed by hand or by a mail system (a .docx saved as
     "form.doc") is still the form; a real legacy or macro-enabled file is refused by what it
@@ -61,8 +63,11 @@ def sniff(path: Path) -> str:
     if ext in _BY_NAME:
         raise ReturnError(file, f"cannot read {_REFUSED[ext]}")
     try:
-        with path.open("rb") as fh:
-            head = fh.read(1024)
+        if data is not None:
+            head = data[:1024]
+        else:
+            with path.open("rb") as fh:
+                head = fh.read(1024)
     except OSError as exc:
         raise ReturnError(file, f"cannot read the file ({exc.strerror})") from None
     if not head:
@@ -72,7 +77,7 @@ def sniff(path: Path) -> str:
     if head.startswith(b"PK"):
         from ._package import open_zip
 
-        with open_zip(path, file) as z:
+        with open_zip(io.BytesIO(data) if data is not None else path, file) as z:
             names = set(z.namelist())
         if "word/document.xml" in names:
             return "docx"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from docx.enum.style import WD_STYLE_TYPE
@@ -14,27 +15,19 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
 from .. import values
+from ..kinds import KINDS
 from ..slots import Slot, field_slots
 from ..spec import (
     Answerable,
-    DecimalField,
     FormSpec,
-    IntegerField,
-    LongTextField,
     NoteField,
-    SelectManyField,
-    SignoffField,
     TableField,
-    TextField,
 )
 from ..wording import Wording, phrase_in
 from ..wording import placeholder as worded
 from . import _docx_build_xml as B
 from .common import Identity
 
-# the Word control for each slot kind (long text: see docx.py for why rich text)
-KIND = {"text": "richtext", "integer": "richtext", "decimal": "richtext", "long_text": "richtext",
-        "date": "date", "choice": "dropdown", "rating": "dropdown", "flag": "checkbox"}
 GREY = RGBColor(0x40, 0x40, 0x40)
 
 
@@ -48,33 +41,55 @@ def build(document: Any, spec: FormSpec, ident: Identity) -> None:
     _Layout(document, spec, words).build()
 
 
-def placeholder(s: Slot, lang: str = "en") -> str:
-    """What a control says before it is filled in (shorter inside a table), in the copy's
-    language(s) (`wording.placeholder`); the reader knows it in every language."""
+def _number(s: Slot, in_table: bool, lang: str) -> str:
     f = s.spec_field
-    in_table = s.row is not None
-    date_format = phrase_in("date_format", lang)
-    if s.kind == "date":
-        return date_format if in_table else worded("date", lang, date_format=date_format)
-    if s.kind in ("choice", "rating"):
-        return worded("choice", lang)
-    if s.kind == "flag":
-        return ""
-    if isinstance(f, IntegerField | DecimalField):
-        lo, hi = f.min, f.max
-        key = ("number" if in_table or (lo is None and hi is None)
-               else "number_between" if lo is not None and hi is not None
-               else "number_at_least" if lo is not None else "number_up_to")
-        return worded_number(key, "whole_number" if isinstance(f, IntegerField) else "number",
-                             lang, lo, hi)
+    lo, hi = getattr(f, "min", None), getattr(f, "max", None)
+    key = ("number" if in_table or (lo is None and hi is None)
+           else "number_between" if lo is not None and hi is not None
+           else "number_at_least" if lo is not None else "number_up_to")
+    return worded_number(key, "whole_number" if s.kind == "integer" else "number", lang, lo, hi)
+
+
+def _text(s: Slot, in_table: bool, lang: str) -> str:
     if in_table:
         return worded("in_table", lang)
-    limit = f.max_length if isinstance(f, TextField | LongTextField) else None
+    limit = getattr(s.spec_field, "max_length", None)
     key = "long_text" if s.kind == "long_text" else "text"
     if not limit:
         return worded(key, lang)
     return " / ".join(dict.fromkeys(
         worded("limit", part, text=worded(key, part), limit=limit) for part in lang.split("+")))
+
+
+def _date(s: Slot, in_table: bool, lang: str) -> str:
+    date_format = phrase_in("date_format", lang)
+    return date_format if in_table else worded("date", lang, date_format=date_format)
+
+
+def _time(s: Slot, in_table: bool, lang: str) -> str:
+    time_format = phrase_in("time_format", lang)
+    return time_format if in_table else worded("time", lang, time_format=time_format)
+
+
+# The Word widget of each slot kind (`kinds.KINDS`): its content control (long text: see
+# docx.py for why rich text) and what the control says before it is filled in.
+WIDGETS: dict[str, tuple[str, Callable[[Slot, bool, str], str]]] = {
+    "text": ("richtext", _text),
+    "long_text": ("richtext", _text),
+    "integer": ("richtext", _number),
+    "decimal": ("richtext", _number),
+    "date": ("date", _date),
+    "time": ("richtext", _time),
+    "choice": ("dropdown", lambda s, in_table, lang: worded("choice", lang)),
+    "rating": ("dropdown", lambda s, in_table, lang: worded("choice", lang)),
+    "flag": ("checkbox", lambda s, in_table, lang: ""),
+}
+
+
+def placeholder(s: Slot, lang: str = "en") -> str:
+    """What a control says before it is filled in (shorter inside a table), in the copy's
+    language(s) (`wording.placeholder`); the reader knows it in every language."""
+    return WIDGETS[s.kind][1](s, s.row is not None, lang)
 
 
 def worded_number(key: str, what: str, lang: str, lo: object, hi: object) -> str:
@@ -94,14 +109,14 @@ READ_LANGUAGES = ("en", "cy", "cy+en", "en+cy")
 def caption(s: Slot, lang: str = "en") -> str:
     """The text printed before a slot's control in its paragraph ("" for most): a sign-off's
     "Name: " and "Date: ", in the copy's language(s)."""
-    if isinstance(s.field, SignoffField) and s.row is None and s.part in ("name", "date"):
+    if s.field.shape == "signoff" and s.row is None and s.part in ("name", "date"):
         return worded("caption", lang, part=phrase_in(s.part, lang))
     return ""
 
 
 def control(s: Slot, lang: str = "en") -> B.Control:
-    items = tuple(values.choice_texts(s)) if s.kind in ("choice", "rating") else ()
-    return B.Control(s.key, KIND[s.kind], s.label, placeholder(s, lang), items)
+    items = tuple(values.choice_texts(s)) if KINDS[s.kind].options else ()
+    return B.Control(s.key, WIDGETS[s.kind][0], s.label, placeholder(s, lang), items)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -238,11 +253,11 @@ class _Layout:
         boxes = field_slots(self.spec, f)
         if isinstance(f, TableField):
             self._table(f, boxes)
-        elif isinstance(f, SignoffField):
+        elif f.shape == "signoff":
             for s in boxes:
                 B.append_control(self.doc.add_paragraph(caption(s, self.lang), style="Answer"),
                                  control(s, self.lang))
-        elif isinstance(f, SelectManyField):
+        elif f.shape == "many":
             for s in boxes:
                 paragraph = self.doc.add_paragraph(style="Answer")
                 B.append_control(paragraph, control(s, self.lang))

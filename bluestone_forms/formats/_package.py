@@ -184,23 +184,28 @@ def normalise_time(text: str) -> str | None:
 class Package:
     """An opened, pre-checked OOXML zip whose parts are read with bounded inflation."""
 
-    def __init__(self, path: Path, kind: str) -> None:
+    def __init__(self, path: Path, kind: str, data: bytes | None = None) -> None:
+        """`data`, when given, is the file's content already read (collation's worker reads
+        each file once, to hash it); else the file is read here."""
         self.path = path
         self.file = str(path)
         self._total = 0
         try:
-            size = path.stat().st_size
+            size = len(data) if data is not None else path.stat().st_size
         except OSError as exc:
             raise ReturnError(self.file, f"cannot read the file ({exc.strerror})") from None
         if size > MAX_FILE_BYTES:
             raise ReturnError(self.file, f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
-        try:
-            with path.open("rb") as fh:
-                # a return is small: one read gives the zip its bytes (no re-reading the tail,
-                # no seeks on disk per part); a large file is read from disk as needed
-                whole = fh.read(size + 1) if size <= IN_MEMORY_BYTES else fh.read(8)
-        except OSError as exc:
-            raise ReturnError(self.file, f"cannot read the file ({exc.strerror})") from None
+        if data is not None and size <= IN_MEMORY_BYTES:
+            whole = data
+        else:
+            try:
+                with path.open("rb") as fh:
+                    # a return is small: one read gives the zip its bytes (no re-reading the
+                    # tail, no seeks on disk per part); a large file is read as needed
+                    whole = fh.read(size + 1) if size <= IN_MEMORY_BYTES else fh.read(8)
+            except OSError as exc:
+                raise ReturnError(self.file, f"cannot read the file ({exc.strerror})") from None
         magic = whole[:8]
         if magic == OLE_MAGIC:
             raise ReturnError(

@@ -19,8 +19,10 @@ all report the names as "actions.2.owner" (pypdf also lists the parents "actions
 the same.
 
 Kinds: text and numbers /Tx; long text /Tx multiline; flag /Btn checkbox whose on-state is
-the name under its /AP /N (WeasyPrint's is /on, never assumed /Yes); choice and rating /Ch
-combo box whose options are `values.choice_texts(slot)` and whose /V is the option text.
+the name under its /AP /N (WeasyPrint's is /on, never assumed /Yes); choice and rating with
+a few options a /Btn radio group whose on-states are the option texts (`_pdf_choice`), with
+more a /Ch combo box whose options are `values.choice_texts(slot)` and whose /V is the
+option text.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from lxml import etree
 
 from ..errors import ReturnError
 from ..slots import Slot
+from . import _pdf_choice as choice
 from . import common
 from ._pdf_appearance import UNICODE_FONT, field_font, resources, text_appearance
 from ._pdf_textfont import TEXT_FONT, text_font
@@ -222,18 +225,20 @@ def _xmp_identity(pdf: pikepdf.Pdf) -> dict[str, str | None] | None:
 # ---------------------------------------------------------------- finding fields
 
 
-@dataclass
+@dataclass(slots=True)
 class Found:
-    """One terminal field: its qualified name, node and inherited type and flags."""
+    """One terminal field: its qualified name, node and inherited type and flags; `keys` are
+    the node's own keys (asked once: pikepdf answers a missing key slowly)."""
 
     name: str
     node: pikepdf.Dictionary
     ft: str
     flags: int
     value: object
+    keys: frozenset[str] = frozenset()
 
     def widgets(self) -> list[pikepdf.Dictionary]:
-        kids = self.node.get("/Kids")
+        kids = self.node.get("/Kids") if "/Kids" in self.keys else None
         if isinstance(kids, pikepdf.Array):
             return [k for k in kids if isinstance(k, pikepdf.Dictionary)]
         return [self.node]
@@ -244,6 +249,9 @@ def walk(pdf: pikepdf.Pdf, file: str) -> Iterator[Found]:
 
     Inheritable /FT, /Ff and /V pass down from parents; loops are cut; a file with more
     than MAX_FIELD_NODES nodes or deeper than MAX_DEPTH is refused.
+
+    Each node's keys are asked for once and only the keys it has are read: through pikepdf a
+    missing key costs several times a present one (bench/bench_collate.py).
     """
     acro = pdf.Root.get("/AcroForm")
     fields = acro.get("/Fields") if isinstance(acro, pikepdf.Dictionary) else None
@@ -251,11 +259,11 @@ def walk(pdf: pikepdf.Pdf, file: str) -> Iterator[Found]:
         return
     seen: set[tuple[int, int]] = set()
     count = 0
-    stack: list[tuple[pikepdf.Object, str, int, str, int, object]] = [
-        (f, "", 1, "", 0, None) for f in reversed(list(fields))
+    stack: list[tuple[pikepdf.Object, frozenset[str] | None, str, int, str, int, object]] = [
+        (f, None, "", 1, "", 0, None) for f in reversed(list(fields))
     ]
     while stack:
-        node, prefix, depth, ft, flags, value = stack.pop()
+        node, known, prefix, depth, ft, flags, value = stack.pop()
         if not isinstance(node, pikepdf.Dictionary):
             continue
         og = node.objgen
@@ -268,25 +276,32 @@ def walk(pdf: pikepdf.Pdf, file: str) -> Iterator[Found]:
             raise ReturnError(file, f"more than {MAX_FIELD_NODES} form fields; not a form of ours")
         if depth > MAX_DEPTH:
             raise ReturnError(file, f"form fields nested deeper than {MAX_DEPTH} levels")
-        t = node.get("/T")
+        keys = known if known is not None else frozenset(node.keys())
+        t = node.get("/T") if "/T" in keys else None
         name = prefix if t is None else (f"{prefix}.{t}" if prefix else str(t))
-        own_ft = node.get("/FT")
+        own_ft = node.get("/FT") if "/FT" in keys else None
         if own_ft is not None:
             ft = str(own_ft)
-        ff = node.get("/Ff")
-        if isinstance(ff, int) and not isinstance(ff, bool):
-            flags = ff
-        own_value = node.get("/V")
+        if "/Ff" in keys:
+            ff = node.get("/Ff")
+            if isinstance(ff, int) and not isinstance(ff, bool):
+                flags = ff
+        own_value = node.get("/V") if "/V" in keys else None
         if own_value is not None:
             value = own_value
-        kids = node.get("/Kids")
-        named_kids = [
-            k for k in kids if isinstance(k, pikepdf.Dictionary) and "/T" in k
-        ] if isinstance(kids, pikepdf.Array) else []
+        kids = node.get("/Kids") if "/Kids" in keys else None
+        named_kids: list[tuple[pikepdf.Dictionary, frozenset[str]]] = []
+        if isinstance(kids, pikepdf.Array):
+            for k in kids:
+                if isinstance(k, pikepdf.Dictionary):
+                    kid_keys = frozenset(k.keys())
+                    if "/T" in kid_keys:
+                        named_kids.append((k, kid_keys))
         if named_kids:
-            stack.extend((k, name, depth + 1, ft, flags, value) for k in reversed(named_kids))
+            stack.extend((k, kk, name, depth + 1, ft, flags, value)
+                         for k, kk in reversed(named_kids))
         elif name:
-            yield Found(name, node, ft, flags, value)
+            yield Found(name, node, ft, flags, value, keys)
 
 
 def on_states(found: Found) -> set[str]:
@@ -308,9 +323,11 @@ def raw_value(found: Found) -> object:
             return False
         state = str(v)[1:] if isinstance(v, pikepdf.Name) else str(v)
         return True if state in on_states(found) else f"/{state}"
+    if choice.is_radio(found.ft, found.flags):
+        return choice.value(found.node, v)
     if found.ft == "/Btn" and isinstance(v, pikepdf.Name):
         state = str(v)[1:]
-        opts = found.node.get("/Opt")
+        opts = found.node.get("/Opt") if "/Opt" in found.keys else None
         if state.isdigit() and isinstance(opts, pikepdf.Array) and int(state) < len(opts):
             return str(opts[int(state)])
         return "" if state == "Off" else state
@@ -352,6 +369,9 @@ def fill_fields(pdf: pikepdf.Pdf, slots: Mapping[str, Slot], texts: Mapping[str,
             node.V = on
             for w in found.widgets():
                 w.AS = on if str(on)[1:] in _normal_keys(w) else pikepdf.Name.Off
+            continue
+        if choice.is_radio(found.ft, found.flags):
+            choice.choose(node, choice.state_names(slot).get(text, text) if text else "")
             continue
         node.V = _choice_value(found, text) if slot.kind in ("choice", "rating") \
             else pikepdf.String(text)

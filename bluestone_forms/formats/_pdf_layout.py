@@ -13,21 +13,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from .. import values
+from ..kinds import KINDS
 from ..slots import Slot, field_slots
-from ..spec import (
-    FormSpec,
-    LongTextField,
-    NoteField,
-    SelectManyField,
-    SignoffField,
-    TableField,
-)
+from ..spec import FormSpec, NoteField, TableField
 from ..wording import Wording, paragraphs, squeeze
-from . import _pdf_keep
+from . import _pdf_choice, _pdf_keep
 from .common import Identity
 
 LINE_MM = 5.0  # height of one line of a multi-line field on the fillable form
-SHORT_KINDS = ("integer", "decimal", "date")
+SHORT_KINDS = ("integer", "decimal", "date", "time")  # slot kinds whose box is narrow
+# the phrase (`wording`) that says how an answer of a slot kind is written, beside its box
+FORMAT_HINTS = {"date": "date_format", "time": "time_format"}
+RADIO_MAX = 6  # a single choice of up to this many options is radio buttons, else a drop-down
 PAPER_PHRASES = ("table_rows_paper", "signature", "date_format",
                  "safeguarding")
 
@@ -44,6 +41,22 @@ class Control:
     options: tuple[str, ...] = ()
     lines: int = 1
     format_hint: str = ""  # "dd/mm/yyyy" for a date
+    states: tuple[str, ...] = ()  # a radio button's on-state name per option (_pdf_choice)
+    in_table: bool = False
+    answer_label: str = ""  # the visible label over a rating's buttons: "Your rating (1–4)"
+
+    @property
+    def radio(self) -> bool:
+        """A single choice shown as radio buttons: up to RADIO_MAX options (in a table cell,
+        only those that fit on one line); a longer list is a drop-down."""
+        if self.kind not in ("choice", "rating"):
+            return False
+        return self.inline if self.in_table else len(self.options) <= RADIO_MAX
+
+    @property
+    def radio_inline(self) -> bool:
+        """Radio buttons side by side when their texts fit on one line of the page."""
+        return self.in_table or (len(self.options) <= 5 and sum(map(len, self.options)) <= 70)
 
     @property
     def narrow(self) -> bool:
@@ -149,7 +162,7 @@ def html_id(key: str) -> str:
 
 def control(slot: Slot, words: Wording) -> Control:
     f = slot.spec_field
-    lines = f.lines if isinstance(f, LongTextField) else 1
+    lines = getattr(f, "lines", 1) if slot.kind == "long_text" else 1
     if slot.kind == "flag":
         short = slot.options[0].label
     elif slot.column is not None:
@@ -158,7 +171,8 @@ def control(slot: Slot, words: Wording) -> Control:
         short = words.phrase(slot.part) if slot.part in ("name", "date") else slot.part
     else:
         short = slot.label
-    options = tuple(values.choice_texts(slot)) if slot.kind in ("choice", "rating") else ()
+    options = tuple(values.choice_texts(slot)) if KINDS[slot.kind].options else ()
+    scale = [c.code for c in slot.options] if slot.kind == "rating" else []
     return Control(
         key=slot.key,
         html_id=html_id(slot.key),
@@ -167,7 +181,11 @@ def control(slot: Slot, words: Wording) -> Control:
         short=short,
         options=options,
         lines=lines,
-        format_hint=words.phrase("date_format") if slot.kind == "date" else "",
+        format_hint=words.phrase(FORMAT_HINTS[slot.kind]) if slot.kind in FORMAT_HINTS else "",
+        states=tuple(_pdf_choice.state_names(slot).values()) if options else (),
+        in_table=slot.column is not None,
+        answer_label=words.phrase("your_rating", lo=scale[0], hi=scale[-1])
+        if scale and slot.column is None else "",
     )
 
 
@@ -197,17 +215,13 @@ def build(spec: FormSpec, identity: Identity, body_class: str,
                 rows = tuple(tuple(cells[i : i + width]) for i in range(0, len(cells), width))
                 heads = tuple(
                     ColumnHead(c.label, c.hint or "",
-                               words.phrase("date_format") if c.type == "date" else "",
+                               cells[i].format_hint,
                                cells[i].kind)
                     for i, c in enumerate(f.columns)
                 )
                 questions.append(replace(base, kind="table", columns=heads, rows=rows))
             else:
-                kind = (
-                    "many" if isinstance(f, SelectManyField)
-                    else "signoff" if isinstance(f, SignoffField)
-                    else "single"
-                )
+                kind = f.shape if f.shape in ("many", "signoff") else "single"
                 questions.append(
                     replace(base, kind=kind, controls=tuple(control(s, words) for s in slots))
                 )

@@ -45,15 +45,19 @@ RISKY_ACTIONS = {
 }
 
 
-def open_return(path: Path) -> pikepdf.Pdf:
-    """The file opened with pikepdf, or a ReturnError saying plainly why it cannot be read."""
+def open_return(path: Path, data: bytes | None = None) -> pikepdf.Pdf:
+    """The file opened with pikepdf, or a ReturnError saying plainly why it cannot be read.
+
+    `data` is the file's content when the caller has read it already (the checks use it; qpdf
+    still opens the path, which measured twice as fast as qpdf reading from a BytesIO)."""
     file = str(path)
     try:
-        size = path.stat().st_size
+        size = len(data) if data is not None else path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ReturnError(file, f"the file is {size // (1024 * 1024)} MB; a form return is "
                                     f"at most {MAX_FILE_BYTES // (1024 * 1024)} MB")
-        data = path.read_bytes()
+        if data is None:
+            data = path.read_bytes()
     except OSError as exc:
         raise ReturnError(file, f"cannot read the file ({exc.strerror})") from None
     head, tail = data[:1024], data[-2048:]

@@ -19,8 +19,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import records, values
 from .. import spec as model
+from ..kinds import KINDS
 from ..slots import Slot, field_slots, slots
-from ..spec import FormSpec, LongTextField, NoteField, SelectManyField, SignoffField, TableField
+from ..spec import Answerable, FormSpec, NoteField, TableField
 from ..wording import Wording
 from . import _xlsx_layout as L
 from ._xlsx_fit import row_height
@@ -111,7 +112,7 @@ class FormBuilder:
                     self._text_row(f.text)
                 elif isinstance(f, TableField):
                     self._table(f)
-                elif isinstance(f, SelectManyField | SignoffField):
+                elif f.shape in ("many", "signoff"):
                     self._group(f)
                 else:
                     (slot,) = field_slots(spec, f)
@@ -171,23 +172,23 @@ class FormBuilder:
         self._label(label, slot_required(slot))
         self._input(slot, 1)
         minimum = LINE_PT
-        if isinstance(f, LongTextField):
-            minimum = min(400.0, f.lines * LINE_PT)
+        if slot.kind == "long_text":
+            minimum = min(400.0, getattr(f, "lines", 1) * LINE_PT)
         texts = [(self._marked(label, True), LABEL_WIDTH)]
-        if slot.kind in ("choice", "rating"):
+        if KINDS[slot.kind].options:
             texts.append((max(values.choice_texts(slot), key=len), INPUT_WIDTH))
         self._height(texts, minimum)
         self.row += 1
         self._about(slot.field)
 
-    def _group(self, f: SelectManyField | SignoffField) -> None:
+    def _group(self, f: Answerable) -> None:
         label = self.words.heading(f, marker=False)
         self._label(label, f.required, bold=True)
         self._height([(self._marked(label, True), LABEL_WIDTH)], bold=True)
         self.row += 1
         self._about(f)
         for slot in field_slots(self.spec, f):
-            if isinstance(f, SelectManyField):
+            if f.shape == "many":
                 text = slot.options[0].label
             else:
                 text = self.words.phrase("name" if slot.part == "name" else "date")
@@ -212,7 +213,7 @@ class FormBuilder:
             heads.append((text, INPUT_WIDTH if i == 1 else TABLE_WIDTH))
         self._height(heads, bold=True)
         self.row += 1
-        tall = any(isinstance(c, LongTextField) for c in f.columns)
+        tall = any(c.kind == "long_text" for c in f.columns)
         by_row: dict[int, list[Slot]] = {}
         for slot in field_slots(self.spec, f):
             assert slot.row is not None

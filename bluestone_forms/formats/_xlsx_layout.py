@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -32,15 +33,7 @@ from typing import Any
 from .. import values
 from ..compiled import CompiledSpec
 from ..slots import Slot
-from ..spec import (
-    DateField,
-    DecimalField,
-    IntegerField,
-    LongTextField,
-    SelectManyField,
-    TextField,
-)
-from ..wording import EN, Wording, show_date
+from ..wording import Wording, show_date
 
 FORM_SHEET = "Form"
 REGISTER_SHEET = "Register"
@@ -64,7 +57,6 @@ MAX_WHOLE = 999_999_999_999_999
 # a date cell shows the date as it was understood, month in words ("5 Dec 2026"), so a
 # typist whose Excel or Calc reads 05/12/2026 month-first (US order) sees "12 May 2026"
 DATE_FORMAT = "d mmm yyyy"
-DATE_NOTE = EN["xlsx_date_note"]  # said in the copy's language by `rule`
 TEXT_FORMAT = "@"
 DATE_LOCALE = {"cy": "[$-452]"}  # Welsh (cy-GB, LCID 0x0452)
 
@@ -97,7 +89,10 @@ def column_index(slot: Slot) -> int:
     raise ValueError(f"{slot.key}: column not in its table")
 
 
-def cell_value(slot: Slot, value: Any, mark: str = "Yes") -> str | int | Decimal | dt.date | None:
+CellValue = str | int | float | Decimal | dt.date | None
+
+
+def cell_value(slot: Slot, value: Any, mark: str = "Yes") -> CellValue:
     """A canonical value as the native cell value Excel would store for it.
 
     Numbers stay numbers, dates become date cells, text, choices and ratings the text the
@@ -106,20 +101,14 @@ def cell_value(slot: Slot, value: Any, mark: str = "Yes") -> str | int | Decimal
     """
     if value is None:
         return None
-    kind = slot.kind
-    if kind == "flag":
+    if slot.kind == "flag":  # the list's own tick word: "Ie" on a Welsh form (values reads it)
         return mark if value else None
-    if kind in ("text", "long_text"):
-        text = str(value)
-        return text or None
-    if kind == "integer":
-        return int(value)
-    if kind == "decimal":
-        return Decimal(value)
-    if kind == "date":
-        if isinstance(value, dt.date) and value >= FIRST_SERIAL_DATE:
-            return value
-        return values.encode(slot, value)
+    return WIDGETS[slot.kind].cell(slot, value)
+
+
+def _date_cell(slot: Slot, value: Any) -> str | dt.date:
+    if isinstance(value, dt.date) and value >= FIRST_SERIAL_DATE:
+        return value
     return values.encode(slot, value)
 
 
@@ -178,66 +167,122 @@ def _between(lo: Any, hi: Any, show: Any = str) -> str:
     return ""
 
 
+# What a slot kind's cells allow: (validation type, operator, formula1, formula2, list
+# items, what is expected (for the error alert), what to do (the default input message)).
+Allowed = tuple[str, str | None, str | None, str | None, tuple[str, ...], str, str]
+
+
+def _text_allows(slot: Slot, words: Wording) -> Allowed:
+    f = slot.spec_field
+    lo, hi = getattr(f, "min_length", None), getattr(f, "max_length", None)
+    what = "text" + _between(lo, hi, lambda n: f"{n} characters")
+    default = words.phrase("xlsx_type_limit", hi=hi) if hi else words.phrase("xlsx_type")
+    return ("textLength", "between", str(lo or 0), str(min(hi or MAX_CELL_TEXT, MAX_CELL_TEXT)),
+            (), what, default)
+
+
+def _integer_allows(slot: Slot, words: Wording) -> Allowed:
+    f = slot.spec_field
+    lo, hi = getattr(f, "min", None), getattr(f, "max", None)
+    what = "a whole number" + _between(lo, hi)
+    return ("whole", "between", str(lo if lo is not None else -MAX_WHOLE),
+            str(hi if hi is not None else MAX_WHOLE), (), what, what[0].upper() + what[1:] + ".")
+
+
+def _decimal_allows(slot: Slot, words: Wording) -> Allowed:
+    f = slot.spec_field
+    lo, hi, places = getattr(f, "min", None), getattr(f, "max", None), getattr(f, "places", None)
+    what = "a number" + _between(lo, hi)
+    if places is not None:
+        what += f" with at most {places} decimal places"
+    return ("decimal", "between", format(lo if lo is not None else Decimal(-MAX_WHOLE), "f"),
+            format(hi if hi is not None else Decimal(MAX_WHOLE), "f"), (), what,
+            what[0].upper() + what[1:] + ".")
+
+
+def _date_allows(slot: Slot, words: Wording) -> Allowed:
+    f = slot.spec_field
+    date_format = words.phrase("date_format")
+    lo, hi = getattr(f, "min", None), getattr(f, "max", None)
+    lo_s = serial(max(lo, FIRST_SERIAL_DATE)) if lo else serial(FIRST_SERIAL_DATE)
+    hi_s = serial(hi) if hi else MAX_SERIAL
+    return ("date", "between", str(lo_s), str(hi_s), (),
+            f"a date ({date_format})" + _between(lo, hi, show_date),
+            words.phrase("xlsx_date", date_format=date_format))
+
+
+def _flag_allows(slot: Slot, words: Wording) -> Allowed:
+    mark = words.phrase("tick_mark")  # "Ie" on a Welsh form: read as a tick (values)
+    default = words.phrase("xlsx_flag", mark=mark)
+    if slot.field.shape == "many":
+        default += " " + words.tick_rule(slot.field)
+    return ("list", None, None, None, (mark,), f'"{mark}" to tick this option, or nothing',
+            default)
+
+
+def _list_allows(slot: Slot, words: Wording) -> Allowed:
+    items = tuple(values.choice_texts(slot))
+    return ("list", None, None, None, items,
+            "one of the answers in the drop-down list: " + "; ".join(items),
+            words.phrase("xlsx_choose"))
+
+
+TIME_FORMAT = "hh:mm"
+
+
+def _time_allows(slot: Slot, words: Wording) -> Allowed:
+    return ("time", "between", "0", repr(1439 / 1440), (), words.phrase("time_expected"), "")
+
+
+def _time_cell(slot: Slot, value: dt.time) -> float:
+    """A time as Excel and Calc store it: the fraction of a day."""
+    return (value.hour * 60 + value.minute) / 1440
+
+
+def _text_cell(slot: Slot, value: Any) -> str | None:
+    return str(value) or None
+
+
+@dataclass(frozen=True)
+class Widget:
+    """The Excel widget of a slot kind (`kinds.KINDS`): the cell's number format, the native
+    value Excel stores for an answer, what the cell's validation allows and the phrase
+    (`wording`) of a note that goes first in its input message."""
+
+    number_format: str
+    cell: Callable[[Slot, Any], CellValue]
+    allows: Callable[[Slot, Wording], Allowed]
+    note: str = ""
+
+
+WIDGETS: dict[str, Widget] = {
+    "text": Widget(TEXT_FORMAT, _text_cell, _text_allows),
+    "long_text": Widget(TEXT_FORMAT, _text_cell, _text_allows),
+    "integer": Widget("General", lambda s, v: int(v), _integer_allows),
+    "decimal": Widget("General", lambda s, v: Decimal(v), _decimal_allows),
+    "date": Widget(DATE_FORMAT, _date_cell, _date_allows, "xlsx_date_note"),
+    "time": Widget(TIME_FORMAT, _time_cell, _time_allows, "time_hint"),
+    "choice": Widget(TEXT_FORMAT, values.encode, _list_allows),
+    "rating": Widget(TEXT_FORMAT, values.encode, _list_allows),
+    "flag": Widget(TEXT_FORMAT, lambda s, v: "Yes" if v else None, _flag_allows),
+}
+
+
 def rule(slot: Slot, words: Wording) -> Rule:
     """The data validation, input message and error alert of a slot's input cells.
 
     The input message says first when the question applies ("Answer if …", from `wording`),
     so a person sees the routing on the cell itself, then the hint or what to type."""
     f = slot.spec_field
-    kind = slot.kind
+    widget = WIDGETS[slot.kind]
     hint = (getattr(f, "hint", None) or "").strip()
     answer_if = words.answer_if(slot.field)
-    date_format = words.phrase("date_format")
     custom = getattr(f, "message", None)
     title = slot.column.label if slot.column is not None else slot.label
-    operator: str | None = "between"
-    f1: str | None = None
-    f2: str | None = None
-    items: tuple[str, ...] = ()
-    if kind in ("text", "long_text"):
-        lo = f.min_length if isinstance(f, TextField | LongTextField) else None
-        hi = f.max_length if isinstance(f, TextField | LongTextField) else None
-        vtype, f1, f2 = "textLength", str(lo or 0), str(min(hi or MAX_CELL_TEXT, MAX_CELL_TEXT))
-        what = "text" + _between(lo, hi, lambda n: f"{n} characters")
-        default = words.phrase("xlsx_type_limit", hi=hi) if hi else words.phrase("xlsx_type")
-    elif kind == "integer":
-        assert isinstance(f, IntegerField)
-        lo_i = f.min if f.min is not None else -MAX_WHOLE
-        hi_i = f.max if f.max is not None else MAX_WHOLE
-        vtype, f1, f2 = "whole", str(lo_i), str(hi_i)
-        what = "a whole number" + _between(f.min, f.max)
-        default = what[0].upper() + what[1:] + "."
-    elif kind == "decimal":
-        assert isinstance(f, DecimalField)
-        lo_d = f.min if f.min is not None else Decimal(-MAX_WHOLE)
-        hi_d = f.max if f.max is not None else Decimal(MAX_WHOLE)
-        vtype, f1, f2 = "decimal", format(lo_d, "f"), format(hi_d, "f")
-        what = "a number" + _between(f.min, f.max)
-        if f.places is not None:
-            what += f" with at most {f.places} decimal places"
-        default = what[0].upper() + what[1:] + "."
-    elif kind == "date":
-        lo_t = getattr(f, "min", None) if isinstance(f, DateField) else None
-        hi_t = getattr(f, "max", None) if isinstance(f, DateField) else None
-        lo_s = serial(max(lo_t, FIRST_SERIAL_DATE)) if lo_t else serial(FIRST_SERIAL_DATE)
-        hi_s = serial(hi_t) if hi_t else MAX_SERIAL
-        vtype, f1, f2 = "date", str(lo_s), str(hi_s)
-        what = f"a date ({date_format})" + _between(lo_t, hi_t, show_date)
-        default = words.phrase("xlsx_date", date_format=date_format)
-    elif kind == "flag":
-        mark = words.phrase("tick_mark")  # "Ie" on a Welsh form: read as a tick (values)
-        vtype, operator, items = "list", None, (mark,)
-        what = f'"{mark}" to tick this option, or nothing'
-        default = words.phrase("xlsx_flag", mark=mark)
-        if isinstance(slot.field, SelectManyField):
-            default += " " + words.tick_rule(slot.field)
-    else:
-        vtype, operator, items = "list", None, tuple(values.choice_texts(slot))
-        what = "one of the answers in the drop-down list: " + "; ".join(items)
-        default = words.phrase("xlsx_choose")
+    vtype, operator, f1, f2, items, what, default = widget.allows(slot, words)
     prompt = " ".join(p for p in (answer_if, hint or default) if p)
-    if kind == "date":  # the note first, so that clipping a long hint cannot drop it
-        prompt = f"{words.phrase('xlsx_date_note')} {prompt}"
+    if widget.note:  # the note first, so that clipping a long hint cannot drop it
+        prompt = f"{words.phrase(widget.note)} {prompt}"
     error = (custom + " " if custom else "") + f"Expected {what}."
     return Rule(
         type=vtype,
@@ -255,9 +300,7 @@ def rule(slot: Slot, words: Wording) -> Rule:
 def number_format(slot: Slot, language: str = "en") -> str:
     if slot.kind == "date":  # months in the copy's first language ("5 Rhag 2026" in Welsh)
         return DATE_LOCALE.get(language.split("+")[0], "") + DATE_FORMAT
-    if slot.kind in ("integer", "decimal"):
-        return "General"
-    return TEXT_FORMAT
+    return WIDGETS[slot.kind].number_format
 
 
 _XSTRING_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")

@@ -54,11 +54,12 @@ class Opened:
     issues: list[Issue] = field(default_factory=list)
 
 
-def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
+def read(path: str | Path, catalog: Catalog | None = None, data: bytes | None = None
+         ) -> ReadResult:
     p = Path(path)
     file = str(p)
     try:
-        with Package(p, "xlsx") as pkg:
+        with Package(p, "xlsx", data) as pkg:
             opened = open_book(pkg)
             form = (catalog or Catalog.shipped()).form(
                 opened.identity.form_id, opened.identity.version, file

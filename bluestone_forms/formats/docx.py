@@ -211,11 +211,13 @@ def _new_instance(pkg: Package, ident: Identity, instance_id: str) -> dict[str, 
 # --------------------------------------------------------------------------- reading
 
 
-def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
-    """Read a returned Word form: identity from its properties, answers from its controls."""
+def read(path: str | Path, catalog: Catalog | None = None, *,
+         data: bytes | None = None) -> ReadResult:
+    """Read a returned Word form: identity from its properties, answers from its controls
+    (`data`: the file's bytes when the caller has read them already)."""
     p = Path(path)
     file = str(p)
-    with Package(p, FORMAT) as pkg:
+    with Package(p, FORMAT, data) as pkg:
         ident, main = _open(pkg)
         form = _form_for(ident, file, catalog)
         root = pkg.xml(main)

@@ -23,14 +23,14 @@ from __future__ import annotations
 import io
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pikepdf
 
-from .. import render
+from .. import pdf_ua, render
 from ..catalog import Catalog
 from ..errors import Issue, ReturnError
 from ..records import ReadResult, new_instance_id, texts
@@ -38,6 +38,7 @@ from ..slots import slot_map, slots
 from ..spec import FormSpec
 from ..wording import phrase_in
 from . import _paper_marks as paper_marks
+from . import _pdf_choice as choice
 from . import _pdf_fields as fields
 from . import _pdf_layout as layout
 from . import _pdf_printed as printed
@@ -68,10 +69,10 @@ def paper_html(spec: FormSpec, identity: Identity) -> str:
 
 
 def _labels(spec: FormSpec) -> dict[str, str]:
-    hint = phrase_in("date_format", spec.language)  # dd/mm/yyyy, dd/mm/bbbb in Welsh
+    # how a date or time is written, in the copy's language (dd/mm/yyyy, dd/mm/bbbb in Welsh)
     return {
-        s.key: f"{s.label} ({hint})" if s.kind == "date" else s.label
-        for s in slots(spec)
+        s.key: f"{s.label} ({phrase_in(layout.FORMAT_HINTS[s.kind], spec.language)})"
+        if s.kind in layout.FORMAT_HINTS else s.label for s in slots(spec)
     }
 
 
@@ -98,7 +99,9 @@ def write(
     buf.seek(0)
     out = Path(path)
     with pikepdf.open(buf) as pdf:
+        choice.prepare(pdf)
         fields.restructure(pdf, _labels(spec))
+        pdf_ua.finish(pdf)  # before the identity stamp, which is an artifact already
         fields.write_identity(pdf, identity, spec.title)
         stamp.place(pdf, anchors, identity.footer())
         if values is not None:
@@ -119,6 +122,7 @@ def save_paper(document: Any, spec: FormSpec, identity: Identity, path: str | Pa
     buf.seek(0)
     out = Path(path)
     with pikepdf.open(buf) as pdf:
+        pdf_ua.finish(pdf)
         fields.write_identity(pdf, identity, spec.title)
         paper_marks.draw(pdf, identity)  # corner marks and a QR code per page, for scans
         fields.save(pdf, out)
@@ -183,15 +187,17 @@ DAMAGED = (pikepdf.PdfError, pikepdf.ForeignObjectError, ValueError, OverflowErr
            UnicodeError, zlib.error, RuntimeError)
 
 
-def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
+def read(path: str | Path, catalog: Catalog | None = None, *,
+         data: bytes | None = None) -> ReadResult:
     """A filled PDF form's answers, through the codec and validation.
 
     Raises ReturnError for a file that is not a readable form of a known version
-    (encrypted, truncated, damaged, another PDF); problems with values are Issues.
+    (encrypted, truncated, damaged, another PDF); problems with values are Issues. `data`:
+    the file's bytes when the caller has read them already.
     """
     path = Path(path)
     file = str(path)
-    pdf = open_return(path)
+    pdf = open_return(path, data)
     try:
         with pdf:
             return _read(pdf, file, catalog or Catalog.shipped())
@@ -216,6 +222,32 @@ def _modified(pdf: pikepdf.Pdf) -> str | None:
     return normalise_time(f"{y}-{mo}-{d}T{h}:{mi}:{s}{zone}")
 
 
+class _Where(Mapping[str, str]):
+    """Where each answer box is ("page 2, PDF field 'risk_rating'"), worked out only for the
+    boxes an issue names (most returns have none; finding a field's page for every field
+    cost about 5% of a read)."""
+
+    def __init__(self, pdf: pikepdf.Pdf) -> None:
+        self.pdf = pdf
+        self.found: dict[str, fields.Found] = {}
+        self._pages: dict[tuple[int, int], int] | None = None
+
+    def __getitem__(self, key: str) -> str:
+        found = self.found[key]
+        if self._pages is None:
+            self._pages = {p.obj.objgen: n for n, p in enumerate(self.pdf.pages, start=1)}
+        widgets = found.widgets()
+        page = widgets[0].get("/P") if widgets else None
+        number = self._pages.get(page.objgen) if isinstance(page, pikepdf.Dictionary) else None
+        return (f"page {number}, " if number else "") + f"PDF field '{key}'"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.found)
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+
 def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
     identity = fields.read_identity(pdf)
     if not identity.form_id and not any(True for _ in fields.walk(pdf, file)):
@@ -224,20 +256,16 @@ def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
         if shown is not None:
             raise ReturnError(file, printed.picture_message(pdf, shown))
     form = catalog.form(identity.form_id, identity.version, file)
-    pages = {page.obj.objgen: n for n, page in enumerate(pdf.pages, start=1)}
     known = form.slot_map
     raw: dict[str, Any] = {}
-    where: dict[str, str] = {}
+    where = _Where(pdf)
     names: list[str] = []
     for found in fields.walk(pdf, file):
         names.append(found.name)
         if found.name not in known or found.name in raw:
             continue
         raw[found.name] = fields.raw_value(found)
-        widgets = found.widgets() if "/Kids" in found.node else [found.node]
-        page = widgets[0].get("/P") if widgets else None
-        number = pages.get(page.objgen) if isinstance(page, pikepdf.Dictionary) else None
-        where[found.name] = (f"page {number}, " if number else "") + f"PDF field '{found.name}'"
+        where.found[found.name] = found
     if not names:  # the identity is there, every answer box is gone
         raise ReturnError(file, printed.FLATTENED + " (the PDF form as filled in, not a "
                           "printed or flattened copy)")

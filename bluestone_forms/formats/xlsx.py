@@ -104,9 +104,11 @@ def write(
     return target
 
 
-def read(path: str | Path, catalog: Catalog | None = None) -> ReadResult:
-    """Read a returned workbook: one record (form layout) or one per filled row (register)."""
-    return _xlsx_read.read(path, catalog)
+def read(path: str | Path, catalog: Catalog | None = None, *,
+         data: bytes | None = None) -> ReadResult:
+    """Read a returned workbook: one record (form layout) or one per filled row (register);
+    `data`: the file's bytes when the caller has read them already."""
+    return _xlsx_read.read(path, catalog, data)
 
 
 def fill(

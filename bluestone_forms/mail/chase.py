@@ -50,7 +50,7 @@ def chase_rows(sent: list[dict[str, Any]]) -> list[list[str]]:
     return rows
 
 
-def write_chase_list(store_path: Path, out_dir: Path) -> tuple[Path, int] | None:
+def write_chase_list(store_path: Path | str, out_dir: Path) -> tuple[Path, int] | None:
     """Write out_dir/chase-list.csv from the store's register; None when there is no register.
     Returns the path and how many returns are outstanding."""
     with Store(store_path) as store:

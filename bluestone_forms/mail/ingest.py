@@ -31,11 +31,15 @@ def ingest_lines(store: Store, lines: Sequence[MessageLine], clip: Callable[[str
                 file_id = store.add_file(path=line.name, sha256=line.sha256, size=line.size,
                                          reader="mail", read_at=now, outcome=line.outcome,
                                          message=clip(line.message))
+                if file_id is None:  # put in by another run meanwhile
+                    done.append((line.outcome, True))
+                    continue
                 add_provenance(store, file_id, line.provenance)
                 done.append((line.outcome, False))
         yield from done
 
 
-def add_provenance(store: Store, file_id: int, prov: Provenance | None) -> None:
+def add_provenance(store: Store, file_id: int, prov: Provenance | None,
+                   force: str | None = None) -> None:
     if prov is not None:
-        store.add_mail(file_id, prov.row())
+        store.add_mail(file_id, prov.row(), force)

@@ -114,7 +114,8 @@ class ScanReturn:
                       else slot.options[0].label if slot.options else "")
         else:
             detail = {"date": f"a date, {values.DATE_FORMAT_HINT}", "integer": "a whole number",
-                      "decimal": "a number"}.get(slot.kind, "text as written")
+                      "decimal": "a number", "time": "a time, HH:MM (24-hour clock)",
+                      }.get(slot.kind, "text as written")
         return ReviewItem(
             key=f"{self.instance_id}|{slot_key}|{'' if opt is None else opt}",
             form_id=self.spec.id, version=self.spec.version, instance_id=self.instance_id,

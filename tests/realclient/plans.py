@@ -38,6 +38,8 @@ _LONG = (("enter", ("First paragraph of the notes.", "Second paragraph, after En
          ("paste", "Pasted from an email: victim’s account reviewed"),
          ("type_paste", "Typed, then the rest pasted from the case file"))
 _DATES = (dt.date(2026, 12, 5), dt.date(2026, 1, 31), dt.date(2027, 3, 2))
+# a time as people type it: the hour without its leading zero, too
+_TIMES = (("9:05", dt.time(9, 5)), ("14:30", dt.time(14, 30)), ("00:00", dt.time(0, 0)))
 
 
 def _text_steps(route: str, what: Any) -> tuple[tuple[Step, ...], str]:
@@ -85,6 +87,9 @@ def plan(spec: FormSpec) -> list[Typed]:
             d = _DATES[n % len(_DATES)]
             text = f"{d.day:02d}/{d.month:02d}/{d.year}"
             out.append(Typed(s, "type", (["type", text],), d))
+        elif s.kind == "time":
+            text, when = _TIMES[n % len(_TIMES)]
+            out.append(Typed(s, "type", (["type", text],), when))
         elif s.kind in ("choice", "rating"):
             items = codec.choice_texts(s)
             text = items[n % len(items)]
