@@ -14,6 +14,7 @@ import click
 
 from . import api
 from .cli_store import store_group
+from .cli_translate import translate_group
 from .errors import BluestoneError, SpecError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,6 +42,9 @@ def _clean_errors(fn: F) -> F:
 def main() -> None:
     """Make, send out, read back and collate the forms of the Operation Soteria Bluestone
     model for RASSO investigations, from declarative YAML specs."""
+
+
+main.add_command(translate_group(_clean_errors))
 
 
 @main.command("specs")

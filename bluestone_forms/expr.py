@@ -292,11 +292,30 @@ def evaluate(tree: Expr, values: Mapping[str, Any]) -> bool:
         return False
 
 
-def describe(tree: Expr, label: Callable[[str], str], choice: Callable[[str, str], str]) -> str:
-    """The rule in words for a paper form, e.g. "'Welfare issue raised' is 'Yes'".
+# The words of a rule in English; `wording` passes each language's own (its `rule_*` keys).
+RULE_WORDS: Mapping[str, str] = {
+    "rule_answered": "{left} is answered", "rule_is": "{left} is {right}",
+    "rule_is_not": "{left} is not {right}", "rule_less": "{left} is less than {right}",
+    "rule_at_most": "{left} is at most {right}", "rule_more": "{left} is more than {right}",
+    "rule_at_least": "{left} is at least {right}", "rule_includes": "{left} includes {right}",
+    "rule_excludes": "{left} does not include {right}", "rule_not": "not ({rule})",
+    "rule_and": " and ", "rule_or": " or ",
+}
+_COMPARE_WORDS = {"==": "rule_is", "!=": "rule_is_not", "<": "rule_less", "<=": "rule_at_most",
+                  ">": "rule_more", ">=": "rule_at_least", "in": "rule_is",
+                  "not in": "rule_is_not"}
 
-    `label(field_id)` gives a field's label, `choice(field_id, code)` an answer's label.
+
+def describe(tree: Expr, label: Callable[[str], str], choice: Callable[[str, str], str],
+             words: Mapping[str, str] = RULE_WORDS) -> str:
+    """The rule in words for a form, e.g. "“Welfare issue raised” is “Yes”".
+
+    `label(field_id)` gives a field's label, `choice(field_id, code)` an answer's label;
+    `words` the phrases of the language to say it in (`RULE_WORDS`: English).
     """
+
+    def again(t: Expr) -> str:
+        return describe(t, label, choice, words)
 
     def field_of(t: Expr) -> str | None:
         return t.name if isinstance(t, Name) else None
@@ -306,18 +325,18 @@ def describe(tree: Expr, label: Callable[[str], str], choice: Callable[[str, str
             text = str(t.value)
             return f"“{choice(owner, text)}”" if owner else text
         if isinstance(t, ListOf):
-            return " or ".join(lit(i, owner) for i in t.items)
+            return words["rule_or"].join(lit(i, owner) for i in t.items)
         if isinstance(t, Name):
             return f"“{label(t.name)}”"
-        return f"({describe(t, label, choice)})"
+        return f"({again(t)})"
 
     if isinstance(tree, Name):
-        return f"“{label(tree.name)}” is answered"
+        return words["rule_answered"].format(left=lit(tree, None))
     if isinstance(tree, Not):
-        return f"not ({describe(tree.operand, label, choice)})"
+        return words["rule_not"].format(rule=again(tree.operand))
     if isinstance(tree, BoolOp):
-        parts = [describe(t, label, choice) for t in tree.operands]
-        return f" {tree.op} ".join(
+        parts = [again(t) for t in tree.operands]
+        return words[f"rule_{tree.op}"].join(
             f"({w})" if isinstance(t, BoolOp) else w
             for t, w in zip(tree.operands, parts, strict=True)
         )
@@ -325,17 +344,8 @@ def describe(tree: Expr, label: Callable[[str], str], choice: Callable[[str, str
         owner = field_of(tree.left)
         if tree.op in ("in", "not in") and isinstance(tree.left, Literal):
             many = field_of(tree.right)
-            verb = "includes" if tree.op == "in" else "does not include"
-            return f"{lit(tree.right, None)} {verb} {lit(tree.left, many)}"
-        words = {
-            "==": "is",
-            "!=": "is not",
-            "<": "is less than",
-            "<=": "is at most",
-            ">": "is more than",
-            ">=": "is at least",
-            "in": "is",
-            "not in": "is not",
-        }[tree.op]
-        return f"{lit(tree.left, None)} {words} {lit(tree.right, owner)}"
+            key = "rule_includes" if tree.op == "in" else "rule_excludes"
+            return words[key].format(left=lit(tree.right, None), right=lit(tree.left, many))
+        return words[_COMPARE_WORDS[tree.op]].format(left=lit(tree.left, None),
+                                                     right=lit(tree.right, owner))
     return lit(tree, None)

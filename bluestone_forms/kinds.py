@@ -25,8 +25,10 @@ from .wording import EN, show_date
 
 DATE_FORMAT_HINT = EN["date_format"]  # how a date is written, as every form shows it
 MAX_TEXT = 100_000
-_TRUE = {"yes", "y", "true", "1", "x", "✓", "✔", "☒", "☑", "ticked"}
-_FALSE = {"no", "n", "false", "0", "☐", "unticked"}
+# a tick in any language a form is printed in (Welsh "Ie", bilingual "Ie / Yes": wording)
+_TRUE = {"yes", "y", "true", "1", "x", "✓", "✔", "☒", "☑", "ticked", "ie", "ie / yes",
+         "yes / ie"}
+_FALSE = {"no", "n", "false", "0", "☐", "unticked", "na", "na / no", "no / na"}
 _INT = re.compile(r"^[+-]?\d{1,18}$")
 _DEC = re.compile(r"^[+-]?(\d{1,18}(\.\d{0,12})?|\.\d{1,12})$")
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")

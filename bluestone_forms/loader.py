@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from . import spec_texts
 from .errors import SpecError, SpecProblem
 from .spec import FIELD_TYPES, FormSpec
 from .spec_checks import check_references
@@ -83,8 +84,12 @@ TEXT_KEYS = {"title", "label", "hint", "help", "intro", "text", "description", "
 LONG_TEXT_KEYS = {"help", "intro", "text", "description"}
 
 
-def _localise(data: dict[str, Any], lang: str | None) -> list[tuple[SpecPath, str]]:
+def _localise(data: dict[str, Any], lang: str | None,
+              file: str = "<spec>") -> list[tuple[SpecPath, str]]:
     """Replace every {en: …, cy: …} text by the text in `lang` ("cy", or "cy+en" for both).
+
+    A language other than the default must have a text for every text a form prints
+    (`spec_texts`); else one problem names how many lack it and how to start a translation.
 
     Why in the loader: every format then prints plain strings, and any spec gets every
     language for free. A choice's or scale point's texts in the other languages become its
@@ -98,7 +103,11 @@ def _localise(data: dict[str, Any], lang: str | None) -> list[tuple[SpecPath, st
     wanted = lang or str(default)
     parts = wanted.split("+")
     for part in parts:
-        if part not in langs:
+        gaps = spec_texts.missing_message(data, part, _spec_name(file)) \
+            if part != default else None
+        if gaps:
+            problems.append((("languages",), gaps))
+        elif part not in langs:
             problems.append((("languages",), f"this spec has no '{part}' text; its languages "
                                               f"are {', '.join(langs)}"))
     if problems:
@@ -173,7 +182,7 @@ def load_spec_text(text: str, file: str = "<spec>", lang: str | None = None) -> 
             problem(node.start_mark.line + 1, (), "a spec must be a mapping of keys (id, title, …)")
         )
         raise SpecError(problems)
-    for path, msg in _localise(data, lang):
+    for path, msg in _localise(data, lang, file):
         problems.append(problem(_line_of(builder.lines, path), path, msg))
     try:
         spec = FormSpec.model_validate(data)
@@ -187,6 +196,14 @@ def load_spec_text(text: str, file: str = "<spec>", lang: str | None = None) -> 
     if problems:
         raise SpecError(_dedupe(problems))
     return spec
+
+
+def _spec_name(file: str) -> str:
+    """How a command names the spec: a shipped spec by its id, any other by its path."""
+    from .resources import specs_dir
+
+    p = Path(file)
+    return p.stem if p.parent.resolve() == specs_dir().resolve() else file
 
 
 def load_spec(path: str | Path, lang: str | None = None) -> FormSpec:

@@ -15,6 +15,7 @@ from typing import Any
 
 from .kinds import KINDS
 from .spec import Answerable, Choice, Column, FormSpec, SelectManyField, SignoffField, TableField
+from .wording import phrase_in
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,11 @@ def _options(spec: FormSpec, f: Answerable | Column, kind: str) -> tuple[Choice,
     return spec.options(f) if KINDS[kind].options else ()
 
 
+def _first(spec: FormSpec) -> str:
+    """The language of a copy's own words in slot labels (labels are bilingual already)."""
+    return spec.language.split("+")[0]
+
+
 def _table_slots(spec: FormSpec, f: TableField) -> list[Slot]:
     """A slot per row and column."""
     out: list[Slot] = []
@@ -58,7 +64,8 @@ def _table_slots(spec: FormSpec, f: TableField) -> list[Slot]:
         for col in f.columns:
             kind = kind_of(spec, col)
             out.append(Slot(key=f"{f.id}.{row}.{col.id}", field=f, kind=kind,
-                            label=f"{f.label}, row {row}: {col.label}",
+                            label=phrase_in("slot_row", _first(spec), label=f.label, row=row,
+                                            column=col.label),
                             options=_options(spec, col, kind), column=col, row=row,
                             part=col.id))
     return out
@@ -67,8 +74,9 @@ def _table_slots(spec: FormSpec, f: TableField) -> list[Slot]:
 def _signoff_slots(spec: FormSpec, f: SignoffField) -> list[Slot]:
     """A name and a date."""
     return [
-        Slot(key=f"{f.id}.name", field=f, kind="text", label=f"{f.label}: name", part="name"),
-        Slot(key=f"{f.id}.date", field=f, kind="date", label=f"{f.label}: date", part="date"),
+        Slot(key=f"{f.id}.{part}", field=f, kind=kind, part=part,
+             label=phrase_in(f"slot_{part}", _first(spec), label=f.label))
+        for part, kind in (("name", "text"), ("date", "date"))
     ]
 
 

@@ -11,7 +11,7 @@ the line. What reading a return needs worked out of a spec is in `compiled`, bui
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -205,8 +205,10 @@ class FormSpec(Model):
             )
         raise TypeError(f"{f.id} has no choices")
 
-    def describe(self, rule: expr.Expr) -> str:
-        """A rule in words, with this form's labels: "“Welfare raised” is “Yes”"."""
+    def describe(self, rule: expr.Expr,
+                 words: Mapping[str, str] = expr.RULE_WORDS) -> str:
+        """A rule in words, with this form's labels: "“Welfare raised” is “Yes”" (in the
+        language of `words`, a wording table)."""
 
         def label(fid: str) -> str:
             try:
@@ -223,7 +225,7 @@ class FormSpec(Model):
                 pass
             return code
 
-        return expr.describe(rule, label, choice)
+        return expr.describe(rule, label, choice, words)
 
     def relevance(self, f: Answerable) -> expr.Expr | None:
         """The parsed relevance rule of a field (parsed on each call: a reader takes the rules

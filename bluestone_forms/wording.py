@@ -5,10 +5,10 @@ marker, "Answer if …", the tick rule, the hints, the guidance, dates, the attr
 page furniture from here, so the formats say the same thing (tests/test_parity.py reads the
 generated files back to prove it).
 
-Why a table per language: a Welsh copy of a form (`--lang cy`, `cy+en`) should print its
-furniture in Welsh too. No reviewed Welsh exists yet for these phrases, so the `cy` table
-holds the English, key for key, until issue 15 fills it; a bilingual copy prints each phrase
-once when both languages say the same.
+Why a table per language: a Welsh copy of a form (`--lang cy`, `cy+en`) prints its furniture
+in Welsh too (the `cy` table, with where its terms come from, is `wording_cy`); a bilingual
+copy prints each phrase Welsh first, then " / " and the English, and once when both say the
+same. "Answer if …" is worded per language too (`expr.describe` takes the table's words).
 
 The identity line ("Form … v… · instance …") is not wording: readers find a return's
 identity by it, so it is the same in every language (`IDENTITY_LINE`).
@@ -31,6 +31,7 @@ from .spec import (
     YesNoField,
     YesNoNAField,
 )
+from .wording_cy import CY, CY_LICENCES, CY_PLACEHOLDERS
 
 DATE_SHOWN = "%d/%m/%Y"
 IDENTITY_LINE = "Form {form_id} v{version} · instance {instance_id}"
@@ -50,6 +51,13 @@ EN: dict[str, str] = {
     "signed_by": "To be signed by: {role}.",
     "table_rows": "Up to {rows} rows.",
     "table_rows_min": "Up to {rows} rows, at least {min}.",
+    "table_row": "Row {n}",
+    "register_title": "{title} — register",
+    "return_id": "Return id",
+    # an answer box's accessible name (PDF field, Word box title, register column)
+    "slot_row": "{label}, row {row}: {column}",
+    "slot_name": "{label}: name",
+    "slot_date": "{label}: date",
     "date_format": "dd/mm/yyyy",
     "table_rows_paper": "Use one row for each; leave unused rows empty.",
     "pen_rule_lead": "Use a dark pen",
@@ -82,10 +90,36 @@ EN: dict[str, str] = {
     "time_hint": "A time as HH:MM on the 24-hour clock, e.g. 14:30.",
     "time_expected": "a time as HH:MM, e.g. 14:30",
     "your_rating": "Your rating ({lo}–{hi})",
+    "marking_official": "OFFICIAL",
+    "marking_official_sensitive": "OFFICIAL-SENSITIVE",
+    "marking_official_sensitive_personal": "OFFICIAL-SENSITIVE PERSONAL",
+    "safeguarding": "Safeguarding",
+    # a relevance rule in words (expr.describe): "Answer if “Welfare raised” is “Yes”."
+    "rule_answered": "{left} is answered",
+    "rule_is": "{left} is {right}",
+    "rule_is_not": "{left} is not {right}",
+    "rule_less": "{left} is less than {right}",
+    "rule_at_most": "{left} is at most {right}",
+    "rule_more": "{left} is more than {right}",
+    "rule_at_least": "{left} is at least {right}",
+    "rule_includes": "{left} includes {right}",
+    "rule_excludes": "{left} does not include {right}",
+    "rule_not": "not ({rule})",
+    "rule_and": " and ",
+    "rule_or": " or ",
+    # Excel input messages
+    "xlsx_type": "Type your answer.",
+    "xlsx_type_limit": "Type your answer, up to {hi} characters.",
+    "xlsx_choose": "Choose an answer from the drop-down list.",
+    "tick_mark": "Yes",
+    "xlsx_flag": "Choose {mark} to tick this option; leave it blank if not.",
+    "xlsx_date": "A date as {date_format}.",
+    "xlsx_date_note": "After Enter the cell shows the date as understood, e.g. 5 Dec 2026: "
+                      "check the month is right.",
 }
 
-# What a Word answer box says until it is filled in. Readers recognise an unfilled box by this
-# text in any copy, so it is one text for every language (not in the tables above).
+# What a Word answer box says until it is filled in, per language (`placeholders`): the reader
+# recognises an unfilled box by its text in any language a copy may be printed in.
 PLACEHOLDERS: dict[str, str] = {
     "date": "Pick or type a date ({date_format})",
     "choice": "Choose an item",
@@ -101,13 +135,42 @@ PLACEHOLDERS: dict[str, str] = {
     "time": "Type a time ({time_format}, 24-hour clock)",
 }
 
-# Welsh: awaiting a reviewed translation (issue 15); the English stands in, key for key.
-CY: dict[str, str] = dict(EN)
-# how a time is written (the `time` field type): the same text in Welsh, HH:MM on the 24-hour
-# clock, until the table above has a reviewed translation
-CY.update({key: EN[key] for key in ("time_format", "time_hint", "time_expected")})
-
 PHRASES: dict[str, dict[str, str]] = {"en": EN, "cy": CY}
+PLACEHOLDER_TABLES: dict[str, dict[str, str]] = {"en": PLACEHOLDERS, "cy": CY_PLACEHOLDERS}
+LICENCE_NAMES: dict[str, dict[str, str]] = {"cy": CY_LICENCES}
+MARKING_KEYS = {"OFFICIAL": "marking_official",
+                "OFFICIAL-SENSITIVE": "marking_official_sensitive",
+                "OFFICIAL-SENSITIVE PERSONAL": "marking_official_sensitive_personal"}
+
+
+def languages(language: str) -> list[str]:
+    """The parts of a copy's language ("cy+en" -> ["cy", "en"]) that have tables."""
+    return [p for p in language.split("+") if p in PHRASES] or ["en"]
+
+
+def joined(texts: list[str]) -> str:
+    """Texts in each language, first language first, each distinct text once: "Enw / Name"."""
+    return " / ".join(dict.fromkeys(texts))
+
+
+def licence_name(values: dict[str, object], lang: str) -> dict[str, object]:
+    """A `licence` value as the language names it (the Open Government Licence in Welsh)."""
+    text = values.get("licence")
+    if not isinstance(text, str):
+        return {}
+    for english, name in LICENCE_NAMES.get(lang, {}).items():
+        text = text.replace(english, name)
+    return {"licence": text}
+
+
+def placeholder(key: str, language: str = "en", **values: object) -> str:
+    """A Word answer box's placeholder in the copy's language(s)."""
+    return joined([PLACEHOLDER_TABLES[p][key].format(**values) for p in languages(language)])
+
+
+def phrase_in(key: str, language: str, **values: object) -> str:
+    """One phrase in the given language(s), without a spec (e.g. "name" for a caption)."""
+    return joined([PHRASES[p][key].format(**values) for p in languages(language)])
 
 
 def show_date(day: dt.date) -> str:
@@ -129,20 +192,22 @@ class Wording:
 
     def __init__(self, spec: FormSpec) -> None:
         self.spec = spec
-        parts = [p for p in spec.language.split("+") if p in PHRASES]
-        self.tables = [PHRASES[p] for p in parts or ["en"]]
+        self.langs = languages(spec.language)
+        self.tables = [PHRASES[p] for p in self.langs]
         self.numbers = question_numbers(spec)
 
     def phrase(self, key: str, **values: object) -> str:
-        """One phrase, filled in; a bilingual copy joins distinct texts with " / "."""
-        texts = [t[key].format(**values) for t in self.tables]
-        return " / ".join(dict.fromkeys(texts))
+        """One phrase, filled in; a bilingual copy joins distinct texts with " / ". A licence
+        is named in each language ("Trwydded Llywodraeth Agored")."""
+        return joined([t[key].format(**{**values, **licence_name(values, lang)})
+                       for lang, t in zip(self.langs, self.tables, strict=True)])
 
     # --- a question -------------------------------------------------------------------
 
     def number(self, f: Answerable) -> str:
-        """A question's printed number ("Q12", "Q17.1"), the same in every format."""
-        return self.phrase("question", n=self.numbers[f.id])
+        """A question's printed number ("Q12", "Q17.1"), the same in every format; a
+        bilingual copy numbers in its first language only ("C12"): one number, one question."""
+        return self.tables[0]["question"].format(n=self.numbers[f.id])
 
     def required(self) -> str:
         return self.phrase("required")
@@ -155,7 +220,10 @@ class Wording:
     def answer_if(self, f: Answerable) -> str:
         """The relevance rule in words ("Answer if “Welfare issue raised” is “Yes”."), or ""."""
         rule = self.spec.relevance(f)
-        return "" if rule is None else self.phrase("answer_if", rule=self.spec.describe(rule))
+        if rule is None:
+            return ""
+        return joined([t["answer_if"].format(rule=self.spec.describe(rule, t))
+                       for t in self.tables])
 
     def tick_rule(self, f: Answerable) -> str:
         """How many boxes a select-many question takes, or "" for any other question."""
@@ -206,6 +274,17 @@ class Wording:
         return self.phrase("table_rows", rows=max_rows)
 
     # --- the page ---------------------------------------------------------------------
+
+    def instructions(self, key: str) -> str:
+        """How to fill the form in ("instructions_docx"), a paragraph per language, each with
+        its own required marker and date pattern."""
+        return "\n\n".join(dict.fromkeys(
+            t[key].format(required=t["required"], date_format=t["date_format"])
+            for t in self.tables))
+
+    def marking(self) -> str:
+        """The protective marking as printed: "SWYDDOGOL-SENSITIF / OFFICIAL-SENSITIVE"."""
+        return self.phrase(MARKING_KEYS[self.spec.protective_marking])
 
     def form_version(self) -> str:
         return self.phrase("form_version", form_id=self.spec.id, version=self.spec.version)

@@ -42,8 +42,9 @@ def _not_a_placeholder(s: str) -> bool:
     """Word's placeholders ("Type here", "Type your answer", "Choose an item") read back as no
     answer: LibreOffice drops the flag that tells them from typed text, so an answer that is
     exactly a placeholder is documented as read empty (test_docx tests that rule itself).
-    Hypothesis draws string constants from the code under test, so it finds them."""
-    return not (s.startswith("Type ") or s.startswith("Choose an item"))
+    Hypothesis draws string constants from the code under test, so it finds them. The same
+    holds for the Welsh placeholders ("Teipiwch …", "Dewiswch …")."""
+    return not s.startswith(("Type ", "Choose an item", "Teipiwch ", "Dewiswch "))
 
 
 def line_text(min_size: int = 1, max_size: int = 40, alphabet: Any = TYPABLE) -> Any:

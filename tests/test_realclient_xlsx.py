@@ -156,7 +156,7 @@ def test_date_cells_show_the_month_in_words_and_say_so(tmp_path: Path) -> None:
     assert date_slots
     for s in date_slots:
         assert L.number_format(s) == "d mmm yyyy"
-        assert L.rule(s, words).prompt.startswith(L.DATE_NOTE)
+        assert L.rule(s, words).prompt.startswith(words.phrase("xlsx_date_note"))
         assert len(L.rule(s, words).prompt) <= 255
 
 

@@ -18,6 +18,7 @@ from ..catalog import Catalog
 from ..errors import ReturnError
 from ..records import ReadResult
 from ._package import zip_directory as zip_directory  # the archive check collation uses
+from ._xlsx_fit import row_height as row_height  # fitted rows of other workbooks (translate)
 
 # fillable formats that can be read back; "paper" is written only
 FORMATS: tuple[str, ...] = ("docx", "xlsx", "pdf")

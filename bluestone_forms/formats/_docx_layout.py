@@ -23,8 +23,8 @@ from ..spec import (
     NoteField,
     TableField,
 )
-from ..wording import EN, Wording
-from ..wording import PLACEHOLDERS as P
+from ..wording import Wording, phrase_in
+from ..wording import placeholder as worded
 from . import _docx_build_xml as B
 from .common import Identity
 
@@ -41,66 +41,82 @@ def build(document: Any, spec: FormSpec, ident: Identity) -> None:
     _Layout(document, spec, words).build()
 
 
-def _number(s: Slot, in_table: bool) -> str:
+def _number(s: Slot, in_table: bool, lang: str) -> str:
     f = s.spec_field
-    what = EN["whole_number" if s.kind == "integer" else "number"]
     lo, hi = getattr(f, "min", None), getattr(f, "max", None)
     key = ("number" if in_table or (lo is None and hi is None)
            else "number_between" if lo is not None and hi is not None
            else "number_at_least" if lo is not None else "number_up_to")
-    return P[key].format(what=what, lo=lo, hi=hi)
+    return worded_number(key, "whole_number" if s.kind == "integer" else "number", lang, lo, hi)
 
 
-def _text(s: Slot, in_table: bool) -> str:
+def _text(s: Slot, in_table: bool, lang: str) -> str:
     if in_table:
-        return P["in_table"]
+        return worded("in_table", lang)
     limit = getattr(s.spec_field, "max_length", None)
-    text = P["long_text" if s.kind == "long_text" else "text"]
-    return P["limit"].format(text=text, limit=limit) if limit else text
+    key = "long_text" if s.kind == "long_text" else "text"
+    if not limit:
+        return worded(key, lang)
+    return " / ".join(dict.fromkeys(
+        worded("limit", part, text=worded(key, part), limit=limit) for part in lang.split("+")))
 
 
-def _date(s: Slot, in_table: bool) -> str:
-    date_format = EN["date_format"]
-    return date_format if in_table else P["date"].format(date_format=date_format)
+def _date(s: Slot, in_table: bool, lang: str) -> str:
+    date_format = phrase_in("date_format", lang)
+    return date_format if in_table else worded("date", lang, date_format=date_format)
 
 
-def _time(s: Slot, in_table: bool) -> str:
-    time_format = EN["time_format"]
-    return time_format if in_table else P["time"].format(time_format=time_format)
+def _time(s: Slot, in_table: bool, lang: str) -> str:
+    time_format = phrase_in("time_format", lang)
+    return time_format if in_table else worded("time", lang, time_format=time_format)
 
 
 # The Word widget of each slot kind (`kinds.KINDS`): its content control (long text: see
 # docx.py for why rich text) and what the control says before it is filled in.
-WIDGETS: dict[str, tuple[str, Callable[[Slot, bool], str]]] = {
+WIDGETS: dict[str, tuple[str, Callable[[Slot, bool, str], str]]] = {
     "text": ("richtext", _text),
     "long_text": ("richtext", _text),
     "integer": ("richtext", _number),
     "decimal": ("richtext", _number),
     "date": ("date", _date),
     "time": ("richtext", _time),
-    "choice": ("dropdown", lambda s, in_table: P["choice"]),
-    "rating": ("dropdown", lambda s, in_table: P["choice"]),
-    "flag": ("checkbox", lambda s, in_table: ""),
+    "choice": ("dropdown", lambda s, in_table, lang: worded("choice", lang)),
+    "rating": ("dropdown", lambda s, in_table, lang: worded("choice", lang)),
+    "flag": ("checkbox", lambda s, in_table, lang: ""),
 }
 
 
-def placeholder(s: Slot) -> str:
-    """What a control says before it is filled in (shorter inside a table); the texts are
-    `wording.PLACEHOLDERS`, the same in every language because the reader matches them."""
-    return WIDGETS[s.kind][1](s, s.row is not None)
+def placeholder(s: Slot, lang: str = "en") -> str:
+    """What a control says before it is filled in (shorter inside a table), in the copy's
+    language(s) (`wording.placeholder`); the reader knows it in every language."""
+    return WIDGETS[s.kind][1](s, s.row is not None, lang)
 
 
-def caption(s: Slot) -> str:
+def worded_number(key: str, what: str, lang: str, lo: object, hi: object) -> str:
+    return " / ".join(dict.fromkeys(
+        worded(key, part, what=phrase_in(what, part), lo=lo, hi=hi)
+        for part in lang.split("+")))
+
+
+def placeholders(s: Slot) -> tuple[str, ...]:
+    """A control's placeholder in every language a copy may be printed in (the reader's)."""
+    return tuple(dict.fromkeys(placeholder(s, lang) for lang in READ_LANGUAGES))
+
+
+READ_LANGUAGES = ("en", "cy", "cy+en", "en+cy")
+
+
+def caption(s: Slot, lang: str = "en") -> str:
     """The text printed before a slot's control in its paragraph ("" for most): a sign-off's
-    "Name: " and "Date: "."""
-    if s.field.shape == "signoff" and s.part in ("name", "date"):
-        return P["caption"].format(part=EN[s.part])
+    "Name: " and "Date: ", in the copy's language(s)."""
+    if s.field.shape == "signoff" and s.row is None and s.part in ("name", "date"):
+        return worded("caption", lang, part=phrase_in(s.part, lang))
     return ""
 
 
-def control(s: Slot) -> B.Control:
+def control(s: Slot, lang: str = "en") -> B.Control:
     items = tuple(values.choice_texts(s)) if KINDS[s.kind].options else ()
-    return B.Control(s.key, WIDGETS[s.kind][0], s.label, placeholder(s), items)
+    return B.Control(s.key, WIDGETS[s.kind][0], s.label, placeholder(s, lang), items)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -161,9 +177,9 @@ def _page(document: Any, spec: FormSpec, ident: Identity, words: Wording) -> Non
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(2))
-    _marking(section.header.paragraphs[0], spec)
+    _marking(section.header.paragraphs[0], words)
     footer = section.footer
-    _marking(footer.paragraphs[0], spec)
+    _marking(footer.paragraphs[0], words)
     if words.attribution():
         _small(footer.add_paragraph(), words.attribution())
     line = footer.add_paragraph()
@@ -176,9 +192,9 @@ def _page(document: Any, spec: FormSpec, ident: Identity, words: Wording) -> Non
         _small(line, after)
 
 
-def _marking(paragraph: Any, spec: FormSpec) -> None:
+def _marking(paragraph: Any, words: Wording) -> None:
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = paragraph.add_run(spec.protective_marking)
+    run = paragraph.add_run(words.marking())
     run.bold = True
     run.font.size = Pt(11)
 
@@ -198,6 +214,7 @@ class _Layout:
         self.doc = document
         self.spec = spec
         self.words = words
+        self.lang = spec.language
 
     def build(self) -> None:
         spec = self.spec
@@ -205,8 +222,7 @@ class _Layout:
         if spec.description:
             self._text(spec.description, "Normal")
         self.doc.add_paragraph(self.words.form_version(), style="Hint")
-        self._text(self.words.phrase("instructions_docx", required=self.words.required(),
-                                     date_format=self.words.phrase("date_format")), "Hint")
+        self._text(self.words.instructions("instructions_docx"), "Hint")
         for section in spec.sections:
             self.doc.add_heading(section.title, level=1)
             if section.intro:
@@ -239,14 +255,16 @@ class _Layout:
             self._table(f, boxes)
         elif f.shape == "signoff":
             for s in boxes:
-                B.append_control(self.doc.add_paragraph(caption(s), style="Answer"), control(s))
+                B.append_control(self.doc.add_paragraph(caption(s, self.lang), style="Answer"),
+                                 control(s, self.lang))
         elif f.shape == "many":
             for s in boxes:
                 paragraph = self.doc.add_paragraph(style="Answer")
-                B.append_control(paragraph, control(s))
+                B.append_control(paragraph, control(s, self.lang))
                 paragraph.add_run(" " + s.options[0].label)
         else:
-            B.append_control(self.doc.add_paragraph(style="Answer"), control(boxes[0]))
+            B.append_control(self.doc.add_paragraph(style="Answer"),
+                             control(boxes[0], self.lang))
 
     def _table(self, f: TableField, boxes: list[Slot]) -> None:
         table = self.doc.add_table(rows=f.max_rows + 1, cols=len(f.columns))
@@ -263,7 +281,7 @@ class _Layout:
             assert s.row is not None
             assert s.part is not None
             cell = table.rows[s.row].cells[index[s.part]]
-            B.append_control(cell.paragraphs[0], control(s))
+            B.append_control(cell.paragraphs[0], control(s, self.lang))
         for row in table.rows[1:]:
             B.keep_row_whole(row)
         self.doc.add_paragraph(style="Answer")

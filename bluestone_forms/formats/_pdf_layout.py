@@ -25,7 +25,8 @@ SHORT_KINDS = ("integer", "decimal", "date", "time")  # slot kinds whose box is 
 # the phrase (`wording`) that says how an answer of a slot kind is written, beside its box
 FORMAT_HINTS = {"date": "date_format", "time": "time_format"}
 RADIO_MAX = 6  # a single choice of up to this many options is radio buttons, else a drop-down
-PAPER_PHRASES = ("pen_rule_lead", "pen_rule", "table_rows_paper", "signature", "date_format")
+PAPER_PHRASES = ("table_rows_paper", "signature", "date_format",
+                 "safeguarding")
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,8 @@ class PageView:
     lang: str = "en-GB"
     page_parts: tuple[str, str, str] = ("Page ", " of ", "")  # "Page x of y" around x, y
     phrases: Mapping[str, str] = field(default_factory=dict)  # the paper form's fixed texts
+    description_paragraphs: tuple[str, ...] = ()  # a bilingual description: one per language
+    pen_rules: tuple[tuple[str, str], ...] = ()  # the paper form's pen rule, one per language
     stamp_identity: bool = False  # the identity line is drawn after rendering (_pdf_stamp)
 
 
@@ -232,7 +235,9 @@ def build(spec: FormSpec, identity: Identity, body_class: str,
         title=spec.title,
         subtitle=words.form_version(),
         description=spec.description or "",
-        marking=spec.protective_marking,
+        description_paragraphs=paragraphs(spec.description),
+        pen_rules=tuple((t["pen_rule_lead"], t["pen_rule"]) for t in words.tables),
+        marking=words.marking(),
         identity=identity.footer(),
         attribution=words.attribution(),
         body_class=body_class,

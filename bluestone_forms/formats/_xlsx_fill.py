@@ -28,6 +28,7 @@ from ..catalog import Catalog
 from ..compiled import CompiledSpec
 from ..errors import ReturnError
 from ..spec import FormSpec
+from ..wording import phrase_in
 from . import _xlsx_layout as L
 from ._package import Package, parse_xml
 from ._xlsx_read import locate_form, locate_register, open_book
@@ -180,13 +181,14 @@ def fill(
         raise ValueError(f"{len(returns)} returns do not fit the register's "
                          f"{len(tpl.index)} rows")
     by_key = tpl.form.slot_map
+    mark = phrase_in("tick_mark", tpl.form.spec.language)  # as a person picks it from the list
     cells = [head + b"/>" for head, _ in tpl.heads]
     for n, one in enumerate(returns):
         at = tpl.index[n]
         for key, value in records.flatten(tpl.form, one).items():
             i = at.get(key)
             if i is not None:
-                native = L.cell_value(by_key[key], value)
+                native = L.cell_value(by_key[key], value, mark)
                 if native is not None:
                     head, tag = tpl.heads[i]
                     cells[i] = render(head, tag, native)

@@ -81,11 +81,10 @@ class FormBuilder:
             ws.column_dimensions[get_column_letter(2 + k)].width = TABLE_WIDTH
         put(ws, 2, 2, spec.title, font=font(bold=True, size=14), alignment=WRAP_TOP)
         self._merge(2, LABEL_WIDTH + INPUT_WIDTH, spec.title, 14, bold=True)
-        put(ws, 3, 2, spec.protective_marking, font=font(bold=True, color="C00000"))
+        put(ws, 3, 2, self.words.marking(), font=font(bold=True, color="C00000"))
         put(ws, 3, 3, self.words.form_version(), font=font(color=GREY, size=9),
             alignment=Alignment(horizontal="right"))
-        legend = self.words.phrase("instructions_xlsx", required=self.words.required(),
-                                   date_format=self.words.phrase("date_format"))
+        legend = self.words.instructions("instructions_xlsx")
         put(ws, 4, 2, legend, font=font(italic=True, size=9, color=GREY), alignment=WRAP_TOP)
         self._merge(4, LABEL_WIDTH + INPUT_WIDTH, legend, 9)
         ws.freeze_panes = "A5"
@@ -146,7 +145,7 @@ class FormBuilder:
     def _input(self, slot: Slot, col_index: int) -> str:
         put(self.ws, self.row, 1, L.row_tag(slot))
         ref = set_input(self.ws, self.row, 2 + col_index, slot, slot_required(slot),
-                        self.flat.get(slot.key))
+                        self.flat.get(slot.key), self.words)
         self.cells[slot.key] = ref
         if slot.row is None or slot.row == 1:
             sqref = ref
@@ -220,7 +219,7 @@ class FormBuilder:
             assert slot.row is not None
             by_row.setdefault(slot.row, []).append(slot)
         for r in range(1, f.max_rows + 1):
-            put(ws, self.row, 2, f"Row {r}", font=font(color=GREY),
+            put(ws, self.row, 2, self.words.phrase("table_row", n=r), font=font(color=GREY),
                 alignment=Alignment(horizontal="right", vertical="top"))
             for slot in by_row[r]:
                 self._input(slot, L.column_index(slot))

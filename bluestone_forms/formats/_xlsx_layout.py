@@ -33,7 +33,7 @@ from typing import Any
 from .. import values
 from ..compiled import CompiledSpec
 from ..slots import Slot
-from ..wording import EN, Wording, show_date
+from ..wording import Wording, show_date
 
 FORM_SHEET = "Form"
 REGISTER_SHEET = "Register"
@@ -57,9 +57,8 @@ MAX_WHOLE = 999_999_999_999_999
 # a date cell shows the date as it was understood, month in words ("5 Dec 2026"), so a
 # typist whose Excel or Calc reads 05/12/2026 month-first (US order) sees "12 May 2026"
 DATE_FORMAT = "d mmm yyyy"
-DATE_NOTE = ("After Enter the cell shows the date as understood, e.g. 5 Dec 2026: "
-             "check the month is right.")
 TEXT_FORMAT = "@"
+DATE_LOCALE = {"cy": "[$-452]"}  # Welsh (cy-GB, LCID 0x0452)
 
 
 def defined_name(key: str) -> str:
@@ -93,15 +92,17 @@ def column_index(slot: Slot) -> int:
 CellValue = str | int | float | Decimal | dt.date | None
 
 
-def cell_value(slot: Slot, value: Any) -> CellValue:
+def cell_value(slot: Slot, value: Any, mark: str = "Yes") -> CellValue:
     """A canonical value as the native cell value Excel would store for it.
 
     Numbers stay numbers, dates become date cells, text, choices and ratings the text the
-    drop-down offers, a ticked flag "Yes". A date before 1 March 1900 is kept as typed text,
-    as Excel does (it has no date cells before 1900).
+    drop-down offers, a ticked flag `mark` (the drop-down's "Yes"; "Ie" on a Welsh form). A
+    date before 1 March 1900 is kept as typed text, as Excel does (no date cells before 1900).
     """
     if value is None:
         return None
+    if slot.kind == "flag":  # the list's own tick word: "Ie" on a Welsh form (values reads it)
+        return mark if value else None
     return WIDGETS[slot.kind].cell(slot, value)
 
 
@@ -175,7 +176,7 @@ def _text_allows(slot: Slot, words: Wording) -> Allowed:
     f = slot.spec_field
     lo, hi = getattr(f, "min_length", None), getattr(f, "max_length", None)
     what = "text" + _between(lo, hi, lambda n: f"{n} characters")
-    default = "Type your answer" + (f" ({what[5:].strip()})" if lo or hi else ".")
+    default = words.phrase("xlsx_type_limit", hi=hi) if hi else words.phrase("xlsx_type")
     return ("textLength", "between", str(lo or 0), str(min(hi or MAX_CELL_TEXT, MAX_CELL_TEXT)),
             (), what, default)
 
@@ -207,14 +208,15 @@ def _date_allows(slot: Slot, words: Wording) -> Allowed:
     hi_s = serial(hi) if hi else MAX_SERIAL
     return ("date", "between", str(lo_s), str(hi_s), (),
             f"a date ({date_format})" + _between(lo, hi, show_date),
-            f"A date as {date_format}" + _between(lo, hi, show_date) + ".")
+            words.phrase("xlsx_date", date_format=date_format))
 
 
 def _flag_allows(slot: Slot, words: Wording) -> Allowed:
-    default = "Choose Yes to tick this option; leave it blank if not."
+    mark = words.phrase("tick_mark")  # "Ie" on a Welsh form: read as a tick (values)
+    default = words.phrase("xlsx_flag", mark=mark)
     if slot.field.shape == "many":
         default += " " + words.tick_rule(slot.field)
-    return ("list", None, None, None, ("Yes",), '"Yes" to tick this option, or nothing',
+    return ("list", None, None, None, (mark,), f'"{mark}" to tick this option, or nothing',
             default)
 
 
@@ -222,7 +224,7 @@ def _list_allows(slot: Slot, words: Wording) -> Allowed:
     items = tuple(values.choice_texts(slot))
     return ("list", None, None, None, items,
             "one of the answers in the drop-down list: " + "; ".join(items),
-            "Choose an answer from the drop-down list.")
+            words.phrase("xlsx_choose"))
 
 
 TIME_FORMAT = "hh:mm"
@@ -244,8 +246,8 @@ def _text_cell(slot: Slot, value: Any) -> str | None:
 @dataclass(frozen=True)
 class Widget:
     """The Excel widget of a slot kind (`kinds.KINDS`): the cell's number format, the native
-    value Excel stores for an answer, what the cell's validation allows and a note that goes
-    first in its input message."""
+    value Excel stores for an answer, what the cell's validation allows and the phrase
+    (`wording`) of a note that goes first in its input message."""
 
     number_format: str
     cell: Callable[[Slot, Any], CellValue]
@@ -258,8 +260,8 @@ WIDGETS: dict[str, Widget] = {
     "long_text": Widget(TEXT_FORMAT, _text_cell, _text_allows),
     "integer": Widget("General", lambda s, v: int(v), _integer_allows),
     "decimal": Widget("General", lambda s, v: Decimal(v), _decimal_allows),
-    "date": Widget(DATE_FORMAT, _date_cell, _date_allows, DATE_NOTE),
-    "time": Widget(TIME_FORMAT, _time_cell, _time_allows, EN["time_hint"]),
+    "date": Widget(DATE_FORMAT, _date_cell, _date_allows, "xlsx_date_note"),
+    "time": Widget(TIME_FORMAT, _time_cell, _time_allows, "time_hint"),
     "choice": Widget(TEXT_FORMAT, values.encode, _list_allows),
     "rating": Widget(TEXT_FORMAT, values.encode, _list_allows),
     "flag": Widget(TEXT_FORMAT, lambda s, v: "Yes" if v else None, _flag_allows),
@@ -280,7 +282,7 @@ def rule(slot: Slot, words: Wording) -> Rule:
     vtype, operator, f1, f2, items, what, default = widget.allows(slot, words)
     prompt = " ".join(p for p in (answer_if, hint or default) if p)
     if widget.note:  # the note first, so that clipping a long hint cannot drop it
-        prompt = f"{widget.note} {prompt}"
+        prompt = f"{words.phrase(widget.note)} {prompt}"
     error = (custom + " " if custom else "") + f"Expected {what}."
     return Rule(
         type=vtype,
@@ -295,7 +297,9 @@ def rule(slot: Slot, words: Wording) -> Rule:
     )
 
 
-def number_format(slot: Slot) -> str:
+def number_format(slot: Slot, language: str = "en") -> str:
+    if slot.kind == "date":  # months in the copy's first language ("5 Rhag 2026" in Welsh)
+        return DATE_LOCALE.get(language.split("+")[0], "") + DATE_FORMAT
     return WIDGETS[slot.kind].number_format
 
 

@@ -78,11 +78,12 @@ def build_register(
     words = Wording(spec)
     all_slots = slots(spec)
     last = FIRST_ROW + rows - 1
-    put(ws, TITLE_ROW, 1, f"{spec.title} — register", font=font(bold=True, size=13))
+    put(ws, TITLE_ROW, 1, words.phrase("register_title", title=spec.title),
+        font=font(bold=True, size=13))
     ws.row_dimensions[TITLE_ROW].height = 22
-    put(ws, BAND_ROW, 1, spec.protective_marking, font=font(bold=True, color="C00000"))
-    put(ws, HEAD_ROW, 1, "Return id", font=font(bold=True), fill=TABLE_HEAD_FILL, border=BOX,
-        alignment=Alignment(vertical="top"))
+    put(ws, BAND_ROW, 1, words.marking(), font=font(bold=True, color="C00000"))
+    put(ws, HEAD_ROW, 1, words.phrase("return_id"), font=font(bold=True), fill=TABLE_HEAD_FILL,
+        border=BOX, alignment=Alignment(vertical="top"))
     put(ws, KEY_ROW, 1, L.KEYS_MARK)
     ws.row_dimensions[KEY_ROW].hidden = True
     ws.column_dimensions["A"].width = 38
@@ -101,13 +102,13 @@ def build_register(
         head_lines = max(head_lines, text_lines(label, width, bold=True))
         put(ws, KEY_ROW, col, slot.key)
         proto = ws.cell(row=FIRST_ROW, column=col)
-        set_input(ws, FIRST_ROW, col, slot, slot_required(slot), None)
+        set_input(ws, FIRST_ROW, col, slot, slot_required(slot), None, words)
         for n in range(1, rows + 1):
             cell = ws.cell(row=FIRST_ROW + n - 1, column=col)
             if n > 1:
                 cell._style = copy(proto._style)
             if n <= len(flats):
-                store(cell, slot, flats[n - 1].get(slot.key))
+                store(cell, slot, flats[n - 1].get(slot.key), words.phrase("tick_mark"))
         cells[slot.key] = f"{letter}{FIRST_ROW}:{letter}{last}"
         add_validation(ws, lists, slot, cells[slot.key], words)
         section = _section_of(spec, slot)

@@ -66,24 +66,25 @@ def text_lines(text: str, width: float, size: float = 11, bold: bool = False) ->
     return wrapped_lines(text, width, size, bold)
 
 
-def set_input(ws: Worksheet, row: int, col: int, slot: Slot, required: bool, value: Any) -> str:
-    """Style (and prefill) one input cell; returns its address."""
+def set_input(ws: Worksheet, row: int, col: int, slot: Slot, required: bool, value: Any,
+              words: Wording | None = None) -> str:
+    """Style (and prefill) one input cell, in the language of `words`; returns its address."""
     cell = ws.cell(row=row, column=col)
     cell.protection = UNLOCKED
     cell.border = BOX
     cell.fill = REQUIRED_FILL if required else INPUT_FILL
-    cell.number_format = L.number_format(slot)
+    cell.number_format = L.number_format(slot, words.spec.language if words else "en")
     if slot.kind == "long_text":
         cell.alignment = WRAP_TOP
     elif slot.kind in ("text", "choice", "rating"):
         cell.alignment = Alignment(vertical="top", wrap_text=True)
-    store(cell, slot, value)
+    store(cell, slot, value, words.phrase("tick_mark") if words else "Yes")
     return str(cell.coordinate)
 
 
-def store(cell: Any, slot: Slot, value: Any) -> None:
+def store(cell: Any, slot: Slot, value: Any, mark: str = "Yes") -> None:
     """Put a canonical value into a cell as Excel stores it (text stays text, even "=...")."""
-    native = L.cell_value(slot, value)
+    native = L.cell_value(slot, value, mark)
     if native is not None:
         cell.value = native
         if isinstance(native, str):
@@ -206,16 +207,17 @@ def _print_setup(ws: Worksheet, spec: FormSpec, identity: Identity) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.page_margins.top = ws.page_margins.bottom = 0.7
-    marking = _hf(spec.protective_marking)
+    words = Wording(spec)
+    marking = _hf(words.marking())
     ws.oddHeader.center.text = marking
     ws.oddHeader.center.font = "Calibri,Bold"
-    short = Wording(spec).licence_short()
+    short = words.licence_short()
     if short:
         ws.oddHeader.left.text = _hf(short if len(short) <= 110 else short[:109] + "…")
         ws.oddHeader.left.size = 7
     # identity on the left, marking and page on the right: apart on any page width
     ws.oddFooter.left.text = _hf(identity.footer())
     ws.oddFooter.left.size = 7
-    page = Wording(spec).page("&P", "&N")
+    page = words.page("&P", "&N")
     ws.oddFooter.right.text = f'&"Calibri,Bold"&10{marking}&"Calibri,Regular"&7   {page}'
 

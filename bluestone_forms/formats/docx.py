@@ -136,13 +136,14 @@ def write(
 def _entries(form: FormSpec | CompiledSpec, vals: Mapping[str, Any]) -> dict[str, F.Entry]:
     """Nested values -> what each control shows, through the codec."""
     by_key = form.slot_map if isinstance(form, CompiledSpec) else slot_map(form)
+    lang = form.language if isinstance(form, FormSpec) else "en"
     out: dict[str, F.Entry] = {}
     for key, v in flatten(form, vals).items():
         s = by_key[key]
         text = codec.encode(s, v)
         full_date = f"{v.isoformat()}T00:00:00Z" if s.kind == "date" and v is not None else None
         out[key] = F.Entry(text, checked=s.kind == "flag" and bool(v), full_date=full_date,
-                           placeholder=layout.placeholder(s))
+                           placeholder=layout.placeholder(s, lang))
     return out
 
 
@@ -228,7 +229,7 @@ def read(path: str | Path, catalog: Catalog | None = None, *,
         # "no answer" is the control's own placeholder text (or nothing), whatever
         # w:showingPlcHdr says: LibreOffice keeps that flag on typed text (module docstring)
         got = raw.get(key)
-        if isinstance(got, str) and got.strip() in ("", empty):
+        if isinstance(got, str) and got.strip() in ("", *empty):
             raw[key] = None
             unanswered[key] = caption
     if unanswered:
@@ -237,14 +238,15 @@ def read(path: str | Path, catalog: Catalog | None = None, *,
     return ReadResult(file=file, format=FORMAT, records=[record], issues=issues)
 
 
-Boxes = tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], dict[str, str]]
+Boxes = tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...], str], ...], dict[str, str]]
 
 
 def _boxes(form: CompiledSpec) -> Boxes:
-    """The slot keys, each with its placeholder text and caption, and where each box is (kept
+    """The slot keys, each with its placeholder texts (one per language) and caption, and
+    where each box is (kept
     with the compiled form, `form.derived(_boxes)`: reading thousands of returns should not
     redo it)."""
-    boxes = tuple((s.key, layout.placeholder(s), layout.caption(s)) for s in form.slots)
+    boxes = tuple((s.key, layout.placeholders(s), layout.caption(s)) for s in form.slots)
     where = {s.key: f"the box “{s.label}”" for s in form.slots}
     return tuple(b[0] for b in boxes), boxes, where
 

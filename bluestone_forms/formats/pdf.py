@@ -36,7 +36,7 @@ from ..errors import Issue, ReturnError
 from ..records import ReadResult, new_instance_id, texts
 from ..slots import slot_map, slots
 from ..spec import FormSpec
-from ..wording import EN
+from ..wording import phrase_in
 from . import _paper_marks as paper_marks
 from . import _pdf_choice as choice
 from . import _pdf_fields as fields
@@ -69,9 +69,10 @@ def paper_html(spec: FormSpec, identity: Identity) -> str:
 
 
 def _labels(spec: FormSpec) -> dict[str, str]:
+    # how a date or time is written, in the copy's language (dd/mm/yyyy, dd/mm/bbbb in Welsh)
     return {
-        s.key: f"{s.label} ({EN[layout.FORMAT_HINTS[s.kind]]})" if s.kind in layout.FORMAT_HINTS
-        else s.label for s in slots(spec)
+        s.key: f"{s.label} ({phrase_in(layout.FORMAT_HINTS[s.kind], spec.language)})"
+        if s.kind in layout.FORMAT_HINTS else s.label for s in slots(spec)
     }
 
 
