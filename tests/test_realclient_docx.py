@@ -32,6 +32,8 @@ from bluestone_forms.records import flatten
 from bluestone_forms.slots import slots
 from bluestone_forms.spec import FormSpec
 
+pytestmark = pytest.mark.slow  # LibreOffice typing: left out of the quick lane
+
 SPECS = {s.id: s for s in specs_under_test()}
 CATALOG = Catalog(list(SPECS.values()))
 SHIPPED = ("rp1", "case_review", "statutory_review_quality", "ld_self_assessment")

@@ -34,6 +34,8 @@ from bluestone_forms.records import flatten
 from bluestone_forms.slots import slots
 from bluestone_forms.wording import Wording
 
+pytestmark = pytest.mark.slow  # LibreOffice typing: left out of the quick lane
+
 CATALOG = Catalog.shipped()
 TYPED = ("rp1", "case_review", "statutory_review_quality")
 
