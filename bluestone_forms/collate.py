@@ -214,8 +214,17 @@ class Batch:
         with self.store.transaction():
             for res, prov in self.waiting:
                 _ingest(self.store, res, self.summary, prov, self.fields,
-                        self.stats.get(res.path))
+                        _read_stat(res, self.stats.get(res.path)))
         self.waiting.clear()
+
+
+def _read_stat(res: FileResult, checked: dict[str, int] | None) -> dict[str, int] | None:
+    """The stat kept with a file: that of the very bytes the reader hashed (fstat on its open
+    file), so a file changed between the stat check and the read is read again next run; the
+    stat check's own when the reader did not open the file itself."""
+    if checked is None or not res.mtime_ns:
+        return checked
+    return {"mtime_ns": res.mtime_ns, "inode": res.inode, "ctime_ns": res.ctime_ns}
 
 
 def _stat_check(store: Store, sources: list[Source], scratch: Path
