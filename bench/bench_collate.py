@@ -50,10 +50,10 @@ sys.path.insert(0, os.environ.get("BENCH_CODE") or str(Path(__file__).resolve().
 from collate_floor import KINDS, TreePeak, floor, floor_many, kind_of, make_returns, spec_of
 
 from bluestone_forms import api, formats
-from bluestone_forms._collate_read import Source, read_all
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.collate import collate, default_workers
-from bluestone_forms.export import export
+from bluestone_forms.collate.run import collate, default_workers
+from bluestone_forms.collate.workers import Source, read_all
+from bluestone_forms.outputs.export import export
+from bluestone_forms.spec.catalog import Catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 READ_TARGET = 1.5

@@ -29,13 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import docx as python_docx
 
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.formats import _docx_xml as X
+from bluestone_forms.answers.slots import slots
 from bluestone_forms.formats import docx
-from bluestone_forms.formats._package import Package
 from bluestone_forms.formats.common import Identity, finish
-from bluestone_forms.slots import slots
-from bluestone_forms.spec import (
+from bluestone_forms.formats.ooxml import wordml as X
+from bluestone_forms.formats.ooxml.package import Package
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.model import (
     Column,
     DateField,
     DecimalField,

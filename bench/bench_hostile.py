@@ -24,8 +24,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from hostile import corpus  # noqa: E402
 
 from bluestone_forms import formats  # noqa: E402
-from bluestone_forms._collate_read import _limit_memory, catalog_for, read_one  # noqa: E402
-from bluestone_forms.file_result import FileResult  # noqa: E402
+from bluestone_forms.collate.file_result import FileResult  # noqa: E402
+from bluestone_forms.collate.workers import _limit_memory, catalog_for, read_one  # noqa: E402
 
 
 def measure(name: str, path: Path, extra: tuple[str, ...]) -> tuple[FileResult, float, int]:

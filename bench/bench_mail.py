@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_collate import make_returns
 
-from bluestone_forms.collate import collate
+from bluestone_forms.collate.run import collate
 
 
 def write_mbox(returns: Path, path: Path) -> float:

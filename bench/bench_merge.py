@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bluestone_forms.catalog import Catalog
+from bluestone_forms.answers.records import new_instance_id
 from bluestone_forms.formats import pdf
-from bluestone_forms.records import new_instance_id
 from bluestone_forms.samples import sample_values
+from bluestone_forms.spec.catalog import Catalog
 
 
 def main() -> None:

@@ -32,11 +32,11 @@ import pypdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bluestone_forms.catalog import Catalog
+from bluestone_forms.answers.records import nest
+from bluestone_forms.answers.slots import Slot, slots
 from bluestone_forms.formats import pdf as pdf_format
-from bluestone_forms.records import nest
-from bluestone_forms.slots import Slot, slots
-from bluestone_forms.spec import DateField, DecimalField, FormSpec, IntegerField
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.model import DateField, DecimalField, FormSpec, IntegerField
 
 LIMIT = 3.0
 

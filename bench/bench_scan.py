@@ -30,11 +30,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.collate import collate
+from bluestone_forms.collate.run import collate
 from bluestone_forms.scan import synthetic
 from bluestone_forms.scan.layout_map import layout_map, reference
 from bluestone_forms.scan.pages import read_page
+from bluestone_forms.spec.catalog import Catalog
 
 
 def _peak_mb() -> float:

@@ -45,13 +45,13 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import openpyxl  # noqa: E402
 from strategies import record_values  # noqa: E402
 
-from bluestone_forms.catalog import Catalog  # noqa: E402
-from bluestone_forms.formats import _xlsx_read as R  # noqa: E402
 from bluestone_forms.formats import xlsx  # noqa: E402
-from bluestone_forms.formats._package import Package  # noqa: E402
-from bluestone_forms.formats._xlsx_sheet import sheet_cells  # noqa: E402
 from bluestone_forms.formats.common import finish  # noqa: E402
-from bluestone_forms.spec import FormSpec  # noqa: E402
+from bluestone_forms.formats.ooxml.package import Package  # noqa: E402
+from bluestone_forms.formats.xlsx import _read as R  # noqa: E402
+from bluestone_forms.formats.xlsx._sheet import sheet_cells  # noqa: E402
+from bluestone_forms.spec.catalog import Catalog  # noqa: E402
+from bluestone_forms.spec.model import FormSpec  # noqa: E402
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 

@@ -22,12 +22,12 @@ from typing import Any
 from lxml import etree
 
 from bluestone_forms import formats
-from bluestone_forms.catalog import Catalog
+from bluestone_forms.answers.records import new_instance_id
 from bluestone_forms.formats import xlsx
-from bluestone_forms.formats._xlsx_fill import prepare
-from bluestone_forms.formats._xlsx_layout import row_id
-from bluestone_forms.records import new_instance_id
+from bluestone_forms.formats.xlsx._fill import prepare
+from bluestone_forms.formats.xlsx._layout import row_id
 from bluestone_forms.samples import sample_values
+from bluestone_forms.spec.catalog import Catalog
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 KINDS = ("docx", "xlsx", "register", "pdf")  # a register is an .xlsx with one row per return

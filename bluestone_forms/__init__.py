@@ -1,17 +1,17 @@
 """bluestone-forms: the forms of the Operation Soteria Bluestone model, from spec to collation."""
 
-from .catalog import Catalog as Catalog
+from .answers.records import ReadResult as ReadResult
+from .answers.records import Record as Record
+from .answers.validate import validate as validate
 from .errors import BluestoneError as BluestoneError
 from .errors import Issue as Issue
 from .errors import ReturnError as ReturnError
 from .errors import SpecError as SpecError
 from .errors import SpecProblem as SpecProblem
-from .loader import load_spec as load_spec
-from .loader import load_spec_text as load_spec_text
-from .records import ReadResult as ReadResult
-from .records import Record as Record
-from .spec import FormSpec as FormSpec
-from .validate import validate as validate
+from .spec.catalog import Catalog as Catalog
+from .spec.loader import load_spec as load_spec
+from .spec.loader import load_spec_text as load_spec_text
+from .spec.model import FormSpec as FormSpec
 
 __all__ = [
     "BluestoneError",

@@ -1,12 +1,15 @@
-"""The CLI reference in the README, generated from `--help` so it cannot drift.
+"""The README's generated parts, so they cannot drift: the CLI reference (from `--help`) and
+the code map (from the package tree and each package's docstring).
 
-`python -m bluestone_forms._docs` rewrites the block between the markers in README.md; a test
-fails when the README and `--help` disagree.
+`python -m bluestone_forms._docs` rewrites the blocks between the markers in README.md; a test
+fails when the README and the code disagree.
 """
 
 from __future__ import annotations
 
+import ast
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -14,6 +17,8 @@ from click.testing import CliRunner
 
 START = "<!-- cli-reference:start -->"
 END = "<!-- cli-reference:end -->"
+MAP_START = "<!-- code-map:start -->"
+MAP_END = "<!-- code-map:end -->"
 
 
 def cli_reference() -> str:
@@ -35,11 +40,42 @@ def cli_reference() -> str:
     return "```text\n" + "\n".join(parts) + "```"
 
 
+def _first_sentence(doc: str | None) -> str:
+    text = " ".join((doc or "").split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+def code_map() -> str:
+    """The package's map: each package with the first sentence of its docstring, then its
+    modules."""
+    root = Path(__file__).resolve().parent
+    lines = ["```text"]
+    dirs = [root, *sorted(p.parent for p in root.rglob("__init__.py") if p.parent != root)]
+    for d in dirs:
+        rel = (d.relative_to(root) if d != root else d.relative_to(root.parent)).as_posix() + "/"
+        init = d / "__init__.py"
+        doc = _first_sentence(ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))))
+        mods = sorted(p.stem for p in d.glob("*.py") if p.name != "__init__.py")
+        head = f"{rel:<18}{doc}" if len(rel) < 18 else f"{rel}\n{'':<18}{doc}"
+        lines += textwrap.wrap(head, 100, subsequent_indent=" " * 18)
+        if mods:
+            lines += textwrap.wrap(" · ".join(mods), 100, initial_indent=" " * 20,
+                                   subsequent_indent=" " * 20, break_on_hyphens=False)
+    lines.append("```")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _replace(text: str, start: str, end: str, body: str) -> str:
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
 def rewrite(readme: Path) -> bool:
     text = readme.read_text(encoding="utf-8")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    new = f"{head}{START}\n{cli_reference()}\n{END}{tail}"
+    new = _replace(text, START, END, cli_reference())
+    new = _replace(new, MAP_START, MAP_END, code_map())
     if new != text:
         readme.write_text(new, encoding="utf-8")
         return True

@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import formats, mail
-from .catalog import Catalog
 from .errors import BluestoneError, SpecError, SpecProblem
-from .loader import load_spec
-from .spec import FormSpec, NoteField, TableField
+from .spec.catalog import Catalog
+from .spec.loader import load_spec
+from .spec.model import FormSpec, NoteField, TableField
 
 if TYPE_CHECKING:
-    from .collate import Summary as CollateSummary
-    from .export import Outputs
-    from .store_engine import Where
+    from .collate.run import Summary as CollateSummary
+    from .outputs.export import Outputs
+    from .store.engine import Where
 
 
 def list_specs(catalog: Catalog | None = None) -> list[dict[str, Any]]:
@@ -142,8 +142,8 @@ def read_files(
     Each file is read the way collation reads it: in a worker process under the same memory
     ceiling and time budget (default: BLUESTONE_READ_TIMEOUT, else 30 s), so a hostile file
     costs its own line and never the machine's memory."""
-    from ._collate_read import Source, read_all
-    from .collate import default_workers, env_timeout, not_readable
+    from .collate.run import default_workers, env_timeout, not_readable
+    from .collate.workers import Source, read_all
     from .scan import dispatch as scan_dispatch
 
     extra = tuple(str(p) for p in spec_paths)
@@ -226,7 +226,7 @@ def collate_returns(
 ) -> CollateSummary:
     """Read returns into the store only (`export` makes the outputs from it). The store is
     an SQLite file or a postgresql:// URL; `review_dir` gets the scans' review workbook."""
-    from .collate import collate as run
+    from .collate.run import collate as run
 
     return run(paths, store_path, workers=workers, extra_specs=spec_paths, registers=registers,
                progress=progress, read_timeout=read_timeout, review_dir=review_dir)
@@ -244,7 +244,7 @@ def export(store_path: Where, out: Path, spec_paths: Sequence[Path] = (),
            include_names: bool = False, include_special: bool = False) -> Outputs:
     """Rebuild the outputs from the store alone (names a spec marks pseudonymised unless
     `include_names`, its special-category free text withheld unless `include_special`)."""
-    from .export import export as write
+    from .outputs.export import export as write
 
     return write(store_path, out, catalog_with(spec_paths), include_names=include_names,
                  include_special=include_special)

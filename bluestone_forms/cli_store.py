@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 from click.core import ParameterSource
 
-from .catalog import Catalog
 from .errors import BluestoneError
-from .store_url import ENV_VAR, checked_url, is_server_url, masked
+from .spec.catalog import Catalog
+from .store.url import ENV_VAR, checked_url, is_server_url, masked
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
@@ -30,8 +30,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def store_metadata() -> MetaData:
-    """The store's schema (`bluestone_forms.store_schema.metadata`)."""
-    module = importlib.import_module(".store_schema", __package__)
+    """The store's schema (`bluestone_forms.store.schema.metadata`)."""
+    module = importlib.import_module(".store.schema", __package__)
     return cast("MetaData", module.metadata)
 
 
@@ -79,7 +79,7 @@ def _forces(codes: tuple[str, ...], hub: bool, spec_paths: tuple[Path, ...]) -> 
     catalog = Catalog.shipped()
     if spec_paths:
         catalog = Catalog([*catalog.forms(), *Catalog.from_paths(spec_paths).forms()])
-    from .store_access import spec_forces
+    from .store.access import spec_forces
 
     known = spec_forces(catalog)
     unknown = [c for c in codes if c not in known]
@@ -108,7 +108,7 @@ def store_group() -> None:
 def init_cmd(url: str) -> None:
     """Create the store's tables and each force's row-level security; run it as the role
     that will own the store (it becomes a hub)."""
-    from .store_access import init_report, init_store
+    from .store.access import init_report, init_store
 
     url = _url(url)
     click.echo(init_report(url, init_store(url, store_metadata())))
@@ -126,7 +126,7 @@ def grant_cmd(url: str, codes: tuple[str, ...], role: str, hub: bool,
               spec_paths: tuple[Path, ...]) -> None:
     """Let an existing login role read and write its force's rows only (or, with --hub,
     every force's)."""
-    from .store_access import grant_access, in_transaction
+    from .store.access import grant_access, in_transaction
 
     url = _url(url)
     forces = _forces(codes, hub, spec_paths)
@@ -144,7 +144,7 @@ def grant_cmd(url: str, codes: tuple[str, ...], role: str, hub: bool,
 @_clean
 def revoke_cmd(url: str, codes: tuple[str, ...], role: str) -> None:
     """Take a role's force(s) away (without --force: all of them, and its grants)."""
-    from .store_access import in_transaction, revoke_access
+    from .store.access import in_transaction, revoke_access
 
     url = _url(url)
     metadata = store_metadata()

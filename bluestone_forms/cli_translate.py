@@ -42,7 +42,7 @@ def translate_group(clean: Callable[[Any], Any]) -> click.Group:
 def export_cmd(spec: str, lang: str, out: Path | None) -> None:
     """Write a workbook with one row per text of SPEC (a shipped spec id or a YAML file): its
     key, kind, question, English text, any length limit and a column for the translation."""
-    from .translate import export_workbook
+    from .spec.translate import export_workbook
 
     path = _spec_path(spec)
     target = out or Path("output/translate") / f"{path.stem}-{lang}.xlsx"
@@ -57,7 +57,7 @@ def export_cmd(spec: str, lang: str, out: Path | None) -> None:
 def import_cmd(spec: str, workbook: Path, out: Path) -> None:
     """Write SPEC with the translations of WORKBOOK into OUTPUT, and list the texts still
     missing (exit 1 while any are, or any translation is stale: its English has changed)."""
-    from .translate import import_workbook
+    from .spec.translate import import_workbook
 
     done = import_workbook(_spec_path(spec), workbook, out)
     click.echo(f"{done.path}: {done.translated} of {done.total} texts translated")

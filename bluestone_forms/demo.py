@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from . import formats
-from .catalog import Catalog
-from .collate import Summary, collate
-from .export import Outputs, export
-from .records import new_instance_id
+from .answers.records import new_instance_id
+from .collate.run import Summary, collate
+from .outputs.export import Outputs, export
 from .samples import sample_values
+from .spec.catalog import Catalog
 
 FORCES = ("avon_and_somerset", "durham", "south_wales", "west_midlands", "metropolitan")
 FILLABLE = ("docx", "xlsx", "pdf")

@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import formats, values
-from .compiled import compile_spec
+from . import formats
+from .answers import values
+from .answers.records import Record, empty_values, nest, new_instance_id
+from .answers.validate import validate
 from .errors import BluestoneError
-from .records import Record, empty_values, nest, new_instance_id
-from .spec import FormSpec
-from .validate import validate
+from .spec.compiled import compile_spec
+from .spec.model import FormSpec
 
 MAX_ROWS = 20_000
 REGISTER = "register.csv"

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from . import expr
-from .records import LISTS, empty_values
-from .spec import (
+from .answers.records import LISTS, empty_values
+from .spec import expr
+from .spec.model import (
     Answerable,
     Column,
     DateField,

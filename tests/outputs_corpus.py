@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from bluestone_forms import formats
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.collate import collate
-from bluestone_forms.export import Outputs, export
-from bluestone_forms.records import new_instance_id
+from bluestone_forms.answers.records import new_instance_id
+from bluestone_forms.collate.run import collate
+from bluestone_forms.outputs.export import Outputs, export
 from bluestone_forms.samples import sample_values
+from bluestone_forms.spec.catalog import Catalog
 
 CATALOG = Catalog.shipped()
 FORCES = ("durham", "kent", "metropolitan", "south_wales")

@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from bluestone_forms.samples import apply_relevance
-from bluestone_forms.spec import (
+from bluestone_forms.spec.model import (
     Answerable,
     Column,
     DateField,
@@ -137,8 +137,8 @@ def specs_under_test() -> list[FormSpec]:
     """Every shipped spec, plus the test spec that uses every field type."""
     from pathlib import Path
 
-    from bluestone_forms.catalog import Catalog
-    from bluestone_forms.loader import load_spec
+    from bluestone_forms.spec.catalog import Catalog
+    from bluestone_forms.spec.loader import load_spec
 
     sink = load_spec(Path(__file__).parent / "specs" / "kitchen_sink.yaml")
     return [*sorted(Catalog.shipped(), key=lambda s: s.id), sink]

@@ -22,12 +22,12 @@ from openpyxl import load_workbook
 from strategies import ASCII_TYPABLE, record_values
 
 from bluestone_forms import formats
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.collate import collate
-from bluestone_forms.export import export
-from bluestone_forms.records import new_instance_id
-from bluestone_forms.spec import FormSpec, SelectManyField, SignoffField, TableField
-from bluestone_forms.store import Store
+from bluestone_forms.answers.records import new_instance_id
+from bluestone_forms.collate.run import collate
+from bluestone_forms.outputs.export import export
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.model import FormSpec, SelectManyField, SignoffField, TableField
+from bluestone_forms.store.core import Store
 
 CATALOG = Catalog.shipped()
 SPECS = sorted(CATALOG, key=lambda s: s.id)
@@ -262,7 +262,8 @@ def test_collate_sigkill_midway_then_rerun_equals_uninterrupted_run(
     clean = tmp_path / "clean" / "s.sqlite"
     collate([inbox], clean, workers=1)
     killed = tmp_path / "killed" / "s.sqlite"
-    code = ("import sys; from pathlib import Path; from bluestone_forms.collate import collate; "
+    code = ("import sys; from pathlib import Path; "
+            "from bluestone_forms.collate.run import collate; "
             f"collate([Path({str(inbox)!r})], Path({str(killed)!r}), workers=2)")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     proc = subprocess.Popen([sys.executable, "-c", code], env=env)

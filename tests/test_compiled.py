@@ -12,14 +12,14 @@ from strategies import record_values, specs_under_test
 
 import bluestone_forms
 from bluestone_forms import formats
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.compiled import CompiledSpec, compile_spec
+from bluestone_forms.answers.records import Record, assemble, flatten
+from bluestone_forms.answers.slots import slots
+from bluestone_forms.answers.validate import validate
 from bluestone_forms.formats import docx
 from bluestone_forms.formats.common import fingerprint
-from bluestone_forms.records import Record, assemble, flatten
-from bluestone_forms.slots import slots
-from bluestone_forms.spec import FormSpec
-from bluestone_forms.validate import validate
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.compiled import CompiledSpec, compile_spec
+from bluestone_forms.spec.model import FormSpec
 
 SPECS = specs_under_test()
 

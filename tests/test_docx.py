@@ -22,15 +22,16 @@ from hypothesis import strategies as st
 from lxml import etree
 from strategies import apply_relevance, field_value, record_values, specs_under_test
 
-from bluestone_forms import formats, values
-from bluestone_forms.catalog import Catalog
+from bluestone_forms import formats
+from bluestone_forms.answers import values
+from bluestone_forms.answers.records import empty_values
+from bluestone_forms.answers.slots import Slot, slots
 from bluestone_forms.errors import ReturnError
-from bluestone_forms.formats import _docx_layout as layout
-from bluestone_forms.formats import _docx_xml as X
 from bluestone_forms.formats import docx
-from bluestone_forms.records import empty_values
-from bluestone_forms.slots import Slot, slots
-from bluestone_forms.spec import FormSpec, SelectManyField, TableField
+from bluestone_forms.formats.docx import _layout as layout
+from bluestone_forms.formats.ooxml import wordml as X
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.model import FormSpec, SelectManyField, TableField
 
 SPECS = specs_under_test()
 CATALOG = Catalog(SPECS)

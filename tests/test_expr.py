@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bluestone_forms import expr
+from bluestone_forms.spec import expr
 
 
 @pytest.mark.parametrize(

@@ -32,15 +32,15 @@ import pytest
 from openpyxl import load_workbook
 
 from bluestone_forms import formats
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.collate import SCRATCH_PREFIX, TEST_HOOK, collate
+from bluestone_forms.answers.records import new_instance_id
+from bluestone_forms.collate.run import SCRATCH_PREFIX, TEST_HOOK, collate
 from bluestone_forms.errors import BluestoneError
-from bluestone_forms.export import WORKBOOK, export, recover
-from bluestone_forms.records import new_instance_id
+from bluestone_forms.outputs.export import WORKBOOK, export, recover
+from bluestone_forms.outputs.figures import summarise
+from bluestone_forms.outputs.workbook import build_tables, write_workbook
 from bluestone_forms.samples import sample_values
-from bluestone_forms.store import Store, StoreError
-from bluestone_forms.summary import summarise
-from bluestone_forms.workbook import build_tables, write_workbook
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.store.core import Store, StoreError
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = Catalog.shipped()
@@ -188,7 +188,7 @@ def test_faults_crash_hang_or_memory_cost_only_their_own_line(
 
 
 def test_faults_test_hook_is_inert_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bluestone_forms._collate_read import _test_hook
+    from bluestone_forms.collate.workers import _test_hook
 
     monkeypatch.delenv(TEST_HOOK, raising=False)
     _test_hook("abort.docx")  # would abort the test process if it were not inert
@@ -237,7 +237,7 @@ def test_faults_sigkill_at_random_points_then_rerun_equals_uninterrupted_run(
     landed = []
     for n in range(KILLS):
         store = tmp_path / f"k{n}" / "s.sqlite"
-        code = ("from pathlib import Path; from bluestone_forms.collate import collate; "
+        code = ("from pathlib import Path; from bluestone_forms.collate.run import collate; "
                 f"collate([Path({str(inbox)!r})], Path({str(store)!r}), workers=2)")
         target = rng.randrange(0, 28)
         proc = _start(code)
@@ -273,7 +273,7 @@ def test_faults_sigkill_during_export_leaves_whole_outputs(
     before = _outputs_state(out)
     collate([inbox], store, workers=2)
     rng = random.Random(4)
-    code = ("from pathlib import Path; from bluestone_forms.export import export; "
+    code = ("from pathlib import Path; from bluestone_forms.outputs.export import export; "
             f"export(Path({str(store)!r}), Path({str(out)!r}))")
     for _ in range(6):
         proc = _start(code)
@@ -376,7 +376,7 @@ def test_faults_full_disk_fsize_store_keeps_what_was_in(
     collate(sorted(inbox.glob("r1*")), store, workers=1)
     before = store_rows(store)
     size = store.stat().st_size
-    code = _RUN.format(mod="collate", fn="collate",
+    code = _RUN.format(mod="collate.run", fn="collate",
                        args=f"[Path({str(inbox)!r})], Path({str(store)!r}), workers=1")
     done = _limited(code, size + 16 * 1024)
     assert done.returncode == 3, done.stderr[-2000:]
@@ -395,7 +395,7 @@ def test_faults_full_disk_during_export_keeps_the_previous_outputs(
     shutil.copy(clean[0], store)
     export(store, out)
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    code = _RUN.format(mod="export", fn="export",
+    code = _RUN.format(mod="outputs.export", fn="export",
                        args=f"Path({str(store)!r}), Path({str(out)!r})")
     done = _limited(code, 64 * 1024)
     assert done.returncode == 3, done.stderr[-2000:]

@@ -19,9 +19,9 @@ from openpyxl import load_workbook
 from outputs_corpus import CATALOG, Corpus, corpus
 from tinyhtml5 import parse
 
-from bluestone_forms import expr
-from bluestone_forms.numbering import question_numbers
-from bluestone_forms.spec import (
+from bluestone_forms.outputs.workbook import WITHHELD
+from bluestone_forms.spec import expr
+from bluestone_forms.spec.model import (
     FormSpec,
     RatingField,
     SelectManyField,
@@ -29,7 +29,7 @@ from bluestone_forms.spec import (
     TableField,
     YesNoNAField,
 )
-from bluestone_forms.workbook import WITHHELD
+from bluestone_forms.spec.numbering import question_numbers
 
 H = "{http://www.w3.org/1999/xhtml}"
 

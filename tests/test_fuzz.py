@@ -31,10 +31,10 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from bluestone_forms import formats
-from bluestone_forms.catalog import Catalog
+from bluestone_forms.answers.records import ReadResult
 from bluestone_forms.errors import ReturnError
-from bluestone_forms.records import ReadResult
 from bluestone_forms.samples import sample_values
+from bluestone_forms.spec.catalog import Catalog
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
 CI_EXAMPLES = {"docx": 1700, "xlsx": 1100, "register": 700, "pdf": 1500}

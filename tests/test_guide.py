@@ -20,10 +20,10 @@ from docx import Document
 from lxml import etree
 
 from bluestone_forms import guide
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.loader import load_spec, load_spec_text
 from bluestone_forms.resources import specs_dir
-from bluestone_forms.spec import YesNoNAField
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.loader import load_spec, load_spec_text
+from bluestone_forms.spec.model import YesNoNAField
 
 SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
 RP_IDS = [f"rp{n}" for n in range(1, 7)]

@@ -34,13 +34,14 @@ from hostile import corpus
 from hostile.cases_payloads import PAYLOADS, payload_values
 from openpyxl import load_workbook
 
-from bluestone_forms import cells, formats
-from bluestone_forms.catalog import Catalog
+from bluestone_forms import formats
+from bluestone_forms.answers.records import from_json, new_instance_id
 from bluestone_forms.errors import ReturnError
-from bluestone_forms.formats import _package
-from bluestone_forms.records import from_json, new_instance_id
+from bluestone_forms.formats.ooxml import cells
+from bluestone_forms.formats.ooxml import package as _package
 from bluestone_forms.samples import sample_values
-from bluestone_forms.spec import FormSpec
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.model import FormSpec
 
 TESTS = Path(__file__).resolve().parent
 CASES = corpus.all_cases()

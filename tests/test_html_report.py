@@ -16,8 +16,8 @@ from outputs_corpus import Corpus, corpus
 from PIL import Image
 from tinyhtml5.parser import HTMLParser
 
-from bluestone_forms.report import html
-from bluestone_forms.summary import AlertRow, Heatmap, Summary
+from bluestone_forms.outputs.figures import AlertRow, Heatmap, Summary
+from bluestone_forms.outputs.report import html
 
 H = "{http://www.w3.org/1999/xhtml}"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -17,9 +17,9 @@ from lxml import etree
 from openpyxl.utils import get_column_letter
 from PIL import ImageFont
 
-from bluestone_forms.catalog import Catalog
 from bluestone_forms.formats import docx, xlsx
-from bluestone_forms.spec import NoteField
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.model import NoteField
 
 SHIPPED = sorted(s.id for s in Catalog.shipped())
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")

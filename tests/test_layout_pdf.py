@@ -17,11 +17,11 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from bluestone_forms import expr
-from bluestone_forms.catalog import Catalog
+from bluestone_forms.answers.slots import field_slots
 from bluestone_forms.formats import docx, pdf, xlsx
-from bluestone_forms.slots import field_slots
-from bluestone_forms.spec import Answerable, NoteField, Section
+from bluestone_forms.spec import expr
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.model import Answerable, NoteField, Section
 
 SHIPPED = sorted(s.id for s in Catalog.shipped())
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bluestone_forms.errors import SpecError
-from bluestone_forms.loader import load_spec, load_spec_text
+from bluestone_forms.spec.loader import load_spec, load_spec_text
 
 BROKEN = sorted((Path(__file__).parent / "specs" / "broken").glob("*.yaml"))
 _EXPECT = re.compile(r"^# expect: (\d+): (.+)$")

@@ -24,15 +24,15 @@ from mailkit import cfb, mime, msg_tree, tnef
 from openpyxl import load_workbook
 
 from bluestone_forms import formats
+from bluestone_forms.answers.records import new_instance_id
 from bluestone_forms.api import generate
-from bluestone_forms.catalog import Catalog
 from bluestone_forms.cli import main
-from bluestone_forms.collate import collate
-from bluestone_forms.export import export
+from bluestone_forms.collate.run import collate
 from bluestone_forms.mail import MAX_DEPTH, MAX_PARTS, mbox
-from bluestone_forms.records import new_instance_id
+from bluestone_forms.outputs.export import export
 from bluestone_forms.samples import sample_values
-from bluestone_forms.store import Store
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.store.core import Store
 
 CAT = Catalog.shipped()
 FORMS = ("rp1", "rp2", "case_review")

@@ -9,10 +9,10 @@ import pytest
 
 from bluestone_forms import formats
 from bluestone_forms.api import generate
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.collate import collate
+from bluestone_forms.collate.run import collate
 from bluestone_forms.merge import MergeError, read_prefill
-from bluestone_forms.store import Store
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.store.core import Store
 
 SPEC = Catalog.shipped().get("rp1")
 

@@ -23,12 +23,12 @@ import pytest
 from click.testing import CliRunner
 
 from bluestone_forms import api, formats
-from bluestone_forms.catalog import Catalog
+from bluestone_forms.answers.records import new_instance_id
 from bluestone_forms.cli import main
 from bluestone_forms.formats.common import SLOTS
-from bluestone_forms.records import new_instance_id
 from bluestone_forms.samples import sample_values
-from bluestone_forms.store import Store
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.store.core import Store
 
 RP1 = Catalog.shipped().get("rp1")
 HAS_PDFTK = shutil.which("pdftk") is not None

@@ -27,12 +27,12 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from bluestone_forms import formats
-from bluestone_forms.catalog import Catalog
+from bluestone_forms.answers.records import new_instance_id
 from bluestone_forms.cli import main
-from bluestone_forms.collate import collate
-from bluestone_forms.records import new_instance_id
+from bluestone_forms.collate.run import collate
 from bluestone_forms.samples import sample_values
-from bluestone_forms.store import Store
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.store.core import Store
 
 RP1 = Catalog.shipped().get("rp1")
 T1, T2, T3 = "2026-01-01T10:00:00Z", "2026-01-02T10:00:00Z", "2026-01-03T10:00:00Z"

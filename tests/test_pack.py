@@ -9,7 +9,7 @@ import pikepdf
 import pytest
 
 from bluestone_forms import api, pack
-from bluestone_forms.formats import _pdf_fields as fields
+from bluestone_forms.formats.pdf import _fields as fields
 
 
 def test_pack_in_workers_writes_every_file_in_order(tmp_path: Path) -> None:

@@ -24,11 +24,11 @@ from lxml import etree
 from strategies import specs_under_test
 
 from bluestone_forms import formats
-from bluestone_forms.formats import _pdf_choice
-from bluestone_forms.loader import load_spec
-from bluestone_forms.slots import slots
-from bluestone_forms.spec import FormSpec
-from bluestone_forms.wording import Wording
+from bluestone_forms.answers.slots import slots
+from bluestone_forms.formats.pdf import _choice as _pdf_choice
+from bluestone_forms.spec.loader import load_spec
+from bluestone_forms.spec.model import FormSpec
+from bluestone_forms.spec.wording import Wording
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                 reason="pdftotext (poppler-utils) is not installed")

@@ -24,17 +24,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import record_values, specs_under_test
 
-from bluestone_forms import render, values
-from bluestone_forms.catalog import Catalog
+from bluestone_forms import render
+from bluestone_forms.answers import values
+from bluestone_forms.answers.records import new_instance_id, texts
+from bluestone_forms.answers.slots import slot_map, slots
 from bluestone_forms.errors import ReturnError
-from bluestone_forms.formats import _pdf_choice, _pdf_fields, _pdf_layout
 from bluestone_forms.formats import pdf as pdf_format
 from bluestone_forms.formats.common import FORM_ID, INSTANCE_ID, VERSION, Identity, fingerprint
-from bluestone_forms.loader import load_spec_text
-from bluestone_forms.records import new_instance_id, texts
-from bluestone_forms.slots import slot_map, slots
-from bluestone_forms.spec import FormSpec, NoteField, TableField
-from bluestone_forms.wording import Wording
+from bluestone_forms.formats.pdf import _choice as _pdf_choice
+from bluestone_forms.formats.pdf import _fields as _pdf_fields
+from bluestone_forms.formats.pdf import _layout as _pdf_layout
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.loader import load_spec_text
+from bluestone_forms.spec.model import FormSpec, NoteField, TableField
+from bluestone_forms.spec.wording import Wording
 
 SPECS = specs_under_test()
 IDS = [s.id for s in SPECS]
@@ -526,7 +529,7 @@ def test_pdf_read_repaired_file_reads_with_an_issue(
 
 def test_pdf_read_size_cap(monkeypatch: pytest.MonkeyPatch,
                            template: Callable[[FormSpec], Path]) -> None:
-    from bluestone_forms.formats import _pdf_open
+    from bluestone_forms.formats.pdf import _open as _pdf_open
 
     monkeypatch.setattr(_pdf_open, "MAX_FILE_BYTES", 1000)
     with pytest.raises(ReturnError, match="at most"):

@@ -23,11 +23,11 @@ import pytest
 from strategies import specs_under_test
 
 from bluestone_forms import api, guide, pdf_ua
+from bluestone_forms.answers.slots import slot_map
 from bluestone_forms.formats import pdf as pdf_format
 from bluestone_forms.formats.common import Identity
 from bluestone_forms.samples import sample_values
-from bluestone_forms.slots import slot_map
-from bluestone_forms.spec import FormSpec
+from bluestone_forms.spec.model import FormSpec
 
 SPECS = specs_under_test()
 IDS = [s.id for s in SPECS]

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bluestone_forms import _collate_read, formats
-from bluestone_forms.catalog import Catalog
+from bluestone_forms import formats
+from bluestone_forms.collate import workers as _collate_read
 from bluestone_forms.samples import sample_values
+from bluestone_forms.spec.catalog import Catalog
 
 
 @pytest.fixture(scope="module")

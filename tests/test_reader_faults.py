@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 
 from bluestone_forms import api, formats
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.collate import collate
-from bluestone_forms.store import Store
+from bluestone_forms.collate.run import collate
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.store.core import Store
 
 # A function inside each reader, past the file's parsing: a fault there is a bug, not damage.
-_INNER = {"docx": "bluestone_forms.formats._docx_xml.answers",
-          "xlsx": "bluestone_forms.formats._xlsx_read.locate_form",
-          "pdf": "bluestone_forms.formats._pdf_fields.raw_value"}
+_INNER = {"docx": "bluestone_forms.formats.ooxml.wordml.answers",
+          "xlsx": "bluestone_forms.formats.xlsx._read.locate_form",
+          "pdf": "bluestone_forms.formats.pdf._fields.raw_value"}
 
 
 @pytest.mark.parametrize("fmt", formats.FORMATS)

@@ -25,12 +25,12 @@ from realclient import harness
 from realclient.plans import plan
 from strategies import specs_under_test
 
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.formats import _docx_xml as X
+from bluestone_forms.answers.records import flatten
+from bluestone_forms.answers.slots import slots
 from bluestone_forms.formats import docx
-from bluestone_forms.records import flatten
-from bluestone_forms.slots import slots
-from bluestone_forms.spec import FormSpec
+from bluestone_forms.formats.ooxml import wordml as X
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.model import FormSpec
 
 pytestmark = pytest.mark.slow  # LibreOffice typing: left out of the quick lane
 

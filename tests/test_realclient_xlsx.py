@@ -26,13 +26,13 @@ import pytest
 from realclient import harness
 from realclient.plans import Typed, plan
 
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.formats import _xlsx_layout as L
+from bluestone_forms.answers.records import flatten
+from bluestone_forms.answers.slots import slots
 from bluestone_forms.formats import xlsx
-from bluestone_forms.formats._xlsx_dates import swapped_date_issues
-from bluestone_forms.records import flatten
-from bluestone_forms.slots import slots
-from bluestone_forms.wording import Wording
+from bluestone_forms.formats.xlsx import _layout as L
+from bluestone_forms.formats.xlsx._dates import swapped_date_issues
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.wording import Wording
 
 pytestmark = pytest.mark.slow  # LibreOffice typing: left out of the quick lane
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bluestone_forms import charts, xlsx_rows
-from bluestone_forms.cells import DATE_FORMAT, dangerous
-from bluestone_forms.report import ReportWriter, chart_table, common_folder, html, pivot
-from bluestone_forms.summary import AlertRow, Heatmap, Summary, Table
+from bluestone_forms.formats.ooxml import rows as xlsx_rows
+from bluestone_forms.formats.ooxml.cells import DATE_FORMAT, dangerous
+from bluestone_forms.outputs import charts
+from bluestone_forms.outputs.figures import AlertRow, Heatmap, Summary, Table
+from bluestone_forms.outputs.report import ReportWriter, chart_table, common_folder, html, pivot
 
 TOTALS = dict.fromkeys(("files", "records", "read", "read_with_issues", "duplicate",
                         "superseded", "conflict", "rejected", "issues"), 0)

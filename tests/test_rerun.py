@@ -9,15 +9,15 @@ import pytest
 from click.testing import CliRunner
 
 from bluestone_forms import formats
-from bluestone_forms._collate_read import read_all
-from bluestone_forms.catalog import Catalog
+from bluestone_forms.answers.records import new_instance_id
 from bluestone_forms.cli import main
-from bluestone_forms.collate import TEST_HOOK, collate, find_sources
-from bluestone_forms.loader import load_spec
-from bluestone_forms.records import new_instance_id
+from bluestone_forms.collate.run import TEST_HOOK, collate, find_sources
+from bluestone_forms.collate.workers import read_all
 from bluestone_forms.samples import sample_values
-from bluestone_forms.spec import FormSpec
-from bluestone_forms.store import Store
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.loader import load_spec
+from bluestone_forms.spec.model import FormSpec
+from bluestone_forms.store.core import Store
 
 KITCHEN = Path(__file__).parent / "specs" / "kitchen_sink.yaml"
 

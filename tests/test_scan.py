@@ -19,19 +19,19 @@ from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
-from bluestone_forms import collate
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.export import export
-from bluestone_forms.formats import paper_geometry as geometry
+from bluestone_forms.collate import run as collate
 from bluestone_forms.formats import pdf
 from bluestone_forms.formats.common import Identity
-from bluestone_forms.loader import load_spec
+from bluestone_forms.formats.pdf import paper_geometry as geometry
+from bluestone_forms.outputs.export import export
 from bluestone_forms.scan import batch, review, synthetic
 from bluestone_forms.scan.dispatch import is_scan
 from bluestone_forms.scan.layout_map import from_document, layout_map
 from bluestone_forms.scan.pages import read_page
 from bluestone_forms.scan.register import read_qr, register
-from bluestone_forms.spec import FormSpec
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.loader import load_spec
+from bluestone_forms.spec.model import FormSpec
 
 HERE = Path(__file__).parent
 DPI = 200
@@ -100,7 +100,7 @@ def test_the_layout_map_is_the_same_for_every_copy(sink: FormSpec) -> None:
     assert ticks
     assert all(3.5 < p.w < 5 and 3.5 < p.h < 5 for p in ticks)
     # every slot of the spec has a place on paper
-    from bluestone_forms.slots import slots
+    from bluestone_forms.answers.slots import slots
 
     assert {s.key for s in slots(sink)} == {p.slot for p in a.places}
 

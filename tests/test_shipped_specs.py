@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from bluestone_forms import expr
-from bluestone_forms.loader import load_spec
-from bluestone_forms.spec import FormSpec, NoteField, RatingField, Section, YesNoNAField
+from bluestone_forms.spec import expr
+from bluestone_forms.spec.loader import load_spec
+from bluestone_forms.spec.model import FormSpec, NoteField, RatingField, Section, YesNoNAField
 
 REPO = Path(__file__).resolve().parents[1]
 SPECS_DIR = REPO / "form_specs"

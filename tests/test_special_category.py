@@ -12,8 +12,8 @@ from outputs_corpus import HEALTH_NOTE, OFFICERS, Corpus, corpus
 from pypdf import PdfReader
 
 from bluestone_forms.errors import SpecError
-from bluestone_forms.loader import load_spec_text
-from bluestone_forms.workbook import WITHHELD
+from bluestone_forms.outputs.workbook import WITHHELD
+from bluestone_forms.spec.loader import load_spec_text
 
 
 @pytest.fixture(scope="module")

@@ -19,16 +19,16 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 from test_collate import _set_modified, template
 
-from bluestone_forms import collate as collate_mod
 from bluestone_forms import formats
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.collate import collate
-from bluestone_forms.export import export
-from bluestone_forms.records import new_instance_id
+from bluestone_forms.answers.records import new_instance_id
+from bluestone_forms.collate import run as collate_mod
+from bluestone_forms.collate.run import collate
+from bluestone_forms.outputs.export import export
 from bluestone_forms.samples import sample_values
-from bluestone_forms.store import Store, StoreError
-from bluestone_forms.store_engine import store_url as url_of
-from bluestone_forms.store_schema import SCHEMA_VERSION, metadata
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.store.core import Store, StoreError
+from bluestone_forms.store.engine import store_url as url_of
+from bluestone_forms.store.schema import SCHEMA_VERSION, metadata
 
 CATALOG = Catalog.shipped()
 REPO = Path(__file__).resolve().parents[1]
@@ -327,7 +327,7 @@ def _diff(got: dict[str, list[list[str]]], want: dict[str, list[list[str]]]) -> 
     return "\n".join(lines)
 
 
-RUN = ("import sys; from pathlib import Path; from bluestone_forms.collate import collate\n"
+RUN = ("import sys; from pathlib import Path; from bluestone_forms.collate.run import collate\n"
        "collate([Path(p) for p in sys.argv[2:]], sys.argv[1], workers=1)\n")
 
 

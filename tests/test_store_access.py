@@ -14,17 +14,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Executable
 
 from bluestone_forms import cli_store
-from bluestone_forms.catalog import Catalog
 from bluestone_forms.cli import main
-from bluestone_forms.store_access import (
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.store.access import (
     force_refusal,
     grant_access,
     init_store,
     role_forces,
     spec_forces,
 )
-from bluestone_forms.store_faults import StoreServerError, store_faults
-from bluestone_forms.store_url import StoreUrlError, masked
+from bluestone_forms.store.faults import StoreServerError, store_faults
+from bluestone_forms.store.url import StoreUrlError, masked
 from tests.pgkit import Server, contract_metadata, fresh_database, login_roles, pgpass
 
 CASE_TABLES = ("files", "records", "issues", "register", "mail")

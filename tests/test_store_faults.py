@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 
 from bluestone_forms import cli_store
 from bluestone_forms.cli import main
-from bluestone_forms.store_access import init_store
-from bluestone_forms.store_faults import StoreServerError, store_fault, store_faults
-from bluestone_forms.store_url import (
+from bluestone_forms.store.access import init_store
+from bluestone_forms.store.faults import StoreServerError, store_fault, store_faults
+from bluestone_forms.store.url import (
     StoreUrlError,
     checked_url,
     engine_url,

@@ -15,9 +15,16 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from outputs_corpus import CATALOG, Corpus, corpus
 
-from bluestone_forms.numbering import question_numbers
-from bluestone_forms.summary import NOT_ANSWERED, NOT_ASKED, AlertRow, Heatmap, Summary, Table
-from bluestone_forms.summary_sheet import LINE_PT, WIDTHS, lines_needed, write_summary
+from bluestone_forms.outputs.figures import (
+    NOT_ANSWERED,
+    NOT_ASKED,
+    AlertRow,
+    Heatmap,
+    Summary,
+    Table,
+)
+from bluestone_forms.outputs.summary_sheet import LINE_PT, WIDTHS, lines_needed, write_summary
+from bluestone_forms.spec.numbering import question_numbers
 
 TOTALS = dict.fromkeys(("files", "records", "read", "read_with_issues", "duplicate",
                         "superseded", "conflict", "rejected", "issues"), 0)

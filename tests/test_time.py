@@ -26,21 +26,21 @@ from test_docx import NS, control_of, edit_document
 from test_pdf import _xfdf
 from test_xlsx import openpyxl_fill
 
-from bluestone_forms import values
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.collate import collate
-from bluestone_forms.export import export
-from bluestone_forms.formats import _xlsx_layout as L
+from bluestone_forms.answers import values
+from bluestone_forms.answers.records import Record, flatten
+from bluestone_forms.answers.slots import slot_map
+from bluestone_forms.answers.validate import validate
+from bluestone_forms.collate.run import collate
 from bluestone_forms.formats import docx as docx_format
 from bluestone_forms.formats import pdf as pdf_format
 from bluestone_forms.formats import xlsx as xlsx_format
-from bluestone_forms.kinds import CodecError
-from bluestone_forms.loader import load_spec
-from bluestone_forms.records import Record, flatten
+from bluestone_forms.formats.xlsx import _layout as L
+from bluestone_forms.outputs.export import export
 from bluestone_forms.samples import sample_values
-from bluestone_forms.slots import slot_map
-from bluestone_forms.spec import FIELD_TYPES
-from bluestone_forms.validate import validate
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.loader import load_spec
+from bluestone_forms.spec.model import FIELD_TYPES
+from bluestone_forms.spec.scalars import CodecError
 
 SPEC_FILE = Path(__file__).parent / "specs" / "times.yaml"
 SPEC = load_spec(SPEC_FILE)
@@ -171,7 +171,7 @@ def test_time_round_trips_through_every_format(
 def test_time_widgets_in_every_format(templates: dict[str, Path], tmp_path: Path) -> None:
     """Word: a text box saying HH:MM; Excel: an hh:mm cell validated as a time of day; PDF: a
     text field whose tooltip and printed hint say HH:MM; paper: boxes __:__."""
-    from bluestone_forms.formats import _docx_layout
+    from bluestone_forms.formats.docx import _layout as _docx_layout
 
     assert _docx_layout.placeholder(TIME) == "Type a time (HH:MM, 24-hour clock)"
     wb = openpyxl.load_workbook(templates["xlsx"])

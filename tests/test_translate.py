@@ -13,16 +13,16 @@ from openpyxl import load_workbook
 from welsh_rp1 import TEST_MARK, WELSH, fill_workbook
 
 from bluestone_forms import formats
-from bluestone_forms.catalog import Catalog
+from bluestone_forms.answers.validate import validate
 from bluestone_forms.cli import main
 from bluestone_forms.errors import SpecError
 from bluestone_forms.formats import row_height
-from bluestone_forms.loader import load_spec
 from bluestone_forms.resources import specs_dir
 from bluestone_forms.samples import sample_values
-from bluestone_forms.spec_texts import form_texts
-from bluestone_forms.translate import export_workbook, import_workbook, raw_spec
-from bluestone_forms.validate import validate
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.loader import load_spec
+from bluestone_forms.spec.texts import form_texts
+from bluestone_forms.spec.translate import export_workbook, import_workbook, raw_spec
 
 RP1 = specs_dir() / "rp1.yaml"
 

@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import record_values, specs_under_test
 
-from bluestone_forms.records import Record, empty_values
-from bluestone_forms.spec import FormSpec
-from bluestone_forms.validate import validate
+from bluestone_forms.answers.records import Record, empty_values
+from bluestone_forms.answers.validate import validate
+from bluestone_forms.spec.model import FormSpec
 
 SPECS = specs_under_test()
 SINK = SPECS[-1]

@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import record_values, specs_under_test
 
-from bluestone_forms import values
-from bluestone_forms.records import assemble, flatten, texts
-from bluestone_forms.slots import slot_map, slots
-from bluestone_forms.spec import FormSpec
+from bluestone_forms.answers import values
+from bluestone_forms.answers.records import assemble, flatten, texts
+from bluestone_forms.answers.slots import slot_map, slots
+from bluestone_forms.spec.model import FormSpec
 
 SPECS = specs_under_test()
 

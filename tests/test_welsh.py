@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from strategies import record_values
 
 from bluestone_forms import formats
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.loader import load_spec
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.loader import load_spec
 
 SPEC_FILE = Path(__file__).parent / "specs" / "welsh.yaml"
 DEFAULT = load_spec(SPEC_FILE)

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from form_text import form_text
 
-from bluestone_forms import expr, formats
-from bluestone_forms.loader import load_spec
-from bluestone_forms.wording import EN, PLACEHOLDERS, Wording
-from bluestone_forms.wording_cy import CY, CY_PLACEHOLDERS, SAME_AS_ENGLISH
+from bluestone_forms import formats
+from bluestone_forms.spec import expr
+from bluestone_forms.spec.loader import load_spec
+from bluestone_forms.spec.wording import EN, PLACEHOLDERS, Wording
+from bluestone_forms.spec.wording_cy import CY, CY_PLACEHOLDERS, SAME_AS_ENGLISH
 
 SPEC = load_spec(Path(__file__).parent / "specs" / "welsh.yaml", "cy")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.loader import load_spec
-from bluestone_forms.numbering import question_numbers
-from bluestone_forms.spec import Source
-from bluestone_forms.wording import PHRASES, Wording, attribution, show_date
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.loader import load_spec
+from bluestone_forms.spec.model import Source
+from bluestone_forms.spec.numbering import question_numbers
+from bluestone_forms.spec.wording import PHRASES, Wording, attribution, show_date
 
 LD = Catalog.shipped().get("ld_self_assessment")
 TICKS = load_spec(Path(__file__).parent / "specs" / "ticks.yaml")

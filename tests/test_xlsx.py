@@ -23,15 +23,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import record_values, specs_under_test
 
-from bluestone_forms import records, values
-from bluestone_forms.catalog import Catalog
+from bluestone_forms.answers import records, values
+from bluestone_forms.answers.slots import Slot, slot_map, slots
 from bluestone_forms.errors import ReturnError
-from bluestone_forms.formats import _xlsx_layout as L
-from bluestone_forms.formats import _xlsx_sheet, xlsx
-from bluestone_forms.formats._xlsx_parts import Book
-from bluestone_forms.loader import load_spec_text
-from bluestone_forms.slots import Slot, slot_map, slots
-from bluestone_forms.spec import FormSpec
+from bluestone_forms.formats import xlsx
+from bluestone_forms.formats.ooxml.sheetml import Book
+from bluestone_forms.formats.xlsx import _layout as L
+from bluestone_forms.formats.xlsx import _sheet as _xlsx_sheet
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.loader import load_spec_text
+from bluestone_forms.spec.model import FormSpec
 
 EXCEL_SPEC = load_spec_text(
     """

@@ -29,12 +29,13 @@ from test_xlsx import (
     sheet_xml,
 )
 
-from bluestone_forms.catalog import Catalog
 from bluestone_forms.errors import ReturnError
-from bluestone_forms.formats import _xlsx_layout as L
-from bluestone_forms.formats import _xlsx_sheet, xlsx
-from bluestone_forms.formats._package import Package, parse_xml
-from bluestone_forms.formats._xlsx_parts import Book
+from bluestone_forms.formats import xlsx
+from bluestone_forms.formats.ooxml.package import Package, parse_xml
+from bluestone_forms.formats.ooxml.sheetml import Book
+from bluestone_forms.formats.xlsx import _layout as L
+from bluestone_forms.formats.xlsx import _sheet as _xlsx_sheet
+from bluestone_forms.spec.catalog import Catalog
 
 SHEET = "xl/worksheets/sheet1.xml"
 META = "xl/worksheets/sheet3.xml"

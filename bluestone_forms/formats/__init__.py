@@ -1,4 +1,5 @@
-"""The format modules. Each has the same functions:
+"""The formats a form is made in (Word, Excel, PDF, paper), one package each. Each has the same
+functions:
 
     write(spec, path, *, values=None, instance_id=None, **opts) -> Path
     read(path, catalog=None) -> ReadResult
@@ -14,11 +15,11 @@ import io
 from pathlib import Path
 from types import ModuleType
 
-from ..catalog import Catalog
+from ..answers.records import ReadResult
 from ..errors import ReturnError
-from ..records import ReadResult
-from ._package import zip_directory as zip_directory  # the archive check collation uses
-from ._xlsx_fit import row_height as row_height  # fitted rows of other workbooks (translate)
+from ..spec.catalog import Catalog
+from .ooxml.package import zip_directory as zip_directory  # the archive check collation uses
+from .xlsx.fit import row_height as row_height  # fitted rows of other workbooks (translate)
 
 # fillable formats that can be read back; "paper" is written only
 FORMATS: tuple[str, ...] = ("docx", "xlsx", "pdf")
@@ -75,7 +76,7 @@ def sniff(path: Path, data: bytes | None = None) -> str:
     if head.startswith(b"%PDF"):
         return "pdf"
     if head.startswith(b"PK"):
-        from ._package import open_zip
+        from .ooxml.package import open_zip
 
         with open_zip(io.BytesIO(data) if data is not None else path, file) as z:
             names = set(z.namelist())

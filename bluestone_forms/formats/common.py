@@ -7,14 +7,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..catalog import Catalog
-from ..compiled import CompiledSpec, slot_fingerprint
+from ..answers.records import Record, assemble
+from ..answers.slots import slots
+from ..answers.validate import validate
 from ..errors import Issue, ReturnError
-from ..records import Record, assemble
-from ..slots import slots
-from ..spec import FormSpec
-from ..validate import validate
-from ..wording import identity_line
+from ..spec.catalog import Catalog
+from ..spec.compiled import CompiledSpec, slot_fingerprint
+from ..spec.model import FormSpec
+from ..spec.wording import identity_line
 
 # Keys under which a generated file stores who it is (document properties, a hidden sheet,
 # PDF metadata). Readers recognise a return by these, never by its file name.

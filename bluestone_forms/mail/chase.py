@@ -12,8 +12,8 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from .. import cells
-from ..store import Store
+from ..formats.ooxml import cells
+from ..store.core import Store
 
 CHASE_LIST = "chase-list.csv"
 COLUMNS = ["recipient", "email", "form", "case_reference", "date_sent", "file", "instance_id"]

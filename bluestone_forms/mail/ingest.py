@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 
-from ..store import Store
+from ..store.core import Store
 from .provenance import Provenance
 from .walk import MessageLine
 

@@ -1,4 +1,4 @@
-"""Paper returns read back from scans (issue 18).
+"""Paper returns read back from scans: QR code, corner marks, ticks and a review queue.
 
     layout_map   where every tick box and writing place is on each page of a spec's paper form
     images       the pages of a scanned file (PDF via pdfium, PNG/JPEG/TIFF via Pillow)

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..catalog import Catalog
+from ..collate.file_result import FileResult, fault_text
 from ..errors import ReturnError
-from ..file_result import FileResult, fault_text
+from ..spec.catalog import Catalog
 from . import images
 from .pages import PageRead, read_page
 from .returns import PROVENANCE, ReviewItem, ScanReturn

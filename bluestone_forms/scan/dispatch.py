@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..catalog import Catalog
-from ..file_result import FileResult
+from ..collate.file_result import FileResult
+from ..spec.catalog import Catalog
 from . import batch, images, review
 
 IMAGE = re.compile(rb"/Subtype\s*/Image\b")

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from ..formats import pdf
 from ..formats.common import Identity
-from ..spec import FormSpec
+from ..spec.model import FormSpec
 
 MM_PER_PX = 25.4 / 96  # WeasyPrint lays out in CSS px
 FIXED_ID = "00000000-0000-4000-8000-000000000000"  # same width as every uuid4

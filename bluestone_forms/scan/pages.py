@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from ..catalog import Catalog
-from ..compiled import CompiledSpec
 from ..errors import ReturnError
-from ..formats.paper_geometry import PageId
-from ..spec import FormSpec
+from ..formats.pdf.paper_geometry import PageId
+from ..spec.catalog import Catalog
+from ..spec.compiled import CompiledSpec
+from ..spec.model import FormSpec
 from . import decide
 from .images import Grey
 from .layout_map import REF_K as REF_K

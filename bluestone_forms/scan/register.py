@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import zxingcpp
 
-from ..formats import paper_geometry as geo
+from ..formats.pdf import paper_geometry as geo
 from .images import Grey
 
 SEARCH_MM = 16.0  # how far from its place a mark may be (±3° turns a corner ~9 mm, ±3 mm shift)

@@ -13,15 +13,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import values
-from ..compiled import CompiledSpec
+from ..answers import values
+from ..answers.records import Record
+from ..answers.slots import Slot, field_slots
 from ..errors import Issue
 from ..formats.common import Identity, finish
-from ..numbering import question_numbers
-from ..records import Record
-from ..slots import Slot, field_slots
-from ..spec import FormSpec
-from ..wording import show_date
+from ..spec.compiled import CompiledSpec
+from ..spec.model import FormSpec
+from ..spec.numbering import question_numbers
+from ..spec.wording import show_date
 from .decide import EMPTY, REVIEW, TICKED, Mark
 from .pages import PageRead, Writing
 

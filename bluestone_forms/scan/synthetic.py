@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from ..spec import FormSpec
+from ..spec.model import FormSpec
 from .images import Grey
 from .layout_map import Place, layout_map
 from .pages import PageRead

@@ -12,8 +12,8 @@ import pikepdf
 from lxml import etree
 
 from bluestone_forms import formats
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.slots import slots
+from bluestone_forms.answers.slots import slots
+from bluestone_forms.spec.catalog import Catalog
 
 from . import forge as F
 from .corpus import ISSUES, READ, Ctx, case

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from bluestone_forms import formats
-from bluestone_forms.catalog import Catalog
-from bluestone_forms.loader import load_spec
 from bluestone_forms.samples import sample_values
-from bluestone_forms.spec import FormSpec
+from bluestone_forms.spec.catalog import Catalog
+from bluestone_forms.spec.loader import load_spec
+from bluestone_forms.spec.model import FormSpec
 
 from . import forge as F
 

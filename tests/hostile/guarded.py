@@ -48,10 +48,10 @@ def _high_water_kb() -> int:
 def main(argv: list[str]) -> int:
     log, store, out, spec, *inputs = (Path(a) for a in argv)
     _refuse_network(log)
-    from bluestone_forms.catalog import Catalog
-    from bluestone_forms.collate import collate
-    from bluestone_forms.export import export
-    from bluestone_forms.loader import load_spec
+    from bluestone_forms.collate.run import collate
+    from bluestone_forms.outputs.export import export
+    from bluestone_forms.spec.catalog import Catalog
+    from bluestone_forms.spec.loader import load_spec
 
     t0 = time.perf_counter()
     summary = collate(inputs, store, workers=2, extra_specs=[spec])

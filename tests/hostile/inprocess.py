@@ -43,9 +43,9 @@ def _alarm(signum: int, frame: Any) -> None:
 
 def main(argv: list[str]) -> int:
     from bluestone_forms import formats
-    from bluestone_forms.catalog import Catalog
     from bluestone_forms.errors import ReturnError
-    from bluestone_forms.loader import load_spec
+    from bluestone_forms.spec.catalog import Catalog
+    from bluestone_forms.spec.loader import load_spec
 
     catalog = Catalog(Catalog.shipped())
     catalog.add(load_spec(Path(argv[0])))

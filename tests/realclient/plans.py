@@ -13,9 +13,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from bluestone_forms import values as codec
-from bluestone_forms.slots import Slot, slots
-from bluestone_forms.spec import FormSpec, IntegerField
+from bluestone_forms.answers import values as codec
+from bluestone_forms.answers.slots import Slot, slots
+from bluestone_forms.spec.model import FormSpec, IntegerField
 
 Step = list[str]
 

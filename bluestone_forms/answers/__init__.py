@@ -1,0 +1,1 @@
+"""Answers: a form's answer slots, the value codec, records and their validation."""

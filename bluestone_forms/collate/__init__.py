@@ -1,0 +1,1 @@
+"""Collation: finding returns, reading them in worker processes, settling which stands."""

@@ -1,0 +1,374 @@
+"""Bounded, sealed reading of Office Open XML packages (.docx, .xlsx) from untrusted returns.
+
+Why: a return arrives by email from anywhere. Before any XML is parsed the zip is checked the
+way Apache POI's ZipSecureFile does (entry count, inflated sizes counted as they inflate, never
+trusted from headers, compression ratio, duplicate or case-equal names), legacy binary,
+encrypted and macro-enabled files are refused with a plain message, and XML is parsed with
+entities, DTDs and the network off (ECMA-376 Part 2 forbids DTDs outright).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from lxml import etree
+
+from ...errors import ReturnError
+
+MAX_ENTRIES = 1000
+MAX_ENTRY_BYTES = 75 * 1024 * 1024
+MAX_TOTAL_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 100
+RATIO_GRACE_BYTES = 100 * 1024
+MAX_FILE_BYTES = 100 * 1024 * 1024
+IN_MEMORY_BYTES = 8 * 1024 * 1024  # a file up to this size is read into memory at once
+CENTRAL_BYTES_PER_ENTRY = 512  # a central directory entry of an Office file is ~80 bytes
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_blank_text=False,
+    collect_ids=False,  # no lookups by xml:id are made; keeping no table of them is quicker
+)
+
+
+_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_UTF16 = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
+_BOM_BYTES = (b"\xef", b"\xbb", b"\xbf")
+HEAD_BYTES = 65536
+
+
+def refuse_dtd(data: bytes, file: str, part: str) -> None:
+    """Refuse a part that declares a DTD or entities, or is not UTF-8/16 (ECMA-376 Part 2
+    M1.18, M1.17), before any parser sees it; the parser's own check backs this up.
+
+    Only the first HEAD_BYTES are looked at (a declaration comes before the root element), and
+    without copying them: both declarations begin "<!", which an Office part's head does not
+    otherwise hold, so the closer look is needed only when that pair is there.
+    """
+    if data.startswith(_UTF16):
+        wide = data[:HEAD_BYTES].replace(b"\x00", b"").upper()
+        if b"<!DOCTYPE" in wide or b"<!ENTITY" in wide:
+            raise ReturnError(file, f"{part} declares a DTD, which Office files never do")
+        return
+    if data.find(b"<!", 0, HEAD_BYTES) >= 0:
+        upper = data[:HEAD_BYTES].upper()
+        if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+            raise ReturnError(file, f"{part} declares a DTD or entities, which Office files "
+                              "never do")
+    start = 0
+    while data[start:start + 1] in _BOM_BYTES:  # what lstrip(BOM) would skip, without a copy
+        start += 1
+    m = _ENCODING.match(data, start)
+    if m and m[1].lower().replace(b"-", b"").replace(b"_", b"") not in (b"utf8", b"utf16"):
+        raise ReturnError(file, f"{part} is encoded as {m[1].decode('ascii')}; Office files "
+                          "use only UTF-8 or UTF-16")
+
+
+def xml_failure(exc: etree.XMLSyntaxError, file: str, part: str) -> Exception:
+    """What a parse error means: MemoryError when libxml2 ran out of memory (the reader's
+    memory ceiling was reached: "too large to read", never "not well-formed"), else a
+    ReturnError saying the part is broken."""
+    if exc.code == etree.ErrorTypes.ERR_NO_MEMORY:
+        return MemoryError(f"{part} needs more memory than a return may use")
+    return ReturnError(file, f"{part} is not well-formed XML ({exc.msg})")
+
+
+def parse_xml(data: bytes, file: str, part: str) -> etree._Element:
+    """Parse one XML part safely; a DTD, an entity or broken XML is a ReturnError."""
+    refuse_dtd(data, file, part)
+    try:
+        root = etree.fromstring(data, parser=_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise xml_failure(exc, file, part) from None
+    if root is None:
+        raise ReturnError(file, f"{part} is empty")
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.doctype:
+        raise ReturnError(file, f"{part} declares a DTD, which Office files never do")
+    return root
+
+
+def zip_directory(path: Path) -> tuple[int, int] | None:
+    """(entries, central directory bytes) as a zip's end record declares them, or None.
+
+    Why: `zipfile.ZipFile` builds an object for every central directory entry before anyone
+    can count them (and walks the directory by its size, whatever count the end record
+    claims), so a 40 MB zip of a million empty entries costs gigabytes before any check.
+    Reading the end record first bounds that.
+    """
+    try:
+        with path.open("rb") as fh:
+            return _end_record(fh)
+    except OSError:
+        return None
+
+
+def _end_record(fh: BinaryIO) -> tuple[int, int] | None:
+    """`zip_directory` of an open file (or a file's bytes in a BytesIO)."""
+    try:
+        size = fh.seek(0, 2)
+        start = max(0, size - (65535 + 22 + 20))
+        fh.seek(start)
+        tail = fh.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            return None
+        entries = int.from_bytes(tail[at + 10:at + 12], "little")
+        central = int.from_bytes(tail[at + 12:at + 16], "little")
+        loc = at - 20
+        if loc >= 0 and tail[loc:loc + 4] == b"PK\x06\x07":
+            fh.seek(int.from_bytes(tail[loc + 8:loc + 16], "little"))
+            rec = fh.read(56)
+            if rec[:4] == b"PK\x06\x06" and len(rec) == 56:
+                entries = max(entries, int.from_bytes(rec[32:40], "little"))
+                central = max(central, int.from_bytes(rec[40:48], "little"))
+    except (OSError, ValueError):
+        return None
+    return entries, central
+
+
+def open_zip(path: Path | BinaryIO, file: str, max_entries: int = MAX_ENTRIES
+             ) -> zipfile.ZipFile:
+    """A zip (a path, or an open file) opened only after its declared directory is checked
+    against `max_entries`."""
+    declared = zip_directory(path) if isinstance(path, Path) else _end_record(path)
+    if declared is not None and (declared[0] > max_entries
+                                 or declared[1] > max_entries * CENTRAL_BYTES_PER_ENTRY):
+        raise ReturnError(file, f"the zip package has more than {max_entries} parts "
+                          "(or a directory too large for that many)")
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise ReturnError(file, f"the file is damaged or truncated ({exc})") from None
+
+
+def _inflated(body: memoryview, size: int) -> Iterator[bytes]:
+    """A raw deflate stream inflated in pieces of at most `size` bytes."""
+    inflater = zlib.decompressobj(-15)
+    pending: bytes | memoryview = body
+    while True:
+        chunk = inflater.decompress(pending, size)
+        if not chunk:  # nothing more to inflate (or a stream that makes no progress)
+            break
+        pending = inflater.unconsumed_tail
+        yield chunk
+    rest = inflater.flush()
+    if rest:
+        yield rest
+
+
+def normalise_time(text: str) -> str | None:
+    """An ISO 8601 / W3CDTF time as UTC 'YYYY-MM-DDTHH:MM:SSZ', or None if it is not one."""
+    raw = text.strip().replace("Z", "+00:00")
+    try:
+        when = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Package:
+    """An opened, pre-checked OOXML zip whose parts are read with bounded inflation."""
+
+    def __init__(self, path: Path, kind: str, data: bytes | None = None) -> None:
+        """`data`, when given, is the file's content already read (collation's worker reads
+        each file once, to hash it); else the file is read here."""
+        self.path = path
+        self.file = str(path)
+        self._total = 0
+        try:
+            size = len(data) if data is not None else path.stat().st_size
+        except OSError as exc:
+            raise ReturnError(self.file, f"cannot read the file ({exc.strerror})") from None
+        if size > MAX_FILE_BYTES:
+            raise ReturnError(self.file, f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
+        if data is not None and size <= IN_MEMORY_BYTES:
+            whole = data
+        else:
+            try:
+                with path.open("rb") as fh:
+                    # a return is small: one read gives the zip its bytes (no re-reading the
+                    # tail, no seeks on disk per part); a large file is read as needed
+                    whole = fh.read(size + 1) if size <= IN_MEMORY_BYTES else fh.read(8)
+            except OSError as exc:
+                raise ReturnError(self.file, f"cannot read the file ({exc.strerror})") from None
+        magic = whole[:8]
+        if magic == OLE_MAGIC:
+            raise ReturnError(
+                self.file,
+                f"this is a legacy binary or password-protected Office file, not a {kind}; "
+                f"remove any password and save it as .{kind} (Word/Excel 2007 or later)",
+            )
+        if not magic.startswith(b"PK"):
+            raise ReturnError(self.file, f"not a .{kind} file (not a zip package)")
+        self._bytes = whole if size <= IN_MEMORY_BYTES else None
+        self.zip = open_zip(io.BytesIO(whole) if self._bytes is not None else path, self.file)
+        try:
+            self._check_entries()
+        except ReturnError:
+            self.zip.close()
+            raise
+
+    def _check_entries(self) -> None:
+        infos = self.zip.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise ReturnError(self.file, f"the package has more than {MAX_ENTRIES} parts")
+        seen: set[str] = set()
+        declared = 0
+        for info in infos:
+            folded = info.filename.casefold()
+            if folded in seen:
+                raise ReturnError(self.file, f"the package has the part {info.filename} twice")
+            seen.add(folded)
+            if info.file_size > MAX_ENTRY_BYTES:
+                raise ReturnError(self.file, f"the part {info.filename} is too large to read")
+            if info.flag_bits & 0x1:
+                raise ReturnError(self.file, "the package is encrypted; remove the password")
+            declared += info.file_size
+        if declared > MAX_TOTAL_BYTES:
+            raise ReturnError(self.file, "the package is too large to read")
+        self._check_overlap(infos)
+        if any(n.endswith("vbaproject.bin") for n in seen):
+            raise ReturnError(
+                self.file, "the file contains macros (a macro-enabled document); save it "
+                "without macros (.docx / .xlsx) and send it again"
+            )
+
+    def _check_overlap(self, infos: list[zipfile.ZipInfo]) -> None:
+        """Refuse entries whose data overlap (David Fifield's "better zip bomb"; CPython
+        checks this only from 3.11.8, gh-109858). Each local header takes at least 30 bytes
+        plus its name, so an entry ends no sooner than that plus its compressed size."""
+        spans = sorted(infos, key=lambda i: i.header_offset)
+        end_of_data = self.zip.start_dir
+        for n, info in enumerate(spans):
+            nxt = spans[n + 1].header_offset if n + 1 < len(spans) else end_of_data
+            if info.header_offset + 30 + len(info.orig_filename.encode("utf-8", "replace")) \
+                    + info.compress_size > nxt:
+                raise ReturnError(self.file, f"the package's entries overlap ({info.filename}); "
+                                  "a zip bomb or a damaged file")
+
+    def names(self) -> list[str]:
+        return self.zip.namelist()
+
+    def has(self, name: str) -> bool:
+        try:
+            self.zip.getinfo(name)
+        except KeyError:
+            return False
+        return True
+
+    def read(self, name: str) -> bytes:
+        """A part's bytes, inflating at most the limits whatever its header claims."""
+        return b"".join(self.chunks(name))
+
+    def chunks(self, name: str, size: int = 1 << 16) -> Iterator[bytes]:
+        """A part's bytes as they inflate, in pieces of at most `size` bytes, stopping with a
+        ReturnError at the limits whatever its header claims."""
+        try:
+            info = self.zip.getinfo(name)
+        except KeyError:
+            raise ReturnError(self.file, f"the part {name} is missing") from None
+        limit = MAX_ENTRY_BYTES
+        got = 0
+        try:
+            for chunk in self._pieces(info, size):
+                got += len(chunk)
+                self._total += len(chunk)
+                if got > limit or self._total > MAX_TOTAL_BYTES:
+                    raise ReturnError(self.file, f"the part {name} inflates beyond the limit")
+                if got > RATIO_GRACE_BYTES and got > MAX_RATIO * max(info.compress_size, 1):
+                    raise ReturnError(
+                        self.file, f"the part {name} is compressed suspiciously (zip bomb?)"
+                    )
+                yield chunk
+        except ReturnError:
+            raise
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
+                zlib.error) as exc:
+            raise ReturnError(self.file, f"the part {name} is damaged ({exc})") from None
+
+    def _pieces(self, info: zipfile.ZipInfo, size: int) -> Iterator[bytes]:
+        """A member's bytes as they inflate. In a package held in memory, a stored or deflated
+        member is inflated straight from its bytes: what `ZipFile.open` does, with its checks
+        (the local header's signature and name, no encryption, the CRC-32 and size at the
+        end), without its per-member set-up, which costs more than inflating a small part."""
+        data = self._bytes
+        if data is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            with self.zip.open(info) as fh:
+                while chunk := fh.read(size):
+                    yield chunk
+            return
+        at = info.header_offset
+        head = data[at:at + 30]
+        if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("bad magic number for the part's header")
+        name_end = at + 30 + int.from_bytes(head[26:28], "little")
+        utf8 = int.from_bytes(head[6:8], "little") & 0x800
+        if data[at + 30:name_end].decode("utf-8" if utf8 else "cp437") != info.orig_filename:
+            raise zipfile.BadZipFile("the part's names in the directory and its header differ")
+        if info.flag_bits & 0x61:
+            raise NotImplementedError("encrypted or patched data")
+        start = name_end + int.from_bytes(head[28:30], "little")
+        body = memoryview(data)[start:start + info.compress_size]
+        if len(body) != info.compress_size:
+            raise zipfile.BadZipFile("the part is truncated")
+        crc = got = 0
+        if info.compress_type == zipfile.ZIP_STORED:
+            pieces: Iterator[bytes] = (bytes(body[i:i + size]) for i in range(0, len(body), size))
+        else:
+            pieces = _inflated(body, size)
+        for chunk in pieces:
+            crc = zlib.crc32(chunk, crc)
+            got += len(chunk)
+            yield chunk
+        if got != info.file_size or crc != info.CRC:
+            raise zipfile.BadZipFile(f"bad CRC-32 or size for the part {info.filename}")
+
+    def xml(self, name: str) -> etree._Element:
+        return parse_xml(self.read(name), self.file, name)
+
+    def modified(self) -> str | None:
+        """When the document was last saved, by its own core properties (UTC, ISO 8601).
+
+        Why: a corrected return carries the same instance id as the one it replaces; the
+        newer is told by the time the client wrote into the file, never by the file system.
+        """
+        if not self.has("docProps/core.xml"):
+            return None
+        try:
+            root = self.xml("docProps/core.xml")
+        except ReturnError:
+            return None
+        node = next(root.iterchildren("{http://purl.org/dc/terms/}modified"), None)
+        return normalise_time(node.text) if node is not None and node.text else None
+
+    def content_types(self) -> str:
+        """[Content_Types].xml as text (only looked into, never parsed; still no DTDs)."""
+        data = self.read("[Content_Types].xml")
+        refuse_dtd(data, self.file, "[Content_Types].xml")
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16", "replace")
+        return data.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def __enter__(self) -> Package:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
