@@ -21,7 +21,7 @@ from ..formats.common import Identity, finish
 from ..spec.compiled import CompiledSpec
 from ..spec.model import FormSpec
 from ..spec.numbering import question_numbers
-from ..spec.wording import show_date
+from ..spec.wording import EN, show_date
 from .decide import EMPTY, REVIEW, TICKED, Mark
 from .pages import PageRead, Writing
 
@@ -113,8 +113,9 @@ class ScanReturn:
             detail = (values.choice_texts(slot)[opt] if opt is not None and opt >= 0
                       else slot.options[0].label if slot.options else "")
         else:
-            detail = {"date": f"a date, {values.DATE_FORMAT_HINT}", "integer": "a whole number",
-                      "decimal": "a number", "time": "a time, HH:MM (24-hour clock)",
+            # what to key, in the words every form uses for the kind (spec/wording.py)
+            detail = {"date": f"a date, {EN['date_format']}", "integer": EN["whole_number"],
+                      "decimal": EN["number"], "time": EN["time_expected"],
                       }.get(slot.kind, "text as written")
         return ReviewItem(
             key=f"{self.instance_id}|{slot_key}|{'' if opt is None else opt}",
