@@ -8,8 +8,8 @@ import string
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 from form_text import form_text
+from openpyxl import load_workbook
 
 from bluestone_forms import formats
 from bluestone_forms.spec import expr
