@@ -285,8 +285,17 @@ class _Layout:
                 paragraph = self._answer(keep=keep or n < len(boxes))
                 B.append_control(paragraph, control(s, self.lang))
                 paragraph.add_run(" " + s.options[0].label)
-        else:
-            B.append_control(self._answer(keep=keep), control(boxes[0], self.lang))
+        else:  # a rating's box is labelled, as in the PDF: it may follow long guidance
+            B.append_control(self._answer(self._answer_label(boxes[0]), keep=keep),
+                             control(boxes[0], self.lang))
+
+    def _answer_label(self, s: Slot) -> str:
+        """"Your rating (1–4): " before a rating's drop-down, else ""."""
+        if s.kind != "rating":
+            return ""
+        scale = [c.code for c in s.options]
+        label = self.words.phrase("your_rating", lo=scale[0], hi=scale[-1])
+        return worded("caption", self.lang, part=label)
 
     def _table(self, f: TableField, boxes: list[Slot]) -> None:
         table = self.doc.add_table(rows=f.max_rows + 1, cols=len(f.columns))
