@@ -83,6 +83,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], P
         shutil.rmtree(profile, ignore_errors=True)
         for form_id in SHIPPED:
             out[form_id, kind] = root / f"{kind}-pdf" / f"{form_id}.pdf"
+            out[form_id, f"{kind}-file"] = root / kind / f"{form_id}.{kind}"
     return out
 
 
@@ -135,6 +136,9 @@ def test_office_no_page_ends_with_a_heading(form_id: str, kind: str, printed: An
     spec = Catalog.shipped().get(form_id)
     body = office_pages(printed[form_id, kind], kind, spec)
     titles = {" ".join(s.title.split()) for s in spec.sections}
+    if kind == "xlsx":  # LibreOffice broke the pages where the writer did, and nowhere else
+        ws = openpyxl.load_workbook(printed[form_id, "xlsx-file"])["Form"]
+        assert len(body) == len(ws.row_breaks.brk) + 1
     for n, lines in enumerate(body[:-1]):
         for k in (1, 2, 3):
             assert " ".join(lines[-k:]) not in titles, f"page {n + 1} ends with a heading"
@@ -185,7 +189,7 @@ def test_excel_page_breaks_keep_headings_and_groups(form_id: str, tmp_path: Path
                     for t, r in labels.items() if t.startswith(words.heading(f, marker=False))]
             assert not [c for c in cuts if min(rows) <= c < max(rows)], (form_id, g)
     room = pages.page_room(ws, ws.page_setup.scale, (2, 3))
-    edges = [4, *cuts, ws.max_row]
+    edges = [3, *cuts, ws.max_row]  # below the print titles (rows 2 and 3)
     for a, b in itertools.pairwise(edges):
         tall = sum(pages.row_pt(ws, r) for r in range(a + 1, b + 1))
         assert tall <= room, f"rows {a + 1}-{b}: {tall:.0f} pt > {room:.0f}"

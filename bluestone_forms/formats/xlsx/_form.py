@@ -100,8 +100,7 @@ class FormBuilder:
         self.row = 5
         if spec.description:
             self._text_row(spec.description, italic=True)
-        if self.row > 5:
-            self.blocks.append((5, self.row - 1))
+        self.blocks.append((4, self.row - 1))  # the instructions print on page 1 only
         for section in spec.sections:
             self._section(section)
         self._footer_rows()
