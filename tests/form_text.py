@@ -25,7 +25,7 @@ def docx_text(path: Path) -> str:
 
 def xlsx_text(path: Path) -> str:
     """Every shown cell's text of every visible sheet, the header and footer, and the input
-    messages."""
+    messages and error alerts of the data validations."""
     wb = load_workbook(path)
     out = []
     for ws in wb.worksheets:
@@ -38,7 +38,8 @@ def xlsx_text(path: Path) -> str:
                     and c.column_letter not in hidden_cols and c.row not in hidden_rows]
         for hf in (ws.oddHeader, ws.oddFooter):
             out += [p.text for p in (hf.left, hf.center, hf.right) if p.text]
-        out += [dv.prompt for dv in ws.data_validations.dataValidation if dv.prompt]
+        for dv in ws.data_validations.dataValidation:
+            out += [t for t in (dv.promptTitle, dv.prompt, dv.errorTitle, dv.error) if t]
     return " ".join(out)
 
 

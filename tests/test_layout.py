@@ -128,3 +128,14 @@ def test_word_note_text_keeps_its_line_breaks(form_id: str, tmp_path: Path) -> N
     for block in blocks:
         want = "\n".join(line.strip() for line in block.split("\n"))
         assert want in paragraphs, f"no paragraph reads {want!r}"
+
+
+def test_word_rating_box_has_a_visible_label(tmp_path: Path) -> None:
+    """A rating's drop-down follows up to a dozen lines of guidance: it is labelled "Your
+    rating (1–4): " in its own paragraph, as the PDF labels its buttons."""
+    spec = Catalog.shipped().get("ld_self_assessment")
+    paragraphs = docx_paragraphs(docx.write(spec, tmp_path / "ld.docx"))
+    ratings = [f for f in spec.answerable() if f.type == "rating"]
+    assert len(ratings) == 17
+    labelled = [p for p in paragraphs if p.startswith("Your rating (1–4): ")]
+    assert len(labelled) == len(ratings)

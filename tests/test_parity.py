@@ -231,3 +231,17 @@ def test_parity_every_format_carries_the_same_attribution(
     assert spec.source.url
     assert spec.source.url in credit
     assert missing(shown, [credit]) == {}
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_parity_every_format_says_tick_one_by_each_single_choice(
+        spec: FormSpec, made: Callable[[FormSpec], dict[str, Shown]]) -> None:
+    """The choice instruction of a single choice ("Tick one.": radio buttons in the PDF, a
+    drop-down in Word and Excel, tick boxes on paper) is printed once per such question, in
+    every format: no format leaves it out, none prints it twice."""
+    words = Wording(spec)
+    ones = [f for f in spec.answerable() if words.tick_one(f)]
+    shown = made(spec)
+    counts = {fmt: shown[fmt].text.count(bare(words.phrase("tick_one"))) for fmt in FORMATS}
+    assert counts == dict.fromkeys(FORMATS, len(ones))
+    assert all(words.tick_one(f) in words.hints(f) for f in ones)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from form_text import form_text
+from openpyxl import load_workbook
 
 from bluestone_forms import formats
 from bluestone_forms.spec import expr
@@ -86,7 +87,7 @@ def test_welsh_form_prints_no_english_toolkit_phrase(tmp_path: Path, fmt: str) -
                   form_text(path, "xlsx" if fmt == "register" else fmt))
     for welsh in ("Enw'r swyddog", "SWYDDOGOL-SENSITIF", *(() if fmt == "register" else (
             "C1 Enw'r swyddog", "(gofynnol)", "Atebwch os mai “Ie” yw'r ateb i",
-            "Ticiwch bob un sy'n berthnasol."))):
+            "Ticiwch bob un sy'n berthnasol.", "Ticiwch un."))):
         assert welsh in text, welsh
     english = [w for w in _english_phrases()
                if re.search(rf"\b{re.escape(w)}\b", text, re.IGNORECASE)]
@@ -98,3 +99,21 @@ def test_welsh_wording_names_the_open_government_licence_in_welsh() -> None:
     words = Wording(SPEC.model_copy(update={"source": ogl}))
     assert "Trwydded: Trwydded Llywodraeth Agored v3.0." in words.attribution()
     assert "Open Government" not in words.attribution()
+
+
+@pytest.mark.parametrize(("lang", "error", "prompt"), [
+    ("cy", "Disgwylir rhif cyfan o 0 i 200.", "Rhif cyfan o 0 i 200."),
+    ("cy+en", "Disgwylir rhif cyfan o 0 i 200. / Expected a whole number from 0 to 200.",
+     "Rhif cyfan o 0 i 200. / A whole number from 0 to 200."),
+    ("en", "Expected a whole number from 0 to 200.", "A whole number from 0 to 200."),
+])
+def test_welsh_excel_error_alerts_and_input_messages_are_worded_per_language(
+        tmp_path: Path, lang: str, error: str, prompt: str) -> None:
+    """Each language's own sentence, never one language's words inside the other's."""
+    spec = load_spec(Path(__file__).parent / "specs" / "welsh.yaml", lang)
+    path = formats.module("xlsx").write(spec, tmp_path / "f.xlsx")
+    ws = load_workbook(path)["Form"]
+    (dv,) = [d for d in ws.data_validations.dataValidation if d.type == "whole"]
+    assert (dv.error, dv.prompt) == (error, prompt)
+    assert dv.errorTitle.startswith({"en": "Not accepted: Open cases"}.get(
+        lang, "Heb ei dderbyn: Achosion agored"))

@@ -48,7 +48,7 @@ def test_wording_tick_rules() -> None:
     rules = {f.id: words.tick_rule(f) for f in TICKS.answerable()}
     assert rules == {"any": "Tick all that apply.", "two": "Tick at least 2.",
                      "upto": "Tick up to 2.", "some": "Tick between 1 and 2.",
-                     "just": "Tick 2.", "one": "", "why": ""}
+                     "just": "Tick 2.", "one": "Tick one.", "why": ""}
     assert words.tick_one(TICKS.field("one")) == "Tick one."
     assert words.tick_one(TICKS.field("any")) == ""
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
 from .model import (
     Answerable,
@@ -116,6 +117,18 @@ EN: dict[str, str] = {
     "xlsx_date": "A date as {date_format}.",
     "xlsx_date_note": "After Enter the cell shows the date as understood, e.g. 5 Dec 2026: "
                       "check the month is right.",
+    # Excel error alerts: what a cell accepts ("Expected a whole number from 0 to 10.")
+    "xlsx_error": "Expected {what}.",
+    "xlsx_error_title": "Not accepted: {title}",
+    "expect_text": "text",
+    "expect_date": "a date ({date_format})",
+    "expect_flag": "“{mark}” to tick this option, or nothing",
+    "expect_list": "one of the answers in the drop-down list: {items}",
+    "expect_places": "{what} with at most {places} decimal places",
+    "bound_between": "{what} from {lo} to {hi}",
+    "bound_at_least": "{what} of at least {lo}",
+    "bound_at_most": "{what} of at most {hi}",
+    "characters": "{n} characters",
 }
 
 # What a Word answer box says until it is filled in, per language (`placeholders`): the reader
@@ -209,6 +222,12 @@ class Wording:
         bilingual copy numbers in its first language only ("C12"): one number, one question."""
         return self.tables[0]["question"].format(n=self.numbers[f.id])
 
+    def each(self, build: Callable[[Callable[..., str]], str]) -> str:
+        """A text composed of several phrases, built in each language of the copy and joined
+        (a bilingual copy: "rhif cyfan o 0 i 10 / a whole number from 0 to 10"): `build` gets
+        a phrase function of one language."""
+        return joined([build(lambda key, t=t, **kw: t[key].format(**kw)) for t in self.tables])
+
     def required(self) -> str:
         return self.phrase("required")
 
@@ -226,9 +245,11 @@ class Wording:
                        for t in self.tables])
 
     def tick_rule(self, f: Answerable) -> str:
-        """How many boxes a select-many question takes, or "" for any other question."""
+        """How many boxes a choice question takes: "Tick one." for a single choice (radio
+        buttons, a drop-down or tick boxes on paper), a select-many question's limits, or ""
+        for any other question. Every format prints it with the hints."""
         if not isinstance(f, SelectManyField):
-            return ""
+            return self.tick_one(f)
         lo, hi = f.min_selected, f.max_selected
         if lo and hi:
             return self.phrase("tick_exactly" if lo == hi else "tick_between", lo=lo, hi=hi)
@@ -253,7 +274,8 @@ class Wording:
 
     def hints(self, f: Answerable) -> tuple[str, ...]:
         """The lines printed under a question's label, in order: the spec's hint, the
-        scale, "Answer if …", the tick rule and who signs. Every format prints all of them."""
+        scale, "Answer if …", the tick rule ("Tick one.", "Tick at least 2.") and who signs.
+        Every format prints all of them."""
         lines = [squeeze(f.hint or ""), self.scale(f), self.answer_if(f), self.tick_rule(f)]
         if isinstance(f, SignoffField) and f.role:
             lines.append(self.phrase("signed_by", role=squeeze(f.role)))

@@ -112,6 +112,19 @@ CY: dict[str, str] = {
     "xlsx_date": "Dyddiad fel {date_format}.",
     "xlsx_date_note": "Ar ôl pwyso Enter bydd y gell yn dangos y dyddiad fel y'i deallwyd, "
                       "gyda'r mis mewn geiriau: gwiriwch fod y mis yn gywir.",
+    # Excel error alerts (Disgwylir: is expected; nod: character, as `xlsx_type_limit`; the
+    # bounds worded as the Word placeholders word them: "o {lo} i {hi}", "hyd at {hi}")
+    "xlsx_error": "Disgwylir {what}.",
+    "xlsx_error_title": "Heb ei dderbyn: {title}",
+    "expect_text": "testun",
+    "expect_date": "dyddiad ({date_format})",
+    "expect_flag": "“{mark}” i dicio'r opsiwn hwn, neu ddim byd",
+    "expect_list": "un o'r atebion yn y gwymplen: {items}",
+    "expect_places": "{what} gydag uchafswm o {places} lle degol",
+    "bound_between": "{what} o {lo} i {hi}",
+    "bound_at_least": "{what} o {lo} o leiaf",
+    "bound_at_most": "{what} hyd at {hi}",
+    "characters": "{n} nod",
     # the time field type: the pattern HH:MM kept as in English, the 24-hour clock "cloc 24
     # awr"; the rating box's label ("sgôr": rating). Not yet reviewed by a Welsh language officer.
     "time_format": "HH:MM",

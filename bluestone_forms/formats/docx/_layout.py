@@ -26,6 +26,7 @@ from ...spec.model import (
 from ...spec.wording import Wording, phrase_in
 from ...spec.wording import placeholder as worded
 from ..common import Identity
+from ..keeping import groups
 from ..ooxml import wordml_build as B
 
 GREY = RGBColor(0x40, 0x40, 0x40)
@@ -166,6 +167,15 @@ def _styles(document: Any) -> None:
     guidance.paragraph_format.left_indent = Cm(0.5)
     guidance.paragraph_format.space_after = Pt(3)
     guidance.paragraph_format.keep_with_next = True
+    mark = styles.add_style("Safeguarding", WD_STYLE_TYPE.PARAGRAPH)
+    mark.base_style = normal
+    mark.font.bold = True
+    mark.font.all_caps = True
+    mark.font.size = Pt(9)
+    mark.font.color.rgb = RGBColor(0xA0, 0x00, 0x20)
+    mark.paragraph_format.space_before = Pt(10)
+    mark.paragraph_format.space_after = Pt(0)
+    mark.paragraph_format.keep_with_next = True
     plc = styles.add_style("Placeholder Text", WD_STYLE_TYPE.CHARACTER)
     plc.font.color.rgb = RGBColor(0x70, 0x70, 0x70)
     B.style_placeholder(plc)
@@ -225,26 +235,39 @@ class _Layout:
         self._text(self.words.instructions("instructions_docx"), "Hint")
         for section in spec.sections:
             self.doc.add_heading(section.title, level=1)
-            if section.intro:
-                self._text(section.intro, "Normal")
-            for f in section.fields:
+            if section.intro:  # kept with what follows: no heading and intro end a page
+                self._text(section.intro, "Normal", keep=True)
+            kept = {i: g for g in groups(spec, section) for i in range(g.first, g.last)}
+            marked = {g.first for g in groups(spec, section) if g.safeguarding}
+            for i, f in enumerate(section.fields):
                 if isinstance(f, NoteField):
                     if f.label:
                         self.doc.add_paragraph(f.label, style="Question")
-                    self._text(f.text, "Normal")
+                    self._text(f.text, "Normal", keep=True)
                 else:
-                    self._field(f)
+                    if i in marked:  # a live risk: marked, and kept on one page with its
+                        self.doc.add_paragraph(self.words.phrase("safeguarding"),
+                                               style="Safeguarding")
+                    self._field(f, keep=i in kept)  # follow-ups (`formats.keeping`)
 
-    def _text(self, text: str, style: str) -> None:
+    def _text(self, text: str, style: str, *, keep: bool = False) -> None:
         for block in re.split(r"\n\s*\n", text.strip()):
             paragraph = self.doc.add_paragraph(style=style)
+            paragraph.paragraph_format.keep_with_next = keep or None
             for i, line in enumerate(block.split("\n")):
                 run = paragraph.add_run()
                 if i:
                     run.add_break()  # the break goes before the line it starts
                 run.add_text(line.strip())
 
-    def _field(self, f: Answerable) -> None:
+    def _answer(self, text: str = "", *, keep: bool = False) -> Any:
+        """An answer paragraph; `keep`: kept on the page of the next question (a group)."""
+        paragraph = self.doc.add_paragraph(text, style="Answer")
+        if keep:
+            paragraph.paragraph_format.keep_with_next = True
+        return paragraph
+
+    def _field(self, f: Answerable, *, keep: bool = False) -> None:
         self.doc.add_paragraph(self.words.heading(f), style="Question")
         for h in self.words.hints(f):
             self.doc.add_paragraph(h, style="Hint")
@@ -255,16 +278,24 @@ class _Layout:
             self._table(f, boxes)
         elif f.shape == "signoff":
             for s in boxes:
-                B.append_control(self.doc.add_paragraph(caption(s, self.lang), style="Answer"),
+                B.append_control(self._answer(caption(s, self.lang), keep=keep),
                                  control(s, self.lang))
         elif f.shape == "many":
-            for s in boxes:
-                paragraph = self.doc.add_paragraph(style="Answer")
+            for n, s in enumerate(boxes, start=1):  # a list's boxes kept together too
+                paragraph = self._answer(keep=keep or n < len(boxes))
                 B.append_control(paragraph, control(s, self.lang))
                 paragraph.add_run(" " + s.options[0].label)
-        else:
-            B.append_control(self.doc.add_paragraph(style="Answer"),
+        else:  # a rating's box is labelled, as in the PDF: it may follow long guidance
+            B.append_control(self._answer(self._answer_label(boxes[0]), keep=keep),
                              control(boxes[0], self.lang))
+
+    def _answer_label(self, s: Slot) -> str:
+        """"Your rating (1–4): " before a rating's drop-down, else ""."""
+        if s.kind != "rating":
+            return ""
+        scale = [c.code for c in s.options]
+        label = self.words.phrase("your_rating", lo=scale[0], hi=scale[-1])
+        return worded("caption", self.lang, part=label)
 
     def _table(self, f: TableField, boxes: list[Slot]) -> None:
         table = self.doc.add_table(rows=f.max_rows + 1, cols=len(f.columns))

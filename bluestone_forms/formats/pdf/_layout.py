@@ -99,10 +99,10 @@ class Question:
     number: str  # "Q12", "Q17.1"; "" for a note
     label: str
     required: str = ""  # the required marker, when the question must be answered
-    # (css class, text): hint, scale, "Answer if …" (class answer-if), tick rule, who signs
+    # (css class, text): hint, scale, "Answer if …" (class answer-if), tick rule ("Tick
+    # one." too), who signs
     hints: tuple[tuple[str, str], ...] = ()
     help: tuple[str, ...] = ()
-    tick_one: str = ""  # "Tick one." on paper for a one-tick question
     controls: tuple[Control, ...] = ()
     columns: tuple[ColumnHead, ...] = ()
     rows: tuple[tuple[Control, ...], ...] = ()
@@ -208,7 +208,7 @@ def build(spec: FormSpec, identity: Identity, body_class: str,
             base = Question(
                 id=f.id, kind="single", number=words.number(f), label=squeeze(f.label),
                 required=words.required() if f.required else "", hints=words.hint_kinds(f),
-                help=words.guidance(f), tick_one=words.tick_one(f),
+                help=words.guidance(f),
             )
             if isinstance(f, TableField):
                 width = len(f.columns)

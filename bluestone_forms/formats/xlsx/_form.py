@@ -24,6 +24,7 @@ from ...spec.kinds import KINDS
 from ...spec.model import Answerable, FormSpec, NoteField, TableField
 from ...spec.wording import Wording
 from ..common import Identity
+from ..keeping import groups
 from . import _layout as L
 from ._write import (
     BOX,
@@ -45,6 +46,10 @@ from ._write import (
     text_lines,
 )
 from .fit import row_height
+from .pages import paginate
+
+SAFEGUARDING_RED = "A00020"
+TITLE_ROWS = (2, 3)  # the title and the marking, printed at the top of every page
 
 
 class FormBuilder:
@@ -62,6 +67,7 @@ class FormBuilder:
         self.ws: Worksheet = ws
         self.lists = Lists(self.wb)
         self.cells: dict[str, str] = {}
+        self.blocks: list[tuple[int, int]] = []  # rows printed on one page (`pages`)
         widths = [len(f.columns) for f in spec.answerable() if isinstance(f, TableField)]
         self.ncols = max([1, *widths])
         self.last = 2 + self.ncols
@@ -90,36 +96,61 @@ class FormBuilder:
         ws.freeze_panes = "A5"
         wide = LABEL_WIDTH + INPUT_WIDTH + TABLE_WIDTH * (self.ncols - 1) > 110
         ws.page_setup.orientation = "landscape" if wide else "portrait"
-        ws.print_title_rows = "2:3"
+        ws.print_title_rows = f"{TITLE_ROWS[0]}:{TITLE_ROWS[-1]}"
         self.row = 5
         if spec.description:
             self._text_row(spec.description, italic=True)
+        self.blocks.append((4, self.row - 1))  # the instructions print on page 1 only
         for section in spec.sections:
-            self.row += 1
-            put(ws, self.row, 2, section.title, font=font(bold=True, color="FFFFFF", size=12),
-                fill=HEAD_FILL, alignment=Alignment(vertical="center", wrap_text=True))
-            for c in range(3, self.last + 1):
-                ws.cell(row=self.row, column=c).fill = HEAD_FILL
-            self._merge(self.row, LABEL_WIDTH + INPUT_WIDTH, section.title, 12, bold=True)
-            ws.row_dimensions[self.row].height = max(20.0, ws.row_dimensions[self.row].height)
-            self.row += 1
-            if section.intro:
-                self._text_row(section.intro, italic=True)
-            for f in section.fields:
-                if isinstance(f, NoteField):
-                    if f.label:
-                        self._text_row(f.label, bold=True)
-                    self._text_row(f.text)
-                elif isinstance(f, TableField):
-                    self._table(f)
-                elif f.shape in ("many", "signoff"):
-                    self._group(f)
-                else:
-                    (slot,) = field_slots(spec, f)
-                    self._scalar(slot)
+            self._section(section)
         self._footer_rows()
         self.cells = {s.key: self.cells[s.key] for s in slots(spec)}
         return self.wb
+
+    def _section(self, section: model.Section) -> None:
+        """A section's rows, and the blocks of rows that print on one page (`pages`): the
+        heading, intro and leading notes with the first question (or group), each question
+        whole, a question with its follow-ups (`formats.keeping`)."""
+        ws, spec = self.ws, self.spec
+        start: int | None = self.row  # the blank row above the heading goes with it
+        ends = {g.first: g.last for g in groups(spec, section)}
+        marked = {g.first for g in groups(spec, section) if g.safeguarding}
+        group_end = -1
+        self.row += 1
+        put(ws, self.row, 2, section.title, font=font(bold=True, color="FFFFFF", size=12),
+            fill=HEAD_FILL, alignment=Alignment(vertical="center", wrap_text=True))
+        for c in range(3, self.last + 1):
+            ws.cell(row=self.row, column=c).fill = HEAD_FILL
+        self._merge(self.row, LABEL_WIDTH + INPUT_WIDTH, section.title, 12, bold=True)
+        ws.row_dimensions[self.row].height = max(20.0, ws.row_dimensions[self.row].height)
+        self.row += 1
+        if section.intro:
+            self._text_row(section.intro, italic=True)
+        for i, f in enumerate(section.fields):
+            if start is None:
+                start = self.row  # a block opens: a note, a question or a group
+            group_end = max(group_end, ends.get(i, i))
+            if isinstance(f, NoteField):
+                if f.label:
+                    self._text_row(f.label, bold=True)
+                self._text_row(f.text)
+                continue  # a note goes with what follows it
+            if i in marked:  # a live risk and its follow-ups: marked as in every format
+                put(ws, self.row, 2, self.words.phrase("safeguarding").upper(),
+                    font=font(bold=True, size=9, color=SAFEGUARDING_RED))
+                self.row += 1
+            if isinstance(f, TableField):
+                self._table(f)
+            elif f.shape in ("many", "signoff"):
+                self._group(f)
+            else:
+                (slot,) = field_slots(spec, f)
+                self._scalar(slot)
+            if i >= group_end:
+                self.blocks.append((start, self.row - 1))
+                start = None
+        if start is not None:
+            self.blocks.append((start, self.row - 1))
 
     def _merge(self, row: int, width: float, text: str, size: float = 11, *,
                bold: bool = False) -> None:
@@ -227,12 +258,14 @@ class FormBuilder:
             self.row += 1
 
     def _footer_rows(self) -> None:
+        start = self.row
         self.row += 1
         self._text_row(self.words.source(), italic=True)
         credit = self.words.attribution()
         if credit:
             self._text_row(credit, italic=True)
         self._text_row(self.identity.footer(), italic=True)
+        self.blocks.append((start, self.row - 1))
 
 
 def build_form(
@@ -241,4 +274,5 @@ def build_form(
     builder = FormBuilder(spec, identity, vals)
     wb = builder.build()
     finish_workbook(wb, builder.ws, spec, identity, "form", builder.cells, password)
+    paginate(builder.ws, builder.blocks, 2, builder.last, TITLE_ROWS)
     return wb

@@ -154,58 +154,71 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _between(lo: Any, hi: Any, show: Any = str) -> str:
+Phrase = Callable[..., str]  # one language's phrase function (`Wording.each`)
+
+
+def _bounded(p: Phrase, what: str, lo: Any, hi: Any, show: Callable[[Any], str] = str) -> str:
+    """What a cell expects within its limits, in one language: "a whole number from 0 to 9"."""
     if lo is not None and hi is not None:
-        return f" from {show(lo)} to {show(hi)}"
+        return p("bound_between", what=what, lo=show(lo), hi=show(hi))
     if lo is not None:
-        return f" of at least {show(lo)}"
+        return p("bound_at_least", what=what, lo=show(lo))
     if hi is not None:
-        return f" of at most {show(hi)}"
-    return ""
+        return p("bound_at_most", what=what, hi=show(hi))
+    return what
+
+
+def _sentence(p: Phrase, text: str) -> str:
+    """An expectation as an input message: "A whole number from 0 to 9."."""
+    return text[:1].upper() + text[1:] + "."
 
 
 # What a slot kind's cells allow: (validation type, operator, formula1, formula2, list
-# items, what is expected (for the error alert), what to do (the default input message)).
-Allowed = tuple[str, str | None, str | None, str | None, tuple[str, ...], str, str]
+# items, what is expected in one language (for the error alert: "a whole number from 0 to
+# 9"), what to do (the default input message, None: the expectation as a sentence)); every
+# text from `wording`, built per language of the copy (`Wording.each`).
+Expect = Callable[[Phrase], str]
+Allowed = tuple[str, str | None, str | None, str | None, tuple[str, ...], Expect, str | None]
 
 
 def _text_allows(slot: Slot, words: Wording) -> Allowed:
     f = slot.spec_field
     lo, hi = getattr(f, "min_length", None), getattr(f, "max_length", None)
-    what = "text" + _between(lo, hi, lambda n: f"{n} characters")
     default = words.phrase("xlsx_type_limit", hi=hi) if hi else words.phrase("xlsx_type")
     return ("textLength", "between", str(lo or 0), str(min(hi or MAX_CELL_TEXT, MAX_CELL_TEXT)),
-            (), what, default)
+            (), lambda p: _bounded(p, p("expect_text"), lo, hi, lambda n: p("characters", n=n)),
+            default)
 
 
 def _integer_allows(slot: Slot, words: Wording) -> Allowed:
     f = slot.spec_field
     lo, hi = getattr(f, "min", None), getattr(f, "max", None)
-    what = "a whole number" + _between(lo, hi)
     return ("whole", "between", str(lo if lo is not None else -MAX_WHOLE),
-            str(hi if hi is not None else MAX_WHOLE), (), what, what[0].upper() + what[1:] + ".")
+            str(hi if hi is not None else MAX_WHOLE), (),
+            lambda p: _bounded(p, p("whole_number"), lo, hi), None)
 
 
 def _decimal_allows(slot: Slot, words: Wording) -> Allowed:
     f = slot.spec_field
     lo, hi, places = getattr(f, "min", None), getattr(f, "max", None), getattr(f, "places", None)
-    what = "a number" + _between(lo, hi)
-    if places is not None:
-        what += f" with at most {places} decimal places"
+
+    def expect(p: Phrase) -> str:
+        what = _bounded(p, p("number"), lo, hi)
+        return what if places is None else p("expect_places", what=what, places=places)
+
     return ("decimal", "between", format(lo if lo is not None else Decimal(-MAX_WHOLE), "f"),
-            format(hi if hi is not None else Decimal(MAX_WHOLE), "f"), (), what,
-            what[0].upper() + what[1:] + ".")
+            format(hi if hi is not None else Decimal(MAX_WHOLE), "f"), (), expect, None)
 
 
 def _date_allows(slot: Slot, words: Wording) -> Allowed:
     f = slot.spec_field
-    date_format = words.phrase("date_format")
     lo, hi = getattr(f, "min", None), getattr(f, "max", None)
     lo_s = serial(max(lo, FIRST_SERIAL_DATE)) if lo else serial(FIRST_SERIAL_DATE)
     hi_s = serial(hi) if hi else MAX_SERIAL
     return ("date", "between", str(lo_s), str(hi_s), (),
-            f"a date ({date_format})" + _between(lo, hi, show_date),
-            words.phrase("xlsx_date", date_format=date_format))
+            lambda p: _bounded(p, p("expect_date", date_format=p("date_format")), lo, hi,
+                               show_date),
+            words.phrase("xlsx_date", date_format=words.phrase("date_format")))
 
 
 def _flag_allows(slot: Slot, words: Wording) -> Allowed:
@@ -213,22 +226,20 @@ def _flag_allows(slot: Slot, words: Wording) -> Allowed:
     default = words.phrase("xlsx_flag", mark=mark)
     if slot.field.shape == "many":
         default += " " + words.tick_rule(slot.field)
-    return ("list", None, None, None, (mark,), f'"{mark}" to tick this option, or nothing',
-            default)
+    return ("list", None, None, None, (mark,), lambda p: p("expect_flag", mark=mark), default)
 
 
 def _list_allows(slot: Slot, words: Wording) -> Allowed:
     items = tuple(values.choice_texts(slot))
     return ("list", None, None, None, items,
-            "one of the answers in the drop-down list: " + "; ".join(items),
-            words.phrase("xlsx_choose"))
+            lambda p: p("expect_list", items="; ".join(items)), words.phrase("xlsx_choose"))
 
 
 TIME_FORMAT = "hh:mm"
 
 
 def _time_allows(slot: Slot, words: Wording) -> Allowed:
-    return ("time", "between", "0", repr(1439 / 1440), (), words.phrase("time_expected"), "")
+    return ("time", "between", "0", repr(1439 / 1440), (), lambda p: p("time_expected"), "")
 
 
 def _time_cell(slot: Slot, value: dt.time) -> float:
@@ -276,11 +287,14 @@ def rule(slot: Slot, words: Wording) -> Rule:
     answer_if = words.answer_if(slot.field)
     custom = getattr(f, "message", None)
     title = slot.column.label if slot.column is not None else slot.label
-    vtype, operator, f1, f2, items, what, default = widget.allows(slot, words)
+    vtype, operator, f1, f2, items, expect, default = widget.allows(slot, words)
+    if default is None:
+        default = words.each(lambda p: _sentence(p, expect(p)))
     prompt = " ".join(p for p in (answer_if, hint or default) if p)
     if widget.note:  # the note first, so that clipping a long hint cannot drop it
         prompt = f"{words.phrase(widget.note)} {prompt}"
-    error = (custom + " " if custom else "") + f"Expected {what}."
+    error = (custom + " " if custom else "") + words.each(
+        lambda p: p("xlsx_error", what=expect(p)))
     return Rule(
         type=vtype,
         operator=operator,
@@ -289,7 +303,7 @@ def rule(slot: Slot, words: Wording) -> Rule:
         items=items,
         prompt_title=_clip(title, 32),
         prompt=_clip(prompt, 255),
-        error_title=_clip(f"Not accepted: {title}", 32),
+        error_title=_clip(words.phrase("xlsx_error_title", title=title), 32),
         error=_clip(error, 255),
     )
 
