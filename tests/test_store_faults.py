@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from bluestone_forms import cli_store
 from bluestone_forms.cli import main
 from bluestone_forms.store.access import init_store
+from bluestone_forms.store.core import Store
 from bluestone_forms.store.faults import StoreServerError, store_fault, store_faults
 from bluestone_forms.store.url import (
     StoreUrlError,
@@ -122,11 +123,12 @@ def test_store_fault_init_by_a_role_that_may_not(md: MetaData, tmp_path: Path) -
         r = _init(server.cli_url(role), env)  # an empty database: no CREATE on its schema
         _one_line_error(r, f"role '{role}' may not create tables in this database")
         assert "as the database's owner or a superuser" in r.output
-        with server.engine().begin() as c:  # tables made by someone else, not yet guarded
-            md.create_all(c)
+        with Store(server.url()):  # a store made by someone else's collate, not yet guarded
+            pass
         server.execute(f'GRANT CREATE ON SCHEMA public TO "{role}"')
         r = _init(server.cli_url(role), env)
-        _one_line_error(r, f"role '{role}' does not own the store's tables")
+        _one_line_error(r, f"role '{role}' does not own this store; run `bluestone-forms "
+                        "store init` as its owner")
         with server.engine().connect() as c:  # one transaction: nothing of it is left
             assert c.execute(text("SELECT to_regclass('bluestone_access')")).scalar() is None
 

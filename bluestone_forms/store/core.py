@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import schema as s
+from .access import home_force, role_forces
 from .engine import (
     INGEST_LOCK,
     StoreError,
@@ -48,9 +49,9 @@ from .engine import (
     is_sqlite,
     shown,
     sqlite_path,
-    store_failure,
     store_url,
 )
+from .faults import store_failure
 from .migrations import prepare
 from .read import STANDING, Row, StoredRecord, StoreReads
 
@@ -64,7 +65,11 @@ OUTCOMES = ("read", "read_with_issues", "duplicate", "superseded", "conflict", "
 
 class Store(StoreReads):
     """An open store; use as a context manager. `where` is a path of an SQLite file or a
-    database URL; `shown` is how it is named in messages (a password masked)."""
+    database URL; `shown` is how it is named in messages (a password masked).
+
+    `allowed` is the forces the connected role may store (None: any; see access.role_forces),
+    and `home` the force a line with no force of its own is written under (access.home_force).
+    """
 
     def __init__(self, where: Where) -> None:
         self.url = store_url(where)
@@ -84,7 +89,10 @@ class Store(StoreReads):
                 prepare(self.conn, self.shown)
                 key = self.conn.execute(select(s.meta.c.value).where(
                     s.meta.c.key == "pseudonym_key")).scalar_one()
+                self.allowed = role_forces(self.conn)
             self._key = bytes.fromhex(key)
+            self.home = home_force(self.allowed)
+            self._registered: dict[str, str] = {}
         except SQLAlchemyError as exc:
             self.close()
             raise store_failure(self.shown, exc) from None
@@ -218,7 +226,10 @@ class Store(StoreReads):
                                .where(s.issues.c.file_id == file_id)))
 
     def register_force(self, instance_id: str) -> str | None:
-        """The force the register names for an instance (a form with no force field)."""
+        """The force the register names for an instance (a form with no force field): this
+        run's register first (a force role cannot see other forces' rows), then the store's."""
+        if instance_id in self._registered:
+            return self._registered[instance_id]
         got = self._value(select(s.register.c.force).where(
             s.register.c.instance_id == instance_id))
         return None if got is None else str(got)
@@ -245,7 +256,7 @@ class Store(StoreReads):
         """A file's line; None if this very file (path and content) is in already."""
         stmt: Any = self._insert(s.files).on_conflict_do_nothing(
             index_elements=["path", "sha256"]).returning(s.files.c.id)
-        got = self.conn.execute(stmt, cols).scalar()
+        got = self.conn.execute(stmt, {**cols, "force": cols.get("force") or self.home}).scalar()
         return None if got is None else int(got)
 
     def set_outcome(self, file_id: int, outcome: str, message: str | None = None) -> None:
@@ -258,7 +269,7 @@ class Store(StoreReads):
         got = self.conn.execute(s.records.insert(), {
             "file_id": file_id, "form_id": rec["form_id"], "version": rec["version"],
             "instance_id": rec["instance_id"], "row": rec.get("row"),
-            "modified": rec.get("modified"), "status": status, "force": force,
+            "modified": rec.get("modified"), "status": status, "force": force or self.home,
             "values_json": json.dumps(rec["values"], ensure_ascii=False, sort_keys=True)})
         key = got.inserted_primary_key
         assert key is not None
@@ -266,7 +277,8 @@ class Store(StoreReads):
 
     def add_mail(self, file_id: int, row: dict[str, Any], force: str | None = None) -> None:
         """The provenance of a file that came by mail (mail.Provenance.row())."""
-        self.conn.execute(s.mail.insert(), {"file_id": file_id, **row, "force": force})
+        self.conn.execute(s.mail.insert(), {"file_id": file_id, **row,
+                                            "force": force or self.home})
 
     def mail_note(self, path: str) -> str:
         """" (sent by …, date, Message-ID …)" for a file that came by mail, else ""."""
@@ -286,18 +298,26 @@ class Store(StoreReads):
         self.conn.execute(s.issues.insert(), {
             "file_id": file_id, "row": issue.get("row"), "field": issue["field"],
             "place": issue.get("where"), "value": issue.get("value"),
-            "message": issue["message"], "force": force})
+            "message": issue["message"], "force": force or self.home})
 
     def add_register(self, rows: list[dict[str, str]]) -> int:
-        """Record what a mail merge sent; a row already in is left as it is."""
+        """Record what a mail merge sent; a row already in is left as it is. A force role
+        records its own forces' rows only (the rest are kept for this run's returns)."""
         stmt: Any = self._insert(s.register).on_conflict_do_nothing(
             index_elements=["instance_id"])
         added = 0
         with self.transaction() as conn:
             for r in rows:
+                force = r.get("force") or None
+                if force:
+                    self._registered[r["instance_id"]] = force
+                if self.allowed is not None:  # a row of no force: the role's, if it has one
+                    force = force or (self.home if len(self.allowed) == 1 else None)
+                    if force not in self.allowed:
+                        continue
                 added += conn.execute(stmt, {
                     "instance_id": r["instance_id"], "form_id": r["form_id"],
-                    "version": r["version"], "file": r["file"], "force": r.get("force") or None,
+                    "version": r["version"], "file": r["file"], "force": force,
                     "sent_json": json.dumps(r, ensure_ascii=False, sort_keys=True)}).rowcount
         return added
 
