@@ -258,4 +258,4 @@ def guide_cmd(out: Path) -> None:
         click.echo(str(path))
 
 
-main.add_command(store_group)
+main.add_command(store_group(_clean_errors))
