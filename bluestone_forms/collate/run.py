@@ -30,6 +30,7 @@ from ..store.access import claim
 from ..store.core import Store, store_failure
 from ..store.engine import DEFAULT_NAME, Where
 from .file_result import FileResult
+from .pause import pause
 from .settle import settle
 from .sources import find_sources as find_sources
 from .sources import not_readable as not_readable
@@ -178,7 +179,9 @@ class Batch:
             for res, prov in self.waiting:
                 _ingest(self.store, res, self.summary, prov, self.fields,
                         _read_stat(res, self.stats.get(res.path)))
+                pause("ingest")
         self.waiting.clear()
+        pause("commit")
 
 
 def _read_stat(res: FileResult, checked: dict[str, int] | None) -> dict[str, int] | None:

@@ -16,11 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..store.core import Store
+from .pause import pause
 
 
 def settle(store: Store, instance_id: str) -> None:
     """Recompute the status of every return of `instance_id` and the outcome of their files
     (inside the caller's transaction)."""
+    pause("settle")
     rows = store.instance_records(instance_id)
     if not rows:
         return
