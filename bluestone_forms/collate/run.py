@@ -21,14 +21,13 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from .. import mail
 from ..answers.records import Record
 from ..errors import BluestoneError
 from ..store.access import claim
 from ..store.core import Store, store_failure
 from ..store.engine import DEFAULT_NAME, Where
+from ..store.faults import DATABASE_ERRORS
 from .file_result import FileResult
 from .pause import pause
 from .settle import settle
@@ -115,16 +114,14 @@ def _ingest(store: Store, res: FileResult, summary: Summary, prov: mail.Provenan
     mail.add_provenance(store, file_id, prov, force)
     if first is not None:  # this copy comes first by path: the one in before is a duplicate
         store.demote(first[0], sha, _clip(f"same content as {path}{store.mail_note(path)}"))
-    for issue in res.issues:
-        store.add_issue(file_id, {"field": issue.field, "message": issue.message,
-                                  "value": issue.value, "where": issue.where,
-                                  "row": issue.row}, force)
-    for rec, rec_force in zip(recs, forces, strict=True):
-        store.add_record(file_id, {**rec.as_json(), "modified": rec.meta.get("modified")},
-                         "current", rec_force)
+    store.add_issues(file_id, [{"field": i.field, "message": i.message, "value": i.value,
+                                "where": i.where, "row": i.row} for i in res.issues], force)
+    store.add_records(file_id, [{**rec.as_json(), "modified": rec.meta.get("modified")}
+                                for rec in recs], forces)
     for iid in sorted({r.instance_id for r in recs if r.instance_id}):
-        settle(store, iid)  # a record without an instance id stands on its own
-    summary.outcomes[store.file_outcome(file_id)] += 1
+        # a record without an instance id stands on its own
+        outcome = settle(store, iid).get(file_id, outcome)
+    summary.outcomes[outcome] += 1
 
 
 def _new_file(store: Store, summary: Summary, prov: mail.Provenance | None,
@@ -301,7 +298,7 @@ def collate(
             summary.totals = store.totals()
             store.audit(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "collate",
                         summary.line())
-    except SQLAlchemyError as exc:
+    except DATABASE_ERRORS as exc:
         raise store_failure(shown, exc) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -33,7 +33,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -53,7 +53,8 @@ from .engine import (
 )
 from .faults import store_failure
 from .migrations import prepare
-from .read import STANDING, Row, StoredRecord, StoreReads
+from .read import StoredRecord, StoreReads
+from .statements import FILE_COLUMNS, Statements
 
 __all__ = ["OUTCOMES", "SCHEMA_VERSION", "Store", "StoreError", "StoredRecord", "store_failure"]
 
@@ -61,6 +62,19 @@ SCHEMA_VERSION = s.SCHEMA_VERSION
 OUTCOMES = ("read", "read_with_issues", "duplicate", "superseded", "conflict", "rejected",
             "message", "no_return",  # a mail message's own line (mail/)
             "awaiting_review")  # a scanned return read, its review workbook not yet filled (scan/)
+
+
+class InstanceRow(NamedTuple):
+    """A standing return of an instance, with what settling it needs of its file."""
+
+    id: int
+    file_id: int
+    status: str
+    modified: str | None
+    path: str
+    outcome: str
+    message: str | None
+    issues: int
 
 
 class Store(StoreReads):
@@ -91,6 +105,7 @@ class Store(StoreReads):
                     s.meta.c.key == "pseudonym_key")).scalar_one()
                 self.allowed = role_forces(self.conn)
             self._key = bytes.fromhex(key)
+            self.sql = Statements(self.conn)
             self.home = home_force(self.allowed)
             self._registered: dict[str, str] = {}
         except SQLAlchemyError as exc:
@@ -135,10 +150,10 @@ class Store(StoreReads):
 
     # --- what is in already -------------------------------------------------------------
     def outcome_of(self, path: str, sha256: str) -> str | None:
-        """The outcome this very file (same path, same content) had, or None if it is new."""
-        f = s.files.c
-        got = self._value(select(f.outcome).where(f.path == path, f.sha256 == sha256))
-        return None if got is None else str(got)
+        """The outcome this very file (same path, same content) had, or None if it is new
+        (inside a transaction, as every call of the write path below)."""
+        got = self.sql.one("outcome_of", path=path, sha256=sha256)
+        return None if got is None else str(got[0])
 
     def settled(self) -> frozenset[tuple[str, str]]:
         """(path, sha256) of every file in whose outcome a re-run cannot change: all but the
@@ -160,9 +175,7 @@ class Store(StoreReads):
     def remember_stat(self, path: str, sha256: str, stat: dict[str, int]) -> None:
         """Record the stat of a file found unchanged by its hash (a store of an older version,
         or a file touched), so the next run needs only the stat."""
-        f = s.files.c
-        self.conn.execute(update(s.files).where(f.path == path, f.sha256 == sha256,
-                                                f.outcome != "rejected").values(**stat))
+        self.sql.run("remember_stat", path=path, sha256=sha256, **stat)
 
     def forget_rejection(self, path: str, sha256: str) -> None:
         """Drop the rejection of a file that has now been read (inside its transaction)."""
@@ -185,11 +198,7 @@ class Store(StoreReads):
         first by path (bytewise), so which copy is the original does not depend on the order
         they came in. A rejected file never counts (a copy of it sent again under a name that
         can be read is read, not a duplicate)."""
-        f = s.files.c
-        with self._reading() as conn:
-            got = conn.execute(select(f.id, f.path).where(
-                f.sha256 == sha256, f.outcome.not_in(("duplicate", "rejected")))
-                .order_by(f.path).limit(1)).first()
+        got = self.sql.one("original", sha256=sha256)
         return None if got is None else (int(got[0]), str(got[1]))
 
     def demote(self, file_id: int, sha256: str, message: str) -> None:
@@ -204,35 +213,24 @@ class Store(StoreReads):
             outcome="duplicate", message=message, form_id=None, version=None,
             instance_id=None, modified=None))  # as a duplicate's line is made
 
-    def instance_records(self, instance_id: str) -> list[Row]:
-        """Every return of one instance (id, file_id, status, modified, path), in a fixed
-        order."""
-        r, f = s.records.c, s.files.c
-        return self._rows(
-            select(r.id, r.file_id, r.status, r.modified, f.path)
-            .join_from(s.records, s.files, r.file_id == f.id)
-            .where(r.instance_id == instance_id, r.status.in_(STANDING))
-            .order_by(f.path, r.id))
+    def instance_records(self, instance_id: str) -> list[InstanceRow]:
+        """Every standing return of one instance, with its file's outcome, message and issue
+        count, in a fixed order (by path, then id)."""
+        return [InstanceRow(*row) for row in self.sql.all("instance", instance_id=instance_id)]
 
     def file_outcome(self, file_id: int) -> str:
-        return str(self._value(select(s.files.c.outcome).where(s.files.c.id == file_id)))
+        return str(self.sql.one("file_outcome", id=file_id)[0])
 
     def record_statuses(self, file_id: int) -> list[str]:
-        r = s.records.c
-        return [str(x["status"]) for x in self._rows(select(r.status).where(r.file_id == file_id))]
-
-    def issue_count(self, file_id: int) -> int:
-        return int(self._value(select(func.count()).select_from(s.issues)
-                               .where(s.issues.c.file_id == file_id)))
+        return [str(x[0]) for x in self.sql.all("statuses", file_id=file_id)]
 
     def register_force(self, instance_id: str) -> str | None:
         """The force the register names for an instance (a form with no force field): this
         run's register first (a force role cannot see other forces' rows), then the store's."""
         if instance_id in self._registered:
             return self._registered[instance_id]
-        got = self._value(select(s.register.c.force).where(
-            s.register.c.instance_id == instance_id))
-        return None if got is None else str(got)
+        got = self.sql.one("register_force", instance_id=instance_id)
+        return None if got is None or got[0] is None else str(got[0])
 
     def totals(self) -> dict[str, int]:
         """The store's figures as the Summary sheet and the report give them: files, current
@@ -254,26 +252,27 @@ class Store(StoreReads):
     # --- writing (callers wrap a batch of files in one transaction) ---------------------
     def add_file(self, **cols: Any) -> int | None:
         """A file's line; None if this very file (path and content) is in already."""
-        stmt: Any = self._insert(s.files).on_conflict_do_nothing(
-            index_elements=["path", "sha256"]).returning(s.files.c.id)
-        got = self.conn.execute(stmt, {**cols, "force": cols.get("force") or self.home}).scalar()
-        return None if got is None else int(got)
+        unknown = set(cols) - set(FILE_COLUMNS)
+        assert not unknown, f"no such column of files: {unknown}"
+        row = {c: cols.get(c) for c in FILE_COLUMNS}
+        row["force"] = row["force"] or self.home
+        got = self.sql.one("add_file", **row)
+        return None if got is None else int(got[0])
 
     def set_outcome(self, file_id: int, outcome: str, message: str | None = None) -> None:
-        f = s.files.c
-        self.conn.execute(update(s.files).where(f.id == file_id).values(
-            outcome=outcome, message=func.coalesce(message, f.message)))
+        """A file's outcome, and its message unless `message` is None (the one it has kept)."""
+        self.sql.run("set_outcome", id=file_id, outcome=outcome, message=message)
 
-    def add_record(self, file_id: int, rec: dict[str, Any], status: str,
-                   force: str | None = None) -> int:
-        got = self.conn.execute(s.records.insert(), {
+    def add_records(self, file_id: int, recs: list[dict[str, Any]],
+                    forces: list[str | None]) -> None:
+        """A file's records (`Record.as_json()` with its `modified`), each standing as
+        current until settled, each under its force."""
+        self.sql.many("add_record", [{
             "file_id": file_id, "form_id": rec["form_id"], "version": rec["version"],
             "instance_id": rec["instance_id"], "row": rec.get("row"),
-            "modified": rec.get("modified"), "status": status, "force": force or self.home,
-            "values_json": json.dumps(rec["values"], ensure_ascii=False, sort_keys=True)})
-        key = got.inserted_primary_key
-        assert key is not None
-        return int(key[0])
+            "modified": rec.get("modified"), "status": "current", "force": force or self.home,
+            "values_json": json.dumps(rec["values"], ensure_ascii=False, sort_keys=True)}
+            for rec, force in zip(recs, forces, strict=True)])
 
     def add_mail(self, file_id: int, row: dict[str, Any], force: str | None = None) -> None:
         """The provenance of a file that came by mail (mail.Provenance.row())."""
@@ -291,14 +290,15 @@ class Store(StoreReads):
         return f" (sent by {row['sender']}, {row['sent']}, Message-ID {row['message_id']})"
 
     def set_status(self, record_id: int, status: str) -> None:
-        self.conn.execute(update(s.records).where(s.records.c.id == record_id)
-                          .values(status=status))
+        self.sql.run("set_status", id=record_id, status=status)
 
-    def add_issue(self, file_id: int, issue: dict[str, Any], force: str | None = None) -> None:
-        self.conn.execute(s.issues.insert(), {
+    def add_issues(self, file_id: int, issues: list[dict[str, Any]],
+                   force: str | None = None) -> None:
+        """A file's issues (field, message, value, where, row), under its force."""
+        self.sql.many("add_issue", [{
             "file_id": file_id, "row": issue.get("row"), "field": issue["field"],
             "place": issue.get("where"), "value": issue.get("value"),
-            "message": issue["message"], "force": force or self.home})
+            "message": issue["message"], "force": force or self.home} for issue in issues])
 
     def add_register(self, rows: list[dict[str, str]]) -> int:
         """Record what a mail merge sent; a row already in is left as it is. A force role

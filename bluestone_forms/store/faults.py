@@ -35,6 +35,11 @@ _RERUN = ("the unfinished transaction was rolled back, so nothing of it is store
           "same command again to finish")
 
 
+DATABASE_ERRORS = (sa_exc.SQLAlchemyError, sqlite3.Error, psycopg.Error)
+"""What a store's work raises for a database fault: SQLAlchemy's errors, and the drivers' own
+from the statements run on their cursors (store.statements); store_failure takes each."""
+
+
 class StoreServerError(StoreError):
     """The PostgreSQL store cannot be reached or used; the message says what to do."""
 
