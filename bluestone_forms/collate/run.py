@@ -68,7 +68,7 @@ def _ingest(store: Store, res: FileResult, summary: Summary, prov: mail.Provenan
     if res.fault:
         _LOG.error("reader fault on %s: %s\n%s", path, res.error, res.fault)
         store.audit(now, "reader fault", f"{path}: {res.error}\n{res.fault}")
-    prior = store.outcome_of(path, sha)
+    prior, first = store.seen(path, sha)
     if prior is not None and prior != AWAITING and (prior != "rejected" or res.failed):
         summary.unchanged += 1
         if prior == "rejected":  # still unreadable: the run says so (and exits non-zero)
@@ -80,6 +80,8 @@ def _ingest(store: Store, res: FileResult, summary: Summary, prov: mail.Provenan
         store.forget_rejection(path, sha)
     if prior == AWAITING:  # a scan read again with the review workbook (issue 18)
         store.forget_pending(path, sha)
+    if prior is not None:  # its own line has gone: the original of its content again
+        first = store.file_with_sha(sha)
     base = {"path": path, "sha256": sha, "size": res.size, "reader": res.reader,
             "read_at": now}
     if res.error is not None:
@@ -93,7 +95,6 @@ def _ingest(store: Store, res: FileResult, summary: Summary, prov: mail.Provenan
         summary.not_stored.append(f"{path}: {refused[1]}")
         return
     force = forces[0] if forces else None
-    first = store.file_with_sha(sha)
     if first is not None and first[1] < path:
         _new_file(store, summary, prov, force, **base, **(stat or {}), outcome="duplicate",
                   message=_clip(f"same content as {first[1]}{store.mail_note(first[1])}"))

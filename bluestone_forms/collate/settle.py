@@ -24,8 +24,9 @@ def settle(store: Store, instance_id: str) -> dict[int, str]:
     (inside the caller's transaction); returns each of those files' outcome now.
 
     Why the reads are merged: the instance's rows come with their files' outcome, message
-    and issue count in one query, and a row or a file is written only when it changes, so a
-    return that stands alone (most) costs two reads."""
+    and issue count and the statuses of the files' other records in one query, and a row or
+    a file is written only when it changes, so a return that stands alone (most) costs one
+    read."""
     pause("settle")
     rows = store.instance_records(instance_id)
     if not rows:
@@ -37,7 +38,7 @@ def settle(store: Store, instance_id: str) -> dict[int, str]:
     outcomes = {}
     for r in rows:
         if r.file_id not in outcomes:
-            outcomes[r.file_id] = _file_outcome(store, r, winners)
+            outcomes[r.file_id] = _file_outcome(store, r, rows, status, winners)
     return outcomes
 
 
@@ -53,20 +54,22 @@ def _statuses(rows: Sequence[InstanceRow]) -> tuple[dict[int, str], list[Instanc
     return {r.id: mark if r.modified == newest else "superseded" for r in rows}, top
 
 
-def _file_outcome(store: Store, row: InstanceRow, winners: list[InstanceRow]) -> str:
-    """A read file's outcome from its records' statuses: conflict if any is, superseded if
-    all are (naming what superseded it), else read or read with issues. Written only when it
+def _file_outcome(store: Store, row: InstanceRow, rows: list[InstanceRow],
+                  status: dict[int, str], winners: list[InstanceRow]) -> str:
+    """A read file's outcome from its records' statuses (those of this instance as now
+    settled, the others' as counted in `row`): conflict if any is, superseded if all are
+    (naming what superseded it), else read or read with issues. Written only when it
     changes."""
     file_id = row.file_id
-    statuses = store.record_statuses(file_id)
+    mine = [status[r.id] for r in rows if r.file_id == file_id]
     message: str | None = None
-    if "conflict" in statuses:
+    if "conflict" in mine or row.other_conflicts:
         others = sorted({w.path for w in winners if w.file_id != file_id})
         outcome, message = "conflict", (
             "same instance id as " + ", ".join(others) + " and saved at the same time (or at "
             "a time not recorded), so which is the later cannot be told; check which is "
             "right and send it again")
-    elif all(s == "superseded" for s in statuses):
+    elif all(s == "superseded" for s in mine) and not row.other_standing:
         by = sorted({(w.path, w.modified or "") for w in winners})
         what = "; ".join(f"{p} (saved {m})" for p, m in by)
         kind = "a corrected return" if len(by) == 1 else "later returns in conflict"

@@ -75,6 +75,8 @@ class InstanceRow(NamedTuple):
     outcome: str
     message: str | None
     issues: int
+    other_conflicts: int  # the file's records of other instances in conflict
+    other_standing: int  # ... and not superseded
 
 
 class Store(StoreReads):
@@ -155,6 +157,12 @@ class Store(StoreReads):
         got = self.sql.one("outcome_of", path=path, sha256=sha256)
         return None if got is None else str(got[0])
 
+    def seen(self, path: str, sha256: str) -> tuple[str | None, tuple[int, str] | None]:
+        """outcome_of and file_with_sha in one query (a round trip less on a server)."""
+        prior, first_id, first_path = self.sql.one("seen", path=path, sha256=sha256)
+        first = None if first_id is None else (int(first_id), str(first_path))
+        return None if prior is None else str(prior), first
+
     def settled(self) -> frozenset[tuple[str, str]]:
         """(path, sha256) of every file in whose outcome a re-run cannot change: all but the
         rejected, which are read again (a spec added with --spec, a machine less busy)."""
@@ -221,8 +229,6 @@ class Store(StoreReads):
     def file_outcome(self, file_id: int) -> str:
         return str(self.sql.one("file_outcome", id=file_id)[0])
 
-    def record_statuses(self, file_id: int) -> list[str]:
-        return [str(x[0]) for x in self.sql.all("statuses", file_id=file_id)]
 
     def register_force(self, instance_id: str) -> str | None:
         """The force the register names for an instance (a form with no force field): this

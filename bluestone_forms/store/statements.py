@@ -29,10 +29,20 @@ RECORD_COLUMNS = ("file_id", "form_id", "version", "instance_id", "row", "modifi
 ISSUE_COLUMNS = ("file_id", "row", "field", "place", "value", "message", "force")
 STANDING = "('current', 'conflict', 'superseded')"
 
+_ORIGINAL = ("FROM files WHERE sha256 = :sha256 AND outcome NOT IN ('duplicate', 'rejected') "
+             "ORDER BY path LIMIT 1")
+# of the other records of a file (not of the instance being settled): how many are in
+# conflict, and how many are not superseded
+_OTHERS = ("(SELECT count(*) FROM records x WHERE x.file_id = r.file_id "
+           "AND x.instance_id <> :instance_id AND x.status {})")
+CONFLICT, NOT_SUPERSEDED = "= 'conflict'", "<> 'superseded'"
+
 SQL = {
     "outcome_of": "SELECT outcome FROM files WHERE path = :path AND sha256 = :sha256",
-    "original": "SELECT id, path FROM files WHERE sha256 = :sha256 "
-                "AND outcome NOT IN ('duplicate', 'rejected') ORDER BY path LIMIT 1",
+    "original": f"SELECT id, path {_ORIGINAL}",
+    # both in one round trip: this very file's outcome, and the original of its content
+    "seen": "SELECT (SELECT outcome FROM files WHERE path = :path AND sha256 = :sha256), "
+            f"(SELECT id {_ORIGINAL}), (SELECT path {_ORIGINAL})",
     "register_force": "SELECT force FROM register WHERE instance_id = :instance_id",
     "add_file": f"INSERT INTO files ({', '.join(FILE_COLUMNS)}) "
                 f"VALUES ({', '.join(':' + c for c in FILE_COLUMNS)}) "
@@ -41,13 +51,14 @@ SQL = {
                   f"VALUES ({', '.join(':' + c for c in RECORD_COLUMNS)})",
     "add_issue": f"INSERT INTO issues ({', '.join(ISSUE_COLUMNS)}) "
                  f"VALUES ({', '.join(':' + c for c in ISSUE_COLUMNS)})",
-    # every standing return of an instance with its file's outcome, message and issue count
+    # every standing return of an instance with what settling needs of its file: outcome,
+    # message, issue count, and its other records' statuses as counts
     "instance": "SELECT r.id, r.file_id, r.status, r.modified, f.path, f.outcome, f.message, "
-                "(SELECT count(*) FROM issues i WHERE i.file_id = r.file_id) AS issues "
+                "(SELECT count(*) FROM issues i WHERE i.file_id = r.file_id), "
+                f"{_OTHERS.format(CONFLICT)}, {_OTHERS.format(NOT_SUPERSEDED)} "
                 "FROM records r JOIN files f ON f.id = r.file_id "
                 f"WHERE r.instance_id = :instance_id AND r.status IN {STANDING} "
                 "ORDER BY f.path, r.id",
-    "statuses": "SELECT status FROM records WHERE file_id = :file_id",
     "set_status": "UPDATE records SET status = :status WHERE id = :id",
     "set_outcome": "UPDATE files SET outcome = :outcome, message = coalesce(:message, message) "
                    "WHERE id = :id",
