@@ -237,6 +237,7 @@ def store_engines(work: Path, n: int, server: str) -> None:
     `server` is a URL of a database on which the bench may create (and then drop) its own."""
     import psycopg
 
+    shutil.rmtree(work / "engines", ignore_errors=True)  # a fresh SQLite store every run
     name = f"bluestone_bench_{os.getpid()}"
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')

@@ -177,7 +177,8 @@ def collate_cmd(paths: tuple[Path, ...], out: Path, store_path: str | None,
                 read_timeout: float | None, registers: tuple[Path, ...]) -> None:
     """Read every return under PATHS (folders, zip archives, .eml, mbox and Outlook .msg
     mail) into one store, then write the collated workbook, CSVs and summary report (and,
-    with --register, chase-list.csv). Exit 1 when any file was rejected."""
+    with --register, chase-list.csv). Exit 1 when any file was rejected, or not stored
+    (a return of a force the store's role may not write)."""
     store: Path | str = store_path or out / "bluestone.sqlite"
     with _Progress("Reading returns") as progress:
         summary = api.collate_returns(paths, store, spec_paths, workers, progress, registers,
@@ -190,7 +191,9 @@ def collate_cmd(paths: tuple[Path, ...], out: Path, store_path: str | None,
     chase = api.chase_list(store, out) if registers else None
     if chase:
         click.echo(f"chase:    {chase[0]} ({chase[1]} returns outstanding)")
-    if summary.rejected:
+    for line in summary.not_stored:  # another force's returns: in no sheet, so said here
+        click.echo(f"not stored: {line}", err=True)
+    if summary.rejected or summary.not_stored:
         sys.exit(1)
 
 
@@ -255,4 +258,4 @@ def guide_cmd(out: Path) -> None:
         click.echo(str(path))
 
 
-main.add_command(store_group)
+main.add_command(store_group(_clean_errors))

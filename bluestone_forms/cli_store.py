@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Collection
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 from click.core import ParameterSource
@@ -26,25 +25,11 @@ if TYPE_CHECKING:
 # store_access (SQLAlchemy, psycopg) is imported inside the commands: every other command of
 # the CLI starts without loading them.
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 def store_metadata() -> MetaData:
     """The store's schema (`bluestone_forms.store.schema.metadata`)."""
     module = importlib.import_module(".store.schema", __package__)
     return cast("MetaData", module.metadata)
-
-
-def _clean(fn: F) -> F:
-    """A BluestoneError becomes click's one-line `Error: …` and exit 1, with no traceback."""
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except BluestoneError as exc:
-            raise click.ClickException(str(exc)) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _typed(param: str) -> bool:
@@ -95,16 +80,18 @@ force_option = click.option("--force", "codes", multiple=True, metavar="CODE",
 role_option = click.option("--role", required=True, help="An existing login role.")
 
 
-@click.group("store")
-def store_group() -> None:
-    """Set up a shared PostgreSQL store where each force's role sees only its own returns.
-    URL (postgresql://ROLE@HOST:PORT/DATABASE, or $BLUESTONE_FORMS_STORE) carries no
-    password: libpq takes it from ~/.pgpass, a service file or PGPASSWORD."""
+def store_group(clean: Callable[[Any], Any]) -> click.Group:
+    """The `store` command group; `clean` turns errors into one-line messages (cli's)."""
+    group = click.Group("store", help=(
+        "Set up a shared PostgreSQL store where each force's role sees only its own returns. "
+        "URL (postgresql://ROLE@HOST:PORT/DATABASE, or $BLUESTONE_FORMS_STORE) carries no "
+        "password: libpq takes it from ~/.pgpass, a service file or PGPASSWORD."))
+    for name, cmd in (("init", init_cmd), ("grant", grant_cmd), ("revoke", revoke_cmd)):
+        group.add_command(click.command(name)(clean(cmd)))
+    return group
 
 
-@store_group.command("init")
 @url_argument
-@_clean
 def init_cmd(url: str) -> None:
     """Create the store's tables and each force's row-level security; run it as the role
     that will own the store (it becomes a hub)."""
@@ -114,14 +101,12 @@ def init_cmd(url: str) -> None:
     click.echo(init_report(url, init_store(url, store_metadata())))
 
 
-@store_group.command("grant")
 @url_argument
 @force_option
 @role_option
 @click.option("--hub", is_flag=True, help="Let the role read and write every force's rows.")
 @click.option("--spec", "spec_paths", multiple=True, type=click.Path(path_type=Path),
               help="Also take force codes from these spec files or folders.")
-@_clean
 def grant_cmd(url: str, codes: tuple[str, ...], role: str, hub: bool,
               spec_paths: tuple[Path, ...]) -> None:
     """Let an existing login role read and write its force's rows only (or, with --hub,
@@ -137,11 +122,9 @@ def grant_cmd(url: str, codes: tuple[str, ...], role: str, hub: bool,
     click.echo(f"role '{role}' may read and write {what} in {masked(url)}")
 
 
-@store_group.command("revoke")
 @url_argument
 @force_option
 @role_option
-@_clean
 def revoke_cmd(url: str, codes: tuple[str, ...], role: str) -> None:
     """Take a role's force(s) away (without --force: all of them, and its grants)."""
     from .store.access import in_transaction, revoke_access

@@ -24,6 +24,7 @@ from bluestone_forms.store.access import (
     spec_forces,
 )
 from bluestone_forms.store.faults import StoreServerError, store_faults
+from bluestone_forms.store.schema import SCHEMA_VERSION
 from bluestone_forms.store.url import StoreUrlError, masked
 from tests.pgkit import Server, contract_metadata, fresh_database, login_roles, pgpass
 
@@ -52,7 +53,6 @@ def _seed(engine: Engine, md: MetaData) -> None:
             c.execute(insert(t["issues"]).values(id=i, file_id=i, message="m", force=force))
             c.execute(insert(t["register"]).values(instance_id=f"r{i}", force=force))
             c.execute(insert(t["mail"]).values(file_id=i, sender="s", force=force))
-        c.execute(insert(t["meta"]).values(key="schema_version", value="2"))
 
 
 def _forces_seen(engine: Engine, md: MetaData) -> dict[str, list[str]]:
@@ -74,7 +74,8 @@ def test_store_access_force_role_sees_only_its_force(server: Server, md: MetaDat
         assert _forces_seen(as_hub, md) == everyone
         assert _forces_seen(server.engine(), md) == everyone  # the owner is a hub too
         with as_kent.begin() as c:  # meta: readable; audit: a line added, none read
-            assert c.execute(text("SELECT value FROM meta")).scalar() == "2"
+            assert c.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")
+                             ).scalar() == str(SCHEMA_VERSION)
             audit = md.tables["audit"]
             assert c.execute(insert(audit).values(action="collate")).inserted_primary_key
         with pytest.raises(StoreServerError, match="permission denied for table audit"), \

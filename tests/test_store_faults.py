@@ -4,7 +4,9 @@ nothing half-written; a password is in no output and no log. Against a real serv
 
 from __future__ import annotations
 
+import errno
 import logging
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +20,14 @@ from sqlalchemy.engine import Engine
 from bluestone_forms import cli_store
 from bluestone_forms.cli import main
 from bluestone_forms.store.access import init_store
-from bluestone_forms.store.faults import StoreServerError, store_fault, store_faults
+from bluestone_forms.store.core import Store
+from bluestone_forms.store.engine import StoreError
+from bluestone_forms.store.faults import (
+    StoreServerError,
+    store_failure,
+    store_fault,
+    store_faults,
+)
 from bluestone_forms.store.url import (
     StoreUrlError,
     checked_url,
@@ -122,11 +131,12 @@ def test_store_fault_init_by_a_role_that_may_not(md: MetaData, tmp_path: Path) -
         r = _init(server.cli_url(role), env)  # an empty database: no CREATE on its schema
         _one_line_error(r, f"role '{role}' may not create tables in this database")
         assert "as the database's owner or a superuser" in r.output
-        with server.engine().begin() as c:  # tables made by someone else, not yet guarded
-            md.create_all(c)
+        with Store(server.url()):  # a store made by someone else's collate, not yet guarded
+            pass
         server.execute(f'GRANT CREATE ON SCHEMA public TO "{role}"')
         r = _init(server.cli_url(role), env)
-        _one_line_error(r, f"role '{role}' does not own the store's tables")
+        _one_line_error(r, f"role '{role}' does not own this store; run `bluestone-forms "
+                        "store init` as its owner")
         with server.engine().connect() as c:  # one transaction: nothing of it is left
             assert c.execute(text("SELECT to_regclass('bluestone_access')")).scalar() is None
 
@@ -286,3 +296,22 @@ def test_store_fault_leaves_bugs_alone() -> None:
     assert store_fault(ValueError("a bug"), "postgresql://ann@h/db") is None
     with pytest.raises(KeyError), store_faults("postgresql://ann@h/db"):
         raise KeyError("a bug keeps its traceback")
+
+
+@pytest.mark.parametrize(("exc", "why"), [
+    (sqlite3.OperationalError("disk I/O error"), "the disk is full"),  # its code, not its text
+    (sqlite3.DatabaseError("database or disk is full"), "the file is not a bluestone store"),
+    (OSError(errno.EROFS, "no"), "the store or its folder is read-only"),
+    (OSError(errno.ENOSPC, "no"), "the disk is full"),
+    (OSError(errno.ENOTDIR, "no"), "the store cannot be opened or created there"),
+])
+def test_store_failure_told_by_code_not_wording(exc: Exception, why: str) -> None:
+    codes = {"disk I/O error": sqlite3.SQLITE_FULL,
+             "database or disk is full": sqlite3.SQLITE_NOTADB}
+    if isinstance(exc, sqlite3.Error):
+        exc.sqlite_errorcode = codes[str(exc)]  # type: ignore[attr-defined]
+    got = store_failure("out/s.sqlite", exc)
+    assert isinstance(got, StoreError)
+    assert str(got).startswith(f"out/s.sqlite: {why}")
+    assert "Every file collated before this is kept" in str(got)
+    assert "\n" not in str(got)

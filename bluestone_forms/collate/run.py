@@ -17,23 +17,24 @@ import shutil
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from .. import mail
 from ..answers.records import Record
 from ..errors import BluestoneError
+from ..store.access import claim
 from ..store.core import Store, store_failure
 from ..store.engine import DEFAULT_NAME, Where
+from ..store.faults import DATABASE_ERRORS
 from .file_result import FileResult
+from .pause import pause
 from .settle import settle
 from .sources import find_sources as find_sources
 from .sources import not_readable as not_readable
+from .summary import AWAITING as AWAITING
+from .summary import Summary as Summary
 from .workers import MEMORY_BUDGET as MEMORY_BUDGET
 from .workers import READ_TIMEOUT, Source, catalog_for, read_all
 from .workers import TEST_HOOK as TEST_HOOK
@@ -41,52 +42,10 @@ from .workers import read_one as read_one
 
 MAX_MESSAGE = 2000
 _LOG = logging.getLogger("bluestone_forms")
-AWAITING = "awaiting_review"  # a scanned return read, its review workbook not yet filled
 SCRATCH_PREFIX = "bluestone-collate-"  # + pid: a run killed mid-way is cleaned by the next
 BATCH_FILES = 200  # files per transaction at most (issue 19) ...
 BATCH_SECONDS = 0.25  # ... or this long since the batch's first file, whichever comes first
 BATCH_SHARE = 16  # ... and at most 1/16 of the run's files: a crash costs little re-reading
-
-
-@dataclass
-class Summary:
-    """What a collation run did (`files` found, `unchanged` already in the store, and the
-    outcome each new file got on arrival), and `totals`: the store's figures after the run,
-    the very figures the Summary sheet, the report and the Files sheet give."""
-
-    files: int = 0
-    unchanged: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)
-    totals: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def rejected(self) -> int:
-        """Files of this run that were rejected (the run exits 1 when there are any)."""
-        return self.outcomes["rejected"]
-
-    @property
-    def records(self) -> int:
-        return self.totals.get("records", 0)
-
-    @property
-    def issues(self) -> int:
-        return self.totals.get("issues", 0)
-
-    def line(self) -> str:
-        """One line: this run, then the store in the Summary sheet's order and words."""
-        t = {k: self.totals.get(k, 0) for k in ("files", "records", "issues", "rejected",
-                                                  "duplicate", "superseded", "conflict",
-                                                  "message", "no_return", AWAITING)}
-        messages = t["message"] + t["no_return"]  # a mail message's own line (issue 17)
-        return (
-            f"{self.files} files found ({self.unchanged} already in the store, "
-            f"{self.rejected} rejected); the store now holds {t['files']} files, "
-            f"{t['records']} records, {t['issues']} issues, {t['rejected']} rejected, "
-            f"{t['duplicate']} duplicates, {t['superseded']} superseded, "
-            f"{t['conflict']} conflicts"
-        ) + (f", {messages} mail messages ({t['no_return']} with no return attached)"
-             if messages else "") + (f", {t[AWAITING]} scanned files awaiting review"
-                                     if t[AWAITING] else "")
 
 
 def ingest(store: Store, res: FileResult, summary: Summary,
@@ -109,7 +68,7 @@ def _ingest(store: Store, res: FileResult, summary: Summary, prov: mail.Provenan
     if res.fault:
         _LOG.error("reader fault on %s: %s\n%s", path, res.error, res.fault)
         store.audit(now, "reader fault", f"{path}: {res.error}\n{res.fault}")
-    prior = store.outcome_of(path, sha)
+    prior, first = store.seen(path, sha)
     if prior is not None and prior != AWAITING and (prior != "rejected" or res.failed):
         summary.unchanged += 1
         if prior == "rejected":  # still unreadable: the run says so (and exits non-zero)
@@ -121,6 +80,8 @@ def _ingest(store: Store, res: FileResult, summary: Summary, prov: mail.Provenan
         store.forget_rejection(path, sha)
     if prior == AWAITING:  # a scan read again with the review workbook (issue 18)
         store.forget_pending(path, sha)
+    if prior is not None:  # its own line has gone: the original of its content again
+        first = store.file_with_sha(sha)
     base = {"path": path, "sha256": sha, "size": res.size, "reader": res.reader,
             "read_at": now}
     if res.error is not None:
@@ -128,9 +89,12 @@ def _ingest(store: Store, res: FileResult, summary: Summary, prov: mail.Provenan
                   message=_clip(res.error))
         return
     recs = res.records
-    forces = [_force(store, rec, fields) for rec in recs]
+    forces, refused = claim([_force(store, rec, fields) for rec in recs], store.allowed)
+    if refused is not None:  # not this role's to store: said in the run, nothing written
+        summary.outcomes[refused[0]] += 1
+        summary.not_stored.append(f"{path}: {refused[1]}")
+        return
     force = forces[0] if forces else None
-    first = store.file_with_sha(sha)
     if first is not None and first[1] < path:
         _new_file(store, summary, prov, force, **base, **(stat or {}), outcome="duplicate",
                   message=_clip(f"same content as {first[1]}{store.mail_note(first[1])}"))
@@ -151,16 +115,14 @@ def _ingest(store: Store, res: FileResult, summary: Summary, prov: mail.Provenan
     mail.add_provenance(store, file_id, prov, force)
     if first is not None:  # this copy comes first by path: the one in before is a duplicate
         store.demote(first[0], sha, _clip(f"same content as {path}{store.mail_note(path)}"))
-    for issue in res.issues:
-        store.add_issue(file_id, {"field": issue.field, "message": issue.message,
-                                  "value": issue.value, "where": issue.where,
-                                  "row": issue.row}, force)
-    for rec, rec_force in zip(recs, forces, strict=True):
-        store.add_record(file_id, {**rec.as_json(), "modified": rec.meta.get("modified")},
-                         "current", rec_force)
+    store.add_issues(file_id, [{"field": i.field, "message": i.message, "value": i.value,
+                                "where": i.where, "row": i.row} for i in res.issues], force)
+    store.add_records(file_id, [{**rec.as_json(), "modified": rec.meta.get("modified")}
+                                for rec in recs], forces)
     for iid in sorted({r.instance_id for r in recs if r.instance_id}):
-        settle(store, iid)  # a record without an instance id stands on its own
-    summary.outcomes[store.file_outcome(file_id)] += 1
+        # a record without an instance id stands on its own
+        outcome = settle(store, iid).get(file_id, outcome)
+    summary.outcomes[outcome] += 1
 
 
 def _new_file(store: Store, summary: Summary, prov: mail.Provenance | None,
@@ -215,7 +177,9 @@ class Batch:
             for res, prov in self.waiting:
                 _ingest(self.store, res, self.summary, prov, self.fields,
                         _read_stat(res, self.stats.get(res.path)))
+                pause("ingest")
         self.waiting.clear()
+        pause("commit")
 
 
 def _read_stat(res: FileResult, checked: dict[str, int] | None) -> dict[str, int] | None:
@@ -335,7 +299,7 @@ def collate(
             summary.totals = store.totals()
             store.audit(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "collate",
                         summary.line())
-    except SQLAlchemyError as exc:
+    except DATABASE_ERRORS as exc:
         raise store_failure(shown, exc) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

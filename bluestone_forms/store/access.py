@@ -36,6 +36,7 @@ from sqlalchemy import Connection, MetaData, Table, create_engine, text
 from ..errors import BluestoneError
 from ..spec.model import FormSpec
 from .faults import store_faults
+from .migrations import prepare
 from .url import engine_url, masked
 
 ACCESS_TABLE = "bluestone_access"
@@ -94,13 +95,7 @@ def apply_access(conn: Connection, metadata: MetaData) -> list[str]:
     q = conn.dialect.identifier_preparer
     schema = _schema(conn, metadata)
     access = f"{schema}.{q.quote(ACCESS_TABLE)}"
-    owner = conn.execute(text(
-        "SELECT pg_get_userbyid(relowner), pg_has_role(current_user, relowner, 'USAGE') "
-        "FROM pg_class WHERE oid = to_regclass(:t)"), {"t": access}).first()
-    if owner is not None and not owner[1]:
-        raise AccessError(f"role '{conn.execute(text('SELECT current_user')).scalar()}' does "
-                          f"not own this store; run `bluestone-forms store init` as its owner "
-                          f"('{owner[0]}') or a superuser")
+    check_owner(conn, metadata)
     conn.execute(text(
         f"CREATE TABLE IF NOT EXISTS {access} (role_name TEXT NOT NULL, force TEXT NOT NULL, "
         "granted_by TEXT NOT NULL DEFAULT current_user, "
@@ -128,6 +123,25 @@ def apply_access(conn: Connection, metadata: MetaData) -> list[str]:
     conn.execute(text(f"INSERT INTO {access} (role_name, force) VALUES (current_user, :hub) "
                       "ON CONFLICT DO NOTHING"), {"hub": HUB})
     return guarded
+
+
+def check_owner(conn: Connection, metadata: MetaData) -> None:
+    """Refuse a role that does not own the store's tables (those that exist): only the owner
+    (or a superuser) may make, upgrade or guard them. Asked first, so a role that may not is
+    told so before anything is read or written."""
+    q = conn.dialect.identifier_preparer
+    schema = _schema(conn, metadata)
+    names = [f"{schema}.{q.quote(ACCESS_TABLE)}"] + [
+        f"{schema}.{q.quote(t.name)}" for t in metadata.sorted_tables]
+    owner = conn.execute(text(
+        "SELECT pg_get_userbyid(relowner), pg_has_role(current_user, relowner, 'USAGE') "
+        "FROM unnest(CAST(:names AS TEXT[])) AS n JOIN pg_class ON oid = to_regclass(n) "
+        "ORDER BY NOT pg_has_role(current_user, relowner, 'USAGE') DESC LIMIT 1"),
+        {"names": names}).first()
+    if owner is not None and not owner[1]:
+        raise AccessError(f"role '{conn.execute(text('SELECT current_user')).scalar()}' does "
+                          f"not own this store; run `bluestone-forms store init` as its owner "
+                          f"('{owner[0]}') or a superuser")
 
 
 def _check_role(conn: Connection, role: str, hub: bool) -> None:
@@ -243,19 +257,67 @@ def force_refusal(force: str | None, allowed: frozenset[str] | None) -> str | No
             f"stored; collate it as a role of '{force}' or a hub role")
 
 
-def init_store(url: str, metadata: MetaData) -> list[str]:
-    """Create the store's schema at `url` and its row-level security, in one transaction.
+OTHER_FORCE = "other_force"  # a return of a force the collating role may not store
+FORCE_UNKNOWN = "force_unknown"  # a return of no known force, and the role has several
+NOT_STORED = (OTHER_FORCE, FORCE_UNKNOWN)
+"""Outcomes a file gets in the run alone: nothing of it is stored (the role may not)."""
 
-    Why one transaction: PostgreSQL's DDL is transactional, so a fault leaves the database as
-    it was. The lead rewires the `create_all` to the store's schema upgrade (Alembic).
-    Returns the names of the tables guarded by force.
+
+def home_force(allowed: frozenset[str] | None) -> str | None:
+    """The force a line with no force of its own is stored under by a role allowed `allowed`
+    (role_forces): its force, the first by code for a role of several; None for a hub.
+
+    Why one: every row of a guarded table needs a force the role may write, and a line that
+    holds no return (a rejected file, a mail message's own line) has none; under the role's
+    own force it is seen by the analysts who collated it.
     """
-    return in_transaction(url, lambda conn: _create(conn, metadata))
+    return min(allowed) if allowed else None
 
 
-def _create(conn: Connection, metadata: MetaData) -> list[str]:
-    metadata.create_all(conn)
-    return apply_access(conn, metadata)
+def claim(forces: list[str | None], allowed: frozenset[str] | None
+          ) -> tuple[list[str | None], tuple[str, str] | None]:
+    """The force each return of one file is stored under, or why none of the file is:
+    (outcome, message), the outcome one of NOT_STORED.
+
+    A return of a force the role may not store makes the whole file `other_force` (a
+    register workbook is one file). A return with no force of its own (no force field, no
+    register row) goes under the role's force when it has exactly one; with several, which
+    is meant cannot be told: `force_unknown`.
+    """
+    if allowed is None:
+        return forces, None
+    others = sorted({f for f in forces if f is not None and f not in allowed})
+    if others:
+        why = force_refusal(others[0], allowed) if len(others) == 1 else (
+            f"returns of forces {', '.join(repr(f) for f in others)}, and this role may "
+            f"store only {', '.join(sorted(allowed)) or 'none'}'s: not stored; collate them "
+            "as those forces' roles or a hub role")
+        return forces, (OTHER_FORCE, str(why))
+    if None not in forces:
+        return forces, None
+    if len(allowed) == 1:
+        return [f or home_force(allowed) for f in forces], None
+    return forces, (FORCE_UNKNOWN, (
+        "a return with no force of its own (its form has no force field and no register row "
+        f"names it), and this role stores for several forces ({', '.join(sorted(allowed))}): "
+        "not stored; collate it with --register naming its force, or as a role of one force"))
+
+
+def init_store(url: str, metadata: MetaData) -> list[str]:
+    """Create (or upgrade) the store's schema at `url` and its row-level security, in one
+    transaction. Returns the names of the tables guarded by force.
+
+    The schema is made by the same step as a first collate's (migrations.prepare), so both
+    give the same store with its schema version; a store of a newer toolkit, or a database
+    holding other tables, is refused. Why one transaction: PostgreSQL's DDL is transactional,
+    so a refusal or a fault leaves the database as it was.
+    """
+    def create(conn: Connection) -> list[str]:
+        check_owner(conn, metadata)
+        prepare(conn, masked(url), metadata)
+        return apply_access(conn, metadata)
+
+    return in_transaction(url, create)
 
 
 def in_transaction(url: str, work: Callable[[Connection], T]) -> T:

@@ -33,13 +33,14 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import schema as s
+from .access import home_force, role_forces
 from .engine import (
     INGEST_LOCK,
     StoreError,
@@ -48,11 +49,12 @@ from .engine import (
     is_sqlite,
     shown,
     sqlite_path,
-    store_failure,
     store_url,
 )
+from .faults import store_failure
 from .migrations import prepare
-from .read import STANDING, Row, StoredRecord, StoreReads
+from .read import StoredRecord, StoreReads
+from .statements import FILE_COLUMNS, Statements
 
 __all__ = ["OUTCOMES", "SCHEMA_VERSION", "Store", "StoreError", "StoredRecord", "store_failure"]
 
@@ -62,9 +64,28 @@ OUTCOMES = ("read", "read_with_issues", "duplicate", "superseded", "conflict", "
             "awaiting_review")  # a scanned return read, its review workbook not yet filled (scan/)
 
 
+class InstanceRow(NamedTuple):
+    """A standing return of an instance, with what settling it needs of its file."""
+
+    id: int
+    file_id: int
+    status: str
+    modified: str | None
+    path: str
+    outcome: str
+    message: str | None
+    issues: int
+    other_conflicts: int  # the file's records of other instances in conflict
+    other_standing: int  # ... and not superseded
+
+
 class Store(StoreReads):
     """An open store; use as a context manager. `where` is a path of an SQLite file or a
-    database URL; `shown` is how it is named in messages (a password masked)."""
+    database URL; `shown` is how it is named in messages (a password masked).
+
+    `allowed` is the forces the connected role may store (None: any; see access.role_forces),
+    and `home` the force a line with no force of its own is written under (access.home_force).
+    """
 
     def __init__(self, where: Where) -> None:
         self.url = store_url(where)
@@ -84,7 +105,11 @@ class Store(StoreReads):
                 prepare(self.conn, self.shown)
                 key = self.conn.execute(select(s.meta.c.value).where(
                     s.meta.c.key == "pseudonym_key")).scalar_one()
+                self.allowed = role_forces(self.conn)
             self._key = bytes.fromhex(key)
+            self.sql = Statements(self.conn)
+            self.home = home_force(self.allowed)
+            self._registered: dict[str, str] = {}
         except SQLAlchemyError as exc:
             self.close()
             raise store_failure(self.shown, exc) from None
@@ -127,10 +152,16 @@ class Store(StoreReads):
 
     # --- what is in already -------------------------------------------------------------
     def outcome_of(self, path: str, sha256: str) -> str | None:
-        """The outcome this very file (same path, same content) had, or None if it is new."""
-        f = s.files.c
-        got = self._value(select(f.outcome).where(f.path == path, f.sha256 == sha256))
-        return None if got is None else str(got)
+        """The outcome this very file (same path, same content) had, or None if it is new
+        (inside a transaction, as every call of the write path below)."""
+        got = self.sql.one("outcome_of", path=path, sha256=sha256)
+        return None if got is None else str(got[0])
+
+    def seen(self, path: str, sha256: str) -> tuple[str | None, tuple[int, str] | None]:
+        """outcome_of and file_with_sha in one query (a round trip less on a server)."""
+        prior, first_id, first_path = self.sql.one("seen", path=path, sha256=sha256)
+        first = None if first_id is None else (int(first_id), str(first_path))
+        return None if prior is None else str(prior), first
 
     def settled(self) -> frozenset[tuple[str, str]]:
         """(path, sha256) of every file in whose outcome a re-run cannot change: all but the
@@ -152,9 +183,7 @@ class Store(StoreReads):
     def remember_stat(self, path: str, sha256: str, stat: dict[str, int]) -> None:
         """Record the stat of a file found unchanged by its hash (a store of an older version,
         or a file touched), so the next run needs only the stat."""
-        f = s.files.c
-        self.conn.execute(update(s.files).where(f.path == path, f.sha256 == sha256,
-                                                f.outcome != "rejected").values(**stat))
+        self.sql.run("remember_stat", path=path, sha256=sha256, **stat)
 
     def forget_rejection(self, path: str, sha256: str) -> None:
         """Drop the rejection of a file that has now been read (inside its transaction)."""
@@ -177,11 +206,7 @@ class Store(StoreReads):
         first by path (bytewise), so which copy is the original does not depend on the order
         they came in. A rejected file never counts (a copy of it sent again under a name that
         can be read is read, not a duplicate)."""
-        f = s.files.c
-        with self._reading() as conn:
-            got = conn.execute(select(f.id, f.path).where(
-                f.sha256 == sha256, f.outcome.not_in(("duplicate", "rejected")))
-                .order_by(f.path).limit(1)).first()
+        got = self.sql.one("original", sha256=sha256)
         return None if got is None else (int(got[0]), str(got[1]))
 
     def demote(self, file_id: int, sha256: str, message: str) -> None:
@@ -196,32 +221,22 @@ class Store(StoreReads):
             outcome="duplicate", message=message, form_id=None, version=None,
             instance_id=None, modified=None))  # as a duplicate's line is made
 
-    def instance_records(self, instance_id: str) -> list[Row]:
-        """Every return of one instance (id, file_id, status, modified, path), in a fixed
-        order."""
-        r, f = s.records.c, s.files.c
-        return self._rows(
-            select(r.id, r.file_id, r.status, r.modified, f.path)
-            .join_from(s.records, s.files, r.file_id == f.id)
-            .where(r.instance_id == instance_id, r.status.in_(STANDING))
-            .order_by(f.path, r.id))
+    def instance_records(self, instance_id: str) -> list[InstanceRow]:
+        """Every standing return of one instance, with its file's outcome, message and issue
+        count, in a fixed order (by path, then id)."""
+        return [InstanceRow(*row) for row in self.sql.all("instance", instance_id=instance_id)]
 
     def file_outcome(self, file_id: int) -> str:
-        return str(self._value(select(s.files.c.outcome).where(s.files.c.id == file_id)))
+        return str(self.sql.one("file_outcome", id=file_id)[0])
 
-    def record_statuses(self, file_id: int) -> list[str]:
-        r = s.records.c
-        return [str(x["status"]) for x in self._rows(select(r.status).where(r.file_id == file_id))]
-
-    def issue_count(self, file_id: int) -> int:
-        return int(self._value(select(func.count()).select_from(s.issues)
-                               .where(s.issues.c.file_id == file_id)))
 
     def register_force(self, instance_id: str) -> str | None:
-        """The force the register names for an instance (a form with no force field)."""
-        got = self._value(select(s.register.c.force).where(
-            s.register.c.instance_id == instance_id))
-        return None if got is None else str(got)
+        """The force the register names for an instance (a form with no force field): this
+        run's register first (a force role cannot see other forces' rows), then the store's."""
+        if instance_id in self._registered:
+            return self._registered[instance_id]
+        got = self.sql.one("register_force", instance_id=instance_id)
+        return None if got is None or got[0] is None else str(got[0])
 
     def totals(self) -> dict[str, int]:
         """The store's figures as the Summary sheet and the report give them: files, current
@@ -243,30 +258,32 @@ class Store(StoreReads):
     # --- writing (callers wrap a batch of files in one transaction) ---------------------
     def add_file(self, **cols: Any) -> int | None:
         """A file's line; None if this very file (path and content) is in already."""
-        stmt: Any = self._insert(s.files).on_conflict_do_nothing(
-            index_elements=["path", "sha256"]).returning(s.files.c.id)
-        got = self.conn.execute(stmt, cols).scalar()
-        return None if got is None else int(got)
+        unknown = set(cols) - set(FILE_COLUMNS)
+        assert not unknown, f"no such column of files: {unknown}"
+        row = {c: cols.get(c) for c in FILE_COLUMNS}
+        row["force"] = row["force"] or self.home
+        got = self.sql.one("add_file", **row)
+        return None if got is None else int(got[0])
 
     def set_outcome(self, file_id: int, outcome: str, message: str | None = None) -> None:
-        f = s.files.c
-        self.conn.execute(update(s.files).where(f.id == file_id).values(
-            outcome=outcome, message=func.coalesce(message, f.message)))
+        """A file's outcome, and its message unless `message` is None (the one it has kept)."""
+        self.sql.run("set_outcome", id=file_id, outcome=outcome, message=message)
 
-    def add_record(self, file_id: int, rec: dict[str, Any], status: str,
-                   force: str | None = None) -> int:
-        got = self.conn.execute(s.records.insert(), {
+    def add_records(self, file_id: int, recs: list[dict[str, Any]],
+                    forces: list[str | None]) -> None:
+        """A file's records (`Record.as_json()` with its `modified`), each standing as
+        current until settled, each under its force."""
+        self.sql.many("add_record", [{
             "file_id": file_id, "form_id": rec["form_id"], "version": rec["version"],
             "instance_id": rec["instance_id"], "row": rec.get("row"),
-            "modified": rec.get("modified"), "status": status, "force": force,
-            "values_json": json.dumps(rec["values"], ensure_ascii=False, sort_keys=True)})
-        key = got.inserted_primary_key
-        assert key is not None
-        return int(key[0])
+            "modified": rec.get("modified"), "status": "current", "force": force or self.home,
+            "values_json": json.dumps(rec["values"], ensure_ascii=False, sort_keys=True)}
+            for rec, force in zip(recs, forces, strict=True)])
 
     def add_mail(self, file_id: int, row: dict[str, Any], force: str | None = None) -> None:
         """The provenance of a file that came by mail (mail.Provenance.row())."""
-        self.conn.execute(s.mail.insert(), {"file_id": file_id, **row, "force": force})
+        self.conn.execute(s.mail.insert(), {"file_id": file_id, **row,
+                                            "force": force or self.home})
 
     def mail_note(self, path: str) -> str:
         """" (sent by …, date, Message-ID …)" for a file that came by mail, else ""."""
@@ -279,25 +296,34 @@ class Store(StoreReads):
         return f" (sent by {row['sender']}, {row['sent']}, Message-ID {row['message_id']})"
 
     def set_status(self, record_id: int, status: str) -> None:
-        self.conn.execute(update(s.records).where(s.records.c.id == record_id)
-                          .values(status=status))
+        self.sql.run("set_status", id=record_id, status=status)
 
-    def add_issue(self, file_id: int, issue: dict[str, Any], force: str | None = None) -> None:
-        self.conn.execute(s.issues.insert(), {
+    def add_issues(self, file_id: int, issues: list[dict[str, Any]],
+                   force: str | None = None) -> None:
+        """A file's issues (field, message, value, where, row), under its force."""
+        self.sql.many("add_issue", [{
             "file_id": file_id, "row": issue.get("row"), "field": issue["field"],
             "place": issue.get("where"), "value": issue.get("value"),
-            "message": issue["message"], "force": force})
+            "message": issue["message"], "force": force or self.home} for issue in issues])
 
     def add_register(self, rows: list[dict[str, str]]) -> int:
-        """Record what a mail merge sent; a row already in is left as it is."""
+        """Record what a mail merge sent; a row already in is left as it is. A force role
+        records its own forces' rows only (the rest are kept for this run's returns)."""
         stmt: Any = self._insert(s.register).on_conflict_do_nothing(
             index_elements=["instance_id"])
         added = 0
         with self.transaction() as conn:
             for r in rows:
+                force = r.get("force") or None
+                if force:
+                    self._registered[r["instance_id"]] = force
+                if self.allowed is not None:  # a row of no force: the role's, if it has one
+                    force = force or (self.home if len(self.allowed) == 1 else None)
+                    if force not in self.allowed:
+                        continue
                 added += conn.execute(stmt, {
                     "instance_id": r["instance_id"], "form_id": r["form_id"],
-                    "version": r["version"], "file": r["file"], "force": r.get("force") or None,
+                    "version": r["version"], "file": r["file"], "force": force,
                     "sent_json": json.dumps(r, ensure_ascii=False, sort_keys=True)}).rowcount
         return added
 

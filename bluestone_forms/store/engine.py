@@ -113,30 +113,3 @@ def _sqlite_begin(conn: Any) -> None:
     into one file queue up instead of failing with SQLITE_BUSY half-way; a read does not."""
     kind = "IMMEDIATE" if conn.info.get("write") else "DEFERRED"
     conn.exec_driver_sql(f"BEGIN {kind}")
-
-
-def store_failure(where: str, exc: BaseException) -> StoreError:
-    """A plain message for a database or OS error on the store `where` (already masked).
-
-    Why say what is kept: files go in by whole batches, each its own transaction, so when a
-    write fails the store holds exactly the batches committed before, intact; a re-run reads
-    the rest again."""
-    text = str(getattr(exc, "orig", None) or exc) or type(exc).__name__
-    text = text.splitlines()[0] if text.strip() else type(exc).__name__
-    low = text.lower()
-    if "full" in low or "no space" in low or "too large" in low:
-        why = "the disk is full"
-    elif "readonly" in low or "read-only" in low or "permission" in low:
-        why = "the store or its folder is read-only"
-    elif "unable to open" in low:
-        why = "the store cannot be opened or created there (is the folder writable?)"
-    elif "not a database" in low or "malformed" in low:
-        why = "the file is not a bluestone store, or it is damaged"
-    elif "connection" in low or "server" in low or "terminat" in low:
-        why = "the database server cannot be reached or closed the connection"
-    else:
-        why = "the store could not be written"
-    return StoreError(
-        f"{where}: {why} ({text}). Every file collated before this is kept and the store is "
-        "intact; fix the cause and run again (files already in are skipped)"
-    )

@@ -4,7 +4,9 @@ Why a classifier: psycopg and SQLAlchemy raise for a server that is down, a wron
 role with no grant or a connection killed mid-run alike, with messages of several lines that
 name SQL and links. The CLI shows only a BluestoneError's message, so each of these becomes a
 StoreServerError with one line: what happened, to which store (its URL masked) and what to do.
-Anything else (a bug) is left alone and keeps its traceback.
+Anything else (a bug) is left alone and keeps its traceback. `store_failure` does the same for
+either engine: SQLite's errors are told by their result code (`sqlite_errorcode`: SQLITE_FULL,
+SQLITE_READONLY, …) and the OS's by errno, never by their wording.
 
 A fault is told by SQLSTATE where the server sent one (42501 no privilege, 57P01 connection
 terminated, 3D000 no such database, …) and by exception class (psycopg's OperationalError with
@@ -16,22 +18,29 @@ plain message.
 
 from __future__ import annotations
 
+import errno
 import getpass
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
 from sqlalchemy import exc as sa_exc
 
-from ..errors import BluestoneError
+from .engine import StoreError
 from .url import masked, password_hint, url_role
 
 _RERUN = ("the unfinished transaction was rolled back, so nothing of it is stored; run the "
           "same command again to finish")
 
 
-class StoreServerError(BluestoneError):
+DATABASE_ERRORS = (sa_exc.SQLAlchemyError, sqlite3.Error, psycopg.Error)
+"""What a store's work raises for a database fault: SQLAlchemy's errors, and the drivers' own
+from the statements run on their cursors (store.statements); store_failure takes each."""
+
+
+class StoreServerError(StoreError):
     """The PostgreSQL store cannot be reached or used; the message says what to do."""
 
 
@@ -159,3 +168,50 @@ def store_faults(url: str) -> Iterator[None]:
         if fault is None:
             raise
         raise fault from None
+
+
+_KEPT = ("Every file collated before this is kept and the store is intact; fix the cause and "
+         "run again (files already in are skipped)")
+# SQLite's primary result codes (the low byte of an extended one) -> what they mean here
+_SQLITE_WHY = {
+    sqlite3.SQLITE_FULL: "the disk is full",
+    sqlite3.SQLITE_IOERR: "the store could not be written (a disk error, or the disk is full)",
+    sqlite3.SQLITE_READONLY: "the store or its folder is read-only",
+    sqlite3.SQLITE_PERM: "the store or its folder is read-only",
+    sqlite3.SQLITE_CANTOPEN: "the store cannot be opened or created there (is the folder "
+                             "writable?)",
+    sqlite3.SQLITE_NOTADB: "the file is not a bluestone store, or it is damaged",
+    sqlite3.SQLITE_CORRUPT: "the file is not a bluestone store, or it is damaged",
+    sqlite3.SQLITE_BUSY: "another program held the store locked for too long",
+    sqlite3.SQLITE_LOCKED: "another program held the store locked for too long",
+}
+_OS_WHY = {
+    errno.ENOSPC: "the disk is full", errno.EFBIG: "the disk is full",
+    errno.EDQUOT: "the disk is full",
+    errno.EROFS: "the store or its folder is read-only",
+    errno.EACCES: "the store or its folder is read-only",
+    errno.EPERM: "the store or its folder is read-only",
+    errno.ENOTDIR: "the store cannot be opened or created there (is the folder writable?)",
+    errno.EEXIST: "the store cannot be opened or created there (is the folder writable?)",
+}
+
+
+def store_failure(where: str, exc: BaseException) -> StoreError:
+    """A one-line error for a database or OS error on the store `where` (already masked).
+
+    A PostgreSQL error gets store_fault's message; a SQLite or OS error one by its result
+    code or errno, saying what is kept: files go in by whole batches, each its own
+    transaction, so when a write fails the store holds exactly the batches committed before,
+    intact; a re-run reads the rest again.
+    """
+    fault = store_fault(exc, where)
+    if fault is not None:
+        return fault
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).splitlines()[0] if str(orig).strip() else type(orig).__name__
+    why = "the store could not be written"
+    if isinstance(orig, sqlite3.Error):
+        why = _SQLITE_WHY.get(getattr(orig, "sqlite_errorcode", 0) & 0xFF, why)
+    elif isinstance(orig, OSError) and orig.errno is not None:
+        why = _OS_WHY.get(orig.errno, why)
+    return StoreError(f"{where}: {why} ({text}). {_KEPT}")

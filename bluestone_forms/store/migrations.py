@@ -21,7 +21,7 @@ import json
 import secrets
 from collections.abc import Callable
 
-from sqlalchemy import Connection, inspect, select, text, update
+from sqlalchemy import Connection, MetaData, inspect, select, text, update
 
 from . import schema as s
 from .engine import StoreError
@@ -30,13 +30,18 @@ UPGRADES: dict[int, Callable[[Connection], None]] = {}
 """version N -> the step that takes a store from N to N + 1."""
 
 
-def prepare(conn: Connection, where: str) -> None:
-    """Make, check or upgrade the schema of the store open on `conn` (in its own
-    transaction, which the caller begins)."""
+def prepare(conn: Connection, where: str, metadata: MetaData = s.metadata) -> None:
+    """Make, check or upgrade the schema of the store open on `conn` (in the caller's
+    transaction). The one way a store is made: by a first collate (or export) and by
+    `store init` alike, so both record the same tables and schema version.
+
+    `metadata` is the store's schema; another (a test's own tables of the same contract)
+    is made the same way, and must have `meta (key, value)`.
+    """
     names = set(inspect(conn).get_table_names())
     if not names:
-        s.metadata.create_all(conn)
-        conn.execute(s.meta.insert(), [
+        metadata.create_all(conn)
+        conn.execute(text("INSERT INTO meta (key, value) VALUES (:key, :value)"), [
             {"key": "schema_version", "value": str(s.SCHEMA_VERSION)},
             {"key": "pseudonym_key", "value": secrets.token_hex(32)},
         ])

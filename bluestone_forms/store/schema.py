@@ -17,6 +17,8 @@ a hash); and unique indexes that make concurrent ingest safe (`INSERT … ON CON
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -69,10 +71,23 @@ files = Table(
 Index("files_sha", files.c.sha256)
 Index("files_force", files.c.force)
 
-records = Table(
-    "records", metadata,
-    Column("id", _ID, primary_key=True, autoincrement=True),
-    Column("file_id", _ID, ForeignKey("files.id"), nullable=False),
+
+def _per_file(name: str, *columns: Column[Any]) -> Table:
+    """A table of rows that belong to one file (its records, its issues): an id, the file's
+    id, `columns`, the return's force; indexed by file."""
+    table = Table(
+        name, metadata,
+        Column("id", _ID, primary_key=True, autoincrement=True),
+        Column("file_id", _ID, ForeignKey("files.id"), nullable=False),
+        *columns,
+        Column("force", Text),
+    )
+    Index(f"{name}_file", table.c.file_id)
+    return table
+
+
+records = _per_file(
+    "records",
     Column("form_id", _KEY, nullable=False),
     Column("version", _KEY, nullable=False),
     Column("instance_id", _KEY, nullable=False),
@@ -80,24 +95,18 @@ records = Table(
     Column("modified", Text),
     Column("status", Text, nullable=False),
     Column("values_json", Text, nullable=False),
-    Column("force", Text),
 )
 Index("records_instance", records.c.instance_id, records.c.status)
-Index("records_file", records.c.file_id)
 Index("records_force", records.c.force)
 
-issues = Table(
-    "issues", metadata,
-    Column("id", _ID, primary_key=True, autoincrement=True),
-    Column("file_id", _ID, ForeignKey("files.id"), nullable=False),
+issues = _per_file(
+    "issues",
     Column("row", Integer),
     Column("field", Text, nullable=False),
     Column("place", Text),
     Column("value", Text),
     Column("message", Text, nullable=False),
-    Column("force", Text),
 )
-Index("issues_file", issues.c.file_id)
 
 register = Table(
     "register", metadata,
