@@ -42,6 +42,8 @@ Elem = pikepdf.Object  # a structure element (a dictionary)
 
 
 def _kids(e: Elem) -> list[pikepdf.Object]:
+    if "/K" not in e:  # asked first: through pikepdf a missing key costs several times more
+        return []
     k = e.get("/K")
     if k is None:
         return []

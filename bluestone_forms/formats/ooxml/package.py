@@ -9,7 +9,6 @@ entities, DTDs and the network off (ECMA-376 Part 2 forbids DTDs outright).
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import zipfile
@@ -21,6 +20,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from ...errors import ReturnError
+from .times import modified_text, normalise_time
 
 MAX_ENTRIES = 1000
 MAX_ENTRY_BYTES = 75 * 1024 * 1024
@@ -169,16 +169,7 @@ def _inflated(body: memoryview, size: int) -> Iterator[bytes]:
         yield rest
 
 
-def normalise_time(text: str) -> str | None:
-    """An ISO 8601 / W3CDTF time as UTC 'YYYY-MM-DDTHH:MM:SSZ', or None if it is not one."""
-    raw = text.strip().replace("Z", "+00:00")
-    try:
-        when = dt.datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+_TYPES: dict[tuple[int, int, int], str] = {}  # [Content_Types].xml text by CRC-32 and sizes
 
 
 class Package:
@@ -350,19 +341,44 @@ class Package:
         if not self.has("docProps/core.xml"):
             return None
         try:
-            root = self.xml("docProps/core.xml")
+            data = self.read("docProps/core.xml")
+            refuse_dtd(data, self.file, "docProps/core.xml")
+        except ReturnError:
+            return None
+        quick = modified_text(data)
+        if quick is not None:
+            return normalise_time(quick)
+        try:
+            root = parse_xml(data, self.file, "docProps/core.xml")
         except ReturnError:
             return None
         node = next(root.iterchildren("{http://purl.org/dc/terms/}modified"), None)
         return normalise_time(node.text) if node is not None and node.text else None
 
     def content_types(self) -> str:
-        """[Content_Types].xml as text (only looked into, never parsed; still no DTDs)."""
+        """[Content_Types].xml as text (only looked into, never parsed; still no DTDs).
+
+        Kept by the part's CRC-32 and sizes for the next return, as `sheetml._stamp` keeps
+        what every return of one form shares byte for byte (and why that is safe)."""
+        try:
+            info = self.zip.getinfo("[Content_Types].xml")
+            key = (info.CRC, info.file_size, info.compress_size)
+        except KeyError:
+            key = None
+        text = _TYPES.get(key) if key is not None else None
+        if text is not None:
+            return text
         data = self.read("[Content_Types].xml")
         refuse_dtd(data, self.file, "[Content_Types].xml")
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return data.decode("utf-16", "replace")
-        return data.decode("utf-8", "replace")
+            text = data.decode("utf-16", "replace")
+        else:
+            text = data.decode("utf-8", "replace")
+        if key is not None:
+            if len(_TYPES) >= 64:
+                _TYPES.pop(next(iter(_TYPES)))
+            _TYPES[key] = text
+        return text
 
     def close(self) -> None:
         self.zip.close()

@@ -38,14 +38,14 @@ from ...spec.catalog import Catalog
 from ...spec.model import FormSpec
 from ...spec.wording import phrase_in
 from ..common import Identity, check_slots, fingerprint, finish
-from ..ooxml.package import normalise_time
+from ..ooxml.times import normalise_time
 from . import _choice as choice
 from . import _fields as fields
 from . import _layout as layout
 from . import _paper_marks as paper_marks
 from . import _printed as printed
 from . import _stamp as stamp
-from ._open import active_content, open_return, repaired
+from ._open import active_content, open_quick, open_return, repaired
 
 FORMAT = "pdf"
 PAPER_VARIANT = "pdf/ua-1"
@@ -197,10 +197,24 @@ def read(path: str | Path, catalog: Catalog | None = None, *,
     """
     path = Path(path)
     file = str(path)
+    catalog = catalog or Catalog.shipped()
+    quick = open_quick(path, data)
+    if quick is not None:  # a classic cross-reference: no byte scan, no repair (`_xref`)
+        with quick:
+            result: ReadResult | None = None
+            try:
+                result = _read(quick, file, catalog)
+            except ReturnError:
+                if not repaired(quick):
+                    raise  # refused for what it holds, not for damage: the careful way agrees
+            except DAMAGED:
+                pass  # damage qpdf would have repaired: read it again the careful way
+            if result is not None and not repaired(quick):
+                return result
     pdf = open_return(path, data)
     try:
         with pdf:
-            return _read(pdf, file, catalog or Catalog.shipped())
+            return _read(pdf, file, catalog)
     except DAMAGED as exc:  # what a damaged or malformed PDF raises; anything else is a bug
         raise ReturnError(file, f"the PDF cannot be read as a form ({type(exc).__name__}: "
                                 f"{' '.join(str(exc).split())[:160]})") from None

@@ -148,7 +148,7 @@ def value(group: pikepdf.Dictionary, v: object) -> str:
                  if isinstance(k, pikepdf.Dictionary) and isinstance(k.get("/AS"), pikepdf.Name)
                  and str(k.AS) != "/Off"]
         state = shown[0] if len(shown) == 1 else ""
-    opts = group.get("/Opt")
+    opts = group.get("/Opt") if "/Opt" in group else None  # a missing key costs more
     if state.isdigit() and isinstance(opts, pikepdf.Array) and int(state) < len(opts):
         return str(opts[int(state)])
     return "" if state == "Off" else state

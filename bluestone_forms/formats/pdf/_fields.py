@@ -227,18 +227,16 @@ def _xmp_identity(pdf: pikepdf.Pdf) -> dict[str, str | None] | None:
 
 @dataclass(slots=True)
 class Found:
-    """One terminal field: its qualified name, node and inherited type and flags; `keys` are
-    the node's own keys (asked once: pikepdf answers a missing key slowly)."""
+    """One terminal field: its qualified name, node and inherited type and flags."""
 
     name: str
     node: pikepdf.Dictionary
     ft: str
     flags: int
     value: object
-    keys: frozenset[str] = frozenset()
 
     def widgets(self) -> list[pikepdf.Dictionary]:
-        kids = self.node.get("/Kids") if "/Kids" in self.keys else None
+        kids = self.node.get("/Kids") if "/Kids" in self.node else None
         if isinstance(kids, pikepdf.Array):
             return [k for k in kids if isinstance(k, pikepdf.Dictionary)]
         return [self.node]
@@ -250,8 +248,9 @@ def walk(pdf: pikepdf.Pdf, file: str) -> Iterator[Found]:
     Inheritable /FT, /Ff and /V pass down from parents; loops are cut; a file with more
     than MAX_FIELD_NODES nodes or deeper than MAX_DEPTH is refused.
 
-    Each node's keys are asked for once and only the keys it has are read: through pikepdf a
-    missing key costs several times a present one (bench/bench_collate.py).
+    A key is read only after `in` says the node has it: through pikepdf a missing key costs
+    several times a present one, and `in` (under 1 µs) far less than listing a node's keys
+    (bench/bench_collate.py).
     """
     acro = pdf.Root.get("/AcroForm")
     fields = acro.get("/Fields") if isinstance(acro, pikepdf.Dictionary) else None
@@ -259,11 +258,11 @@ def walk(pdf: pikepdf.Pdf, file: str) -> Iterator[Found]:
         return
     seen: set[tuple[int, int]] = set()
     count = 0
-    stack: list[tuple[pikepdf.Object, frozenset[str] | None, str, int, str, int, object]] = [
-        (f, None, "", 1, "", 0, None) for f in reversed(list(fields))
+    stack: list[tuple[pikepdf.Object, str, int, str, int, object]] = [
+        (f, "", 1, "", 0, None) for f in reversed(list(fields))
     ]
     while stack:
-        node, known, prefix, depth, ft, flags, value = stack.pop()
+        node, prefix, depth, ft, flags, value = stack.pop()
         if not isinstance(node, pikepdf.Dictionary):
             continue
         og = node.objgen
@@ -276,32 +275,31 @@ def walk(pdf: pikepdf.Pdf, file: str) -> Iterator[Found]:
             raise ReturnError(file, f"more than {MAX_FIELD_NODES} form fields; not a form of ours")
         if depth > MAX_DEPTH:
             raise ReturnError(file, f"form fields nested deeper than {MAX_DEPTH} levels")
-        keys = known if known is not None else frozenset(node.keys())
-        t = node.get("/T") if "/T" in keys else None
+        t = node.get("/T") if "/T" in node else None
         name = prefix if t is None else (f"{prefix}.{t}" if prefix else str(t))
-        own_ft = node.get("/FT") if "/FT" in keys else None
-        if own_ft is not None:
-            ft = str(own_ft)
-        if "/Ff" in keys:
+        if "/FT" in node:
+            ft = str(node.get("/FT"))
+        if "/Ff" in node:
             ff = node.get("/Ff")
             if isinstance(ff, int) and not isinstance(ff, bool):
                 flags = ff
-        own_value = node.get("/V") if "/V" in keys else None
-        if own_value is not None:
-            value = own_value
-        kids = node.get("/Kids") if "/Kids" in keys else None
-        named_kids: list[tuple[pikepdf.Dictionary, frozenset[str]]] = []
-        if isinstance(kids, pikepdf.Array):
-            for k in kids:
-                if isinstance(k, pikepdf.Dictionary):
-                    kid_keys = frozenset(k.keys())
-                    if "/T" in kid_keys:
-                        named_kids.append((k, kid_keys))
+        if "/V" in node:
+            own_value = node.get("/V")
+            if own_value is not None:
+                value = own_value
+        kids = node.get("/Kids") if "/Kids" in node else None
+        named_kids: list[pikepdf.Dictionary] = []
+        if isinstance(kids, pikepdf.Array) and len(kids):
+            # a non-terminal field's kids are fields, a terminal one's are its widgets
+            # (ISO 32000-1, 12.7.3.1), so the first kid says which: the widgets of a radio
+            # group are not resolved just to find they have no /T
+            first = kids[0]
+            if isinstance(first, pikepdf.Dictionary) and "/T" in first:
+                named_kids = [k for k in kids if isinstance(k, pikepdf.Dictionary) and "/T" in k]
         if named_kids:
-            stack.extend((k, kk, name, depth + 1, ft, flags, value)
-                         for k, kk in reversed(named_kids))
+            stack.extend((k, name, depth + 1, ft, flags, value) for k in reversed(named_kids))
         elif name:
-            yield Found(name, node, ft, flags, value, keys)
+            yield Found(name, node, ft, flags, value)
 
 
 def on_states(found: Found) -> set[str]:
@@ -327,7 +325,7 @@ def raw_value(found: Found) -> object:
         return choice.value(found.node, v)
     if found.ft == "/Btn" and isinstance(v, pikepdf.Name):
         state = str(v)[1:]
-        opts = found.node.get("/Opt") if "/Opt" in found.keys else None
+        opts = found.node.get("/Opt") if "/Opt" in found.node else None
         if state.isdigit() and isinstance(opts, pikepdf.Array) and int(state) < len(opts):
             return str(opts[int(state)])
         return "" if state == "Off" else state

@@ -8,6 +8,7 @@ half its answers; we refuse it instead. JavaScript, launch and other actions are
 
 from __future__ import annotations
 
+import os
 import re
 import zlib
 from pathlib import Path
@@ -15,8 +16,10 @@ from pathlib import Path
 import pikepdf
 
 from ...errors import ReturnError
+from ._xref import classic_only
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+TAIL_BYTES = 64 * 1024
 MAX_PAGES = 2000  # pages a return may have (the longest form prints on a few dozen)
 MAX_STRUCTURE_INFLATED = 64 * 1024 * 1024  # one object or cross-reference stream, inflated
 MAX_STRUCTURE_TOTAL = 256 * 1024 * 1024  # all of them together
@@ -51,21 +54,13 @@ def open_return(path: Path, data: bytes | None = None) -> pikepdf.Pdf:
     `data` is the file's content when the caller has read it already (the checks use it; qpdf
     still opens the path, which measured twice as fast as qpdf reading from a BytesIO)."""
     file = str(path)
+    _, head, tail, _ = _peek(path, data, keep_open=False)
+    _check_ends(file, head, tail)
     try:
-        size = len(data) if data is not None else path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ReturnError(file, f"the file is {size // (1024 * 1024)} MB; a form return is "
-                                    f"at most {MAX_FILE_BYTES // (1024 * 1024)} MB")
         if data is None:
             data = path.read_bytes()
     except OSError as exc:
         raise ReturnError(file, f"cannot read the file ({exc.strerror})") from None
-    head, tail = data[:1024], data[-2048:]
-    if b"%PDF-" not in head:
-        raise ReturnError(file, "not a PDF file (it does not start with %PDF)")
-    if b"%%EOF" not in tail:
-        raise ReturnError(file, "the PDF is truncated or damaged (it has no end-of-file "
-                                "marker); send the complete file again")
     check_structure_streams(data, file)
     try:
         pdf = pikepdf.open(path, inherit_page_attributes=False)  # pages: check_page_tree first
@@ -81,6 +76,84 @@ def open_return(path: Path, data: bytes | None = None) -> pikepdf.Pdf:
         pdf.close()
         raise
     return pdf
+
+
+def open_quick(path: Path, data: bytes | None = None) -> pikepdf.Pdf | None:
+    """The file opened without scanning all its bytes, when its cross-reference is classic
+    tables only (`_xref`), with qpdf's reconstruction of a damaged file off; None when it must
+    be opened the careful way (`open_return`): another cross-reference, or anything qpdf does
+    not like. A ReturnError only for what either way refuses alike (size, no %PDF, no %%EOF).
+
+    The caller takes the careful way too when reading the opened file raises or qpdf warned.
+    """
+    file = str(path)
+    size, head, tail, fd = _peek(path, data, keep_open=data is None)
+    try:
+        _check_ends(file, head, tail)
+        if not classic_only(fd, data, size, tail):
+            return None
+    except OSError:
+        return None
+    finally:
+        if fd is not None:
+            os.close(fd)
+    try:
+        pdf = pikepdf.open(path, inherit_page_attributes=False, attempt_recovery=False)
+    except (pikepdf.PasswordError, pikepdf.PdfError, OSError, ValueError, RuntimeError):
+        return None  # the careful way says what is wrong
+    try:
+        check_page_tree(pdf, file)
+        if repaired(pdf):
+            pdf.close()
+            return None
+    except (ReturnError, pikepdf.PdfError, ValueError, RuntimeError):
+        pdf.close()
+        return None
+    return pdf
+
+
+def _peek(path: Path, data: bytes | None,
+          keep_open: bool) -> tuple[int, bytes, bytes, int | None]:
+    """(size, first KB, last 2 KB, an open descriptor when `keep_open`) without reading the
+    rest; a ReturnError for a file too large or unreadable."""
+    file = str(path)
+    fd = None
+    try:
+        if data is not None:
+            size = len(data)
+        else:
+            fd = os.open(path, os.O_RDONLY)
+            size = os.fstat(fd).st_size
+        if size > MAX_FILE_BYTES:
+            raise ReturnError(file, f"the file is {size // (1024 * 1024)} MB; a form return is "
+                                    f"at most {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        if fd is None:
+            assert data is not None
+            head, tail = data[:1024], data[-2048:]
+        else:
+            # the last 64 KB: the cross-reference of a form is usually all there (`_xref`)
+            head, tail = os.pread(fd, 1024, 0), os.pread(fd, TAIL_BYTES, max(0, size - TAIL_BYTES))
+    except OSError as exc:
+        if fd is not None:
+            os.close(fd)
+        raise ReturnError(file, f"cannot read the file ({exc.strerror})") from None
+    except BaseException:
+        if fd is not None:
+            os.close(fd)
+        raise
+    if fd is not None and not keep_open:
+        os.close(fd)
+        fd = None
+    return size, head, tail, fd
+
+
+def _check_ends(file: str, head: bytes, tail: bytes) -> None:
+    tail = tail[-2048:]
+    if b"%PDF-" not in head:
+        raise ReturnError(file, "not a PDF file (it does not start with %PDF)")
+    if b"%%EOF" not in tail:
+        raise ReturnError(file, "the PDF is truncated or damaged (it has no end-of-file "
+                                "marker); send the complete file again")
 
 
 def check_structure_streams(data: bytes, file: str) -> None:
