@@ -42,4 +42,7 @@ SQL
 fi
 .venv/bin/ruff check bluestone_forms tests bench
 .venv/bin/mypy
-.venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-auto}" "$@"  # one worker per core
+# One worker per core. --dist loadgroup: the modules tests/conftest.py names (one costly
+# fixture, cheap tests) each go to one worker whole; every other test is handed out on its
+# own, as with --dist load; modules go out longest first, by the last run's times.
+.venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-auto}" --dist loadgroup "$@"
