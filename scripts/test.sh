@@ -42,7 +42,7 @@ SQL
 fi
 .venv/bin/ruff check bluestone_forms tests bench
 .venv/bin/mypy
-# One worker per core. --dist loadgroup: the modules tests/conftest.py names (one costly
-# fixture, cheap tests) each go to one worker whole; every other test is handed out on its
-# own, as with --dist load; modules go out longest first, by the last run's times.
-.venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-auto}" --dist loadgroup "$@"
+# One worker per core, tests handed out as xdist's default --dist load does: loadgroup (the
+# costly-fixture modules kept on one worker) and worksteal were measured against it on 2
+# shared cores and did no better.
+.venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-auto}" "$@"

@@ -26,10 +26,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if _distributed(config):
-        schedule(config, items)
     skip_lo = pytest.mark.skip(reason="soffice (LibreOffice) is not installed")
     skip_pdftk = pytest.mark.skip(reason="pdftk is not installed")
     if os.environ.get("CI"):
@@ -39,67 +36,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_lo)
         if "pdftk" in item.keywords and shutil.which("pdftk") is None:
             item.add_marker(skip_pdftk)
-
-
-# --------------------------------------------------------------------------- xdist
-# How the work is shared between the workers (scripts/test.sh runs `--dist loadgroup`).
-#
-# Each module below builds one costly module-scoped fixture that nearly all of its tests use,
-# and its tests are cheap beside it: handed out test by test, both workers would build it.
-# Its tests go to one worker together (an xdist_group of the module's name). Every other test
-# is handed out on its own, as `--dist load` does.
-ONE_WORKER = {
-    "test_hostile.py": "one collation of the hostile corpus, then 264 cheap checks",
-    "test_realclient_docx.py": "one LibreOffice session types into every form",
-    "test_realclient_xlsx.py": "one LibreOffice session per locale types into every form",
-    "test_outcomes.py": "one folder of every outcome, collated once",
-    "test_pdf_ua.py": "every spec's forms rendered, then rule checks",
-    "test_mail.py": "the returns every mailbox is built from",
-    "test_scan.py": "the synthetic scans (session fixtures) read once",
-}
-# And the modules go out longest first, by what each took last time (pytest's cache, written
-# by the controller at the end of a run; a module it has not seen goes last), so that no
-# long module starts when the other worker has nothing left. A module's tests stay together
-# and in their order, so its fixtures are built as often as before.
-DURATIONS = "bluestone/module-seconds"
-
-
-def _distributed(config: pytest.Config) -> bool:
-    return hasattr(config, "workerinput") or getattr(config.option, "numprocesses", None) \
-        not in (None, 0)
-
-
-def _module(nodeid: str) -> str:
-    return nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
-
-
-def schedule(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if _module(item.nodeid) in ONE_WORKER:
-            item.add_marker(pytest.mark.xdist_group(_module(item.nodeid)))
-    cache = getattr(config, "cache", None)
-    last: dict[str, float] = cache.get(DURATIONS, {}) if cache is not None else {}
-    first_seen = {m: n for n, m in reversed(list(enumerate(_module(i.nodeid) for i in items)))}
-    items.sort(key=lambda i: (-last.get(_module(i.nodeid), 0.0), first_seen[_module(i.nodeid)]))
-
-
-_seconds: dict[str, float] = {}
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    m = _module(report.nodeid.split("@", 1)[0])  # setup, call and teardown of every test
-    _seconds[m] = _seconds.get(m, 0.0) + report.duration
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """The controller (or a run without xdist) keeps each module's seconds: only from runs
-    of whole modules (no -k or -m), which are the runs that can say how long one takes."""
-    config = session.config
-    if hasattr(config, "workerinput") or not _seconds or getattr(config, "cache", None) is None:
-        return
-    if config.option.keyword or config.option.markexpr or config.option.lf:
-        return
-    config.cache.set(DURATIONS, {**config.cache.get(DURATIONS, {}), **_seconds})
 
 
 # --------------------------------------------------------------------------- PostgreSQL
