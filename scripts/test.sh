@@ -42,4 +42,7 @@ SQL
 fi
 .venv/bin/ruff check bluestone_forms tests bench
 .venv/bin/mypy
-.venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-auto}" "$@"  # one worker per core
+# One worker per core, tests handed out as xdist's default --dist load does: loadgroup (the
+# costly-fixture modules kept on one worker) and worksteal were measured against it on 2
+# shared cores and did no better.
+.venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-auto}" "$@"

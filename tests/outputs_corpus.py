@@ -10,6 +10,8 @@ asked for.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import random
 import shutil
@@ -66,9 +68,25 @@ try others (e.g. `BLUESTONE_CORPUS_SEED=7 pytest tests/test_figures.py`)."""
 
 @cache
 def corpus(base: Path, seed: int = SEED) -> Corpus:
-    """Build (once per session and seed) the returns, the store and both exports."""
+    """The returns, the store and both exports, built once per test run and seed: the xdist
+    workers of a run (whose base folders `popen-gwN` share one parent) take turns under a
+    lock, and the first to come builds it for all."""
+    shared = base.parent if base.name.startswith("popen-gw") else base
+    root = shared / f"outputs-corpus-{seed}"
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with (shared / f"outputs-corpus-{seed}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = root / "built.json"
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed half-way
+            _build(root, seed)
+        hidden, named = (Outputs(**{k: Path(v) for k, v in paths.items()})
+                         for paths in json.loads(done.read_text(encoding="utf-8")))
+    return Corpus(seed, root / "returns", root / "out" / "bluestone.sqlite", hidden, named)
+
+
+def _build(root: Path, seed: int) -> None:
     rng = random.Random(seed)
-    root = base / f"outputs-corpus-{seed}"
     returns = root / "returns"
     templates = root / "templates"
     templates.mkdir(parents=True)
@@ -90,6 +108,8 @@ def corpus(base: Path, seed: int = SEED) -> Corpus:
     (returns / "damaged.docx").write_bytes(b"PK\x03\x04 not really a document")
     store = root / "out" / "bluestone.sqlite"
     collate([returns], store, workers=1)
-    hidden = export(store, root / "out")
-    named = export(store, root / "named", include_names=True, include_special=True)
-    return Corpus(seed, returns, store, hidden, named)
+    built = [export(store, root / "out"),
+             export(store, root / "named", include_names=True, include_special=True)]
+    (root / "built.json").write_text(json.dumps([{k: str(v) for k, v in zip(
+        ("workbook", "report", "csv_dir", "html_report"), o.paths(), strict=True)}
+        for o in built]), encoding="utf-8")

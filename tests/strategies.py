@@ -126,10 +126,25 @@ def field_value(spec: FormSpec, f: Answerable, alphabet: Any = TYPABLE) -> Any:
     return _maybe(_atomic(spec, f, alphabet), f.required)
 
 
+_BUILT: dict[tuple[int, int], tuple[FormSpec, Any, dict[str, Any]]] = {}
+
+
+def _field_strategies(spec: FormSpec, alphabet: Any) -> dict[str, Any]:
+    """Each question's strategy, built once per spec and alphabet: building them costs more
+    than drawing from them (a regex compiled, every filter and character set checked), and
+    the same strategies draw the same values whether built once or on every draw."""
+    key = (id(spec), id(alphabet))
+    hit = _BUILT.get(key)
+    if hit is None or hit[0] is not spec or hit[1] is not alphabet:
+        hit = _BUILT[key] = (spec, alphabet, {f.id: field_value(spec, f, alphabet)
+                                              for f in spec.answerable()})
+    return hit[2]
+
+
 @st.composite
 def record_values(draw: Any, spec: FormSpec, alphabet: Any = TYPABLE) -> dict[str, Any]:
     """Valid nested values for every question of `spec`."""
-    vals = {f.id: draw(field_value(spec, f, alphabet)) for f in spec.answerable()}
+    vals = {fid: draw(strategy) for fid, strategy in _field_strategies(spec, alphabet).items()}
     return apply_relevance(spec, vals)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from formcache import form as cached_form
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -43,8 +44,7 @@ def template(folder: Path, spec: FormSpec, fmt: str) -> Path:
     key = (spec.id, fmt)
     if key not in _TEMPLATES or not _TEMPLATES[key].exists():
         path = folder / f"{spec.id}{formats.EXTENSIONS[fmt]}"
-        formats.module(fmt).write(spec, path)
-        _TEMPLATES[key] = path
+        _TEMPLATES[key] = cached_form(spec, fmt, path, instance_id=f"inst-{spec.id}")
     return _TEMPLATES[key]
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from formcache import form as cached_form
 from openpyxl import load_workbook
 
 from bluestone_forms import formats
@@ -73,7 +74,8 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
             continue
         key = (spec.id, fmt)
         if key not in templates:
-            templates[key] = mod.write(spec, tdir / f"{spec.id}.{fmt}")
+            templates[key] = cached_form(spec, fmt, tdir / f"{spec.id}.{fmt}",
+                                         instance_id=f"inst-{spec.id}")
         mod.fill(templates[key], vals, out, instance_id=iid, catalog=CATALOG)
     with zipfile.ZipFile(folder / "pair.zip", "w") as z:
         for name in ("r00.docx", "r01.xlsx"):

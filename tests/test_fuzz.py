@@ -26,6 +26,7 @@ from typing import Any
 
 import pikepdf
 import pytest
+from formcache import form as cached_form
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -251,7 +252,7 @@ def bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     for fmt in formats.FORMATS:
         path = folder / f"rp1.{fmt}"
         if fmt == "pdf":
-            template = formats.module(fmt).write(spec, folder / "t.pdf")
+            template = cached_form(spec, fmt, folder / "t.pdf", instance_id="inst-rp1")
             formats.module(fmt).fill(template, vals, path, catalog=CATALOG)
         else:
             formats.module(fmt).write(spec, path, values=vals)

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from formcache import form as cached_form
 from mailkit import cfb, mime, msg_tree, tnef
 from openpyxl import load_workbook
 
@@ -51,8 +52,9 @@ class Returns:
         spec = CAT.get(form)
         key = (form, fmt)
         if key not in self.templates:
-            self.templates[key] = formats.module(fmt).write(
-                spec, self.folder / f"{form}{formats.EXTENSIONS[fmt]}")
+            self.templates[key] = cached_form(
+                spec, fmt, self.folder / f"{form}{formats.EXTENSIONS[fmt]}",
+                instance_id=f"inst-{form}")
         self.n += 1
         out = self.folder / f"r{self.n}{formats.EXTENSIONS[fmt]}"
         iid = new_instance_id()

@@ -21,6 +21,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from click.testing import CliRunner
+from formcache import form as cached_form
 
 from bluestone_forms import api, formats
 from bluestone_forms.answers.records import new_instance_id
@@ -39,7 +40,7 @@ BIG_SST_ENTRIES = 2_000_000
 def _fill(templates: Path, fmt: str, out: Path, seed: int) -> Path:
     template = templates / f"rp1{formats.EXTENSIONS[fmt]}"
     if not template.exists():
-        formats.module(fmt).write(RP1, template)
+        cached_form(RP1, fmt, template, instance_id="inst-rp1")
     out.parent.mkdir(parents=True, exist_ok=True)
     formats.module(fmt).fill(template, sample_values(RP1, random.Random(seed)), out,
                              instance_id=new_instance_id())

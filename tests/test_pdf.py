@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pikepdf
 import pypdf
 import pytest
+from formcache import form as cached_form
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import record_values, specs_under_test
@@ -66,9 +67,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Callable[[FormSpec], P
 
     def get(spec: FormSpec) -> Path:
         if spec.id not in made:
-            made[spec.id] = pdf_format.write(
-                spec, folder / f"{spec.id}.pdf", instance_id=f"inst-{spec.id}"
-            )
+            made[spec.id] = cached_form(spec, "pdf", folder / f"{spec.id}.pdf",
+                                        instance_id=f"inst-{spec.id}")
         return made[spec.id]
 
     return get

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from formcache import form as cached_form
 from strategies import specs_under_test
 
 from bluestone_forms import api, guide, pdf_ua
 from bluestone_forms.answers.slots import slot_map
 from bluestone_forms.formats import pdf as pdf_format
-from bluestone_forms.formats.common import Identity
 from bluestone_forms.samples import sample_values
 from bluestone_forms.spec.model import FormSpec
 
@@ -44,10 +44,10 @@ def forms(tmp_path_factory: pytest.TempPathFactory) -> Callable[[FormSpec], tupl
 
     def get(spec: FormSpec) -> tuple[Path, Path]:
         if spec.id not in made:
-            form = pdf_format.write(spec, folder / f"{spec.id}.pdf", instance_id="ua")
-            paper = pdf_format.save_paper(
-                pdf_format.paper_document(spec, Identity(spec.id, spec.version, "ua")),
-                spec, Identity(spec.id, spec.version, "ua"), folder / f"{spec.id}-paper.pdf")
+            # the same blank forms test_pdf checks (made once a run: tests/formcache.py)
+            form = cached_form(spec, "pdf", folder / f"{spec.id}.pdf",
+                               instance_id=f"inst-{spec.id}")
+            paper = cached_form(spec, "paper", folder / f"{spec.id}-paper.pdf", instance_id="ua")
             made[spec.id] = (form, paper)
         return made[spec.id]
 
@@ -62,7 +62,8 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     returns = folder / "returns"
     rng = random.Random(15)
     for spec in (s for s in SPECS if s.id in ("rp1", "case_review", "pausepoint")):
-        template = pdf_format.write(spec, folder / f"{spec.id}.pdf")
+        template = cached_form(spec, "pdf", folder / f"{spec.id}.pdf",
+                               instance_id=f"inst-{spec.id}")
         for n in range(2):
             pdf_format.fill(template, sample_values(spec, rng), returns / f"{spec.id}-{n}.pdf",
                             instance_id=f"{spec.id}-{n}")

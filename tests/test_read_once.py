@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
+from formcache import form as cached_form
 
 from bluestone_forms import formats
 from bluestone_forms.collate import workers as _collate_read
@@ -21,7 +22,8 @@ def returns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     spec = Catalog.shipped().get("rp1")
     out = {}
     for fmt in formats.FORMATS:
-        blank = formats.module(fmt).write(spec, folder / f"blank{formats.EXTENSIONS[fmt]}")
+        blank = cached_form(spec, fmt, folder / f"blank{formats.EXTENSIONS[fmt]}",
+                            instance_id="inst-rp1")
         vals = sample_values(spec, random.Random(7))
         out[fmt] = formats.module(fmt).fill(blank, vals, folder / f"rp1{formats.EXTENSIONS[fmt]}")
     return out

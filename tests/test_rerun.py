@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from formcache import form as cached_form
 
 from bluestone_forms import formats
 from bluestone_forms.answers.records import new_instance_id
@@ -26,7 +27,7 @@ def _return(spec: FormSpec, fmt: str, out: Path, seed: int) -> Path:
     template = out.parent.parent / "templates" / f"{spec.id}{formats.EXTENSIONS[fmt]}"
     template.parent.mkdir(parents=True, exist_ok=True)
     if not template.exists():
-        formats.module(fmt).write(spec, template)
+        cached_form(spec, fmt, template, instance_id=f"inst-{spec.id}")
     vals = sample_values(spec, random.Random(seed))
     formats.module(fmt).fill(template, vals, out, spec=spec, instance_id=new_instance_id())
     return out
