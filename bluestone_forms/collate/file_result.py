@@ -1,18 +1,31 @@
 """What reading one file gave, as it crosses from a reader process to the collation.
 
-Why a class and not a dict: the result is made in a worker process (`_collate_read`, the scan
-batch) and consumed by `collate.ingest` and `api.read_files`; a typed, picklable result keeps
+Why a class and not a dict: the result is made in a worker process (`collate.workers`, the scan
+batch) and consumed by `collate.run` and `api.read_files`; a typed, picklable result keeps
 the two sides agreeing on its fields, and mypy checks both.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..answers.records import Record
 from ..errors import Issue
 
 MAX_FAULT = 20_000  # characters of a reader fault's traceback kept
+
+
+def digest(path: Path) -> tuple[str, int]:
+    """sha256 and size of a file, read in chunks (a huge file costs no memory)."""
+    h = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
 
 
 @dataclass

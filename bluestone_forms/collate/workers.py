@@ -26,7 +26,7 @@ from typing import Any
 from .. import formats
 from ..errors import BluestoneError, ReturnError
 from ..spec.catalog import Catalog
-from .file_result import FileResult, fault_text
+from .file_result import FileResult, digest, fault_text
 
 MEMORY_BUDGET = 512 * 1024 * 1024  # address space one read may add to a worker
 READ_TIMEOUT = 30.0  # seconds of wall clock one file may take
@@ -72,17 +72,6 @@ def too_large(budget: int = MEMORY_BUDGET) -> str:
     """The one message for a file that hits the memory ceiling."""
     return (f"too large to read within {budget // (1024 * 1024)} MB (the memory one return "
             "may use); a form return is far smaller: send the form itself again")
-
-
-def _digest(path: Path) -> tuple[str, int]:
-    """sha256 and size of a file, read in chunks (a huge file costs no memory)."""
-    h = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
 
 
 def _load(path: Path, result: FileResult) -> bytes | None:
@@ -218,7 +207,7 @@ def catalog_for(extra: tuple[str, ...]) -> Catalog:
 
 def _failed(s: Source, why: str) -> FileResult:
     try:
-        sha, size = _digest(s.disk)
+        sha, size = digest(s.disk)
     except OSError:
         sha, size = "", 0
     return FileResult(s.name, sha, size, error=why)

@@ -9,7 +9,6 @@ that cannot be identified or straightened is an outcome of its own ("FILE [page 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import hashlib
 import multiprocessing as mp
 import os
 import traceback
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..collate.file_result import FileResult, fault_text
+from ..collate.file_result import FileResult, digest, fault_text
 from ..errors import ReturnError
 from ..spec.catalog import Catalog
 from . import images
@@ -210,23 +209,13 @@ def group(pages: Iterable[PageRead]) -> dict[ReturnsKey, ScanReturn]:
     return out
 
 
-def _digest(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
-
-
 def file_results(batch: Batch, resolutions: Mapping[str, Any]) -> list[FileResult]:
     """One result per scanned file and per unreadable page, as `collate.ingest` takes them:
     records and issues, an error, or `pending` (items still to review)."""
     by_file: dict[str, FileResult] = {}
     out: list[FileResult] = []
     for f in batch.files:
-        sha, size = _digest(f.disk)
+        sha, size = digest(f.disk)
         res = FileResult(f.name, sha, size, READER, fault=f.fault)
         if f.error:
             res.error = f.error

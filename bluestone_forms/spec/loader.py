@@ -250,6 +250,15 @@ def _line_of(lines: dict[SpecPath, int], path: SpecPath) -> int | None:
     return None
 
 
+def _step(node: Any, part: str | int) -> Any:
+    """One step down the raw YAML by a validation error's location part (None past the end)."""
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and part < len(node):
+        return node[part]
+    return None
+
+
 def _normalise(loc: tuple[Any, ...], data: Any) -> SpecPath:
     """Pydantic's error location minus the tags it adds for discriminated unions."""
     out: list[str | int] = []
@@ -259,12 +268,7 @@ def _normalise(loc: tuple[Any, ...], data: Any) -> SpecPath:
                 and node.get("type") == part:
             continue
         out.append(part)
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            node = None
+        node = _step(node, part)
     return tuple(out)
 
 
@@ -333,12 +337,7 @@ def _expected_keys(path: SpecPath, data: Any) -> list[str] | None:
                 tp = args[1]
             else:
                 return None
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            node = None
+        node = _step(node, part)
     tp = _resolve(tp, node)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return list(tp.model_fields)
