@@ -21,7 +21,7 @@ from ..formats.common import Identity, finish
 from ..spec.compiled import CompiledSpec
 from ..spec.model import FormSpec
 from ..spec.numbering import question_numbers
-from ..spec.wording import EN, show_date
+from ..spec.wording import key_as, show_date
 from .decide import EMPTY, REVIEW, TICKED, Mark
 from .pages import PageRead, Writing
 
@@ -114,9 +114,7 @@ class ScanReturn:
                       else slot.options[0].label if slot.options else "")
         else:
             # what to key, in the words every form uses for the kind (spec/wording.py)
-            detail = {"date": f"a date, {EN['date_format']}", "integer": EN["whole_number"],
-                      "decimal": EN["number"], "time": EN["time_expected"],
-                      }.get(slot.kind, "text as written")
+            detail = key_as(slot.kind)
         return ReviewItem(
             key=f"{self.instance_id}|{slot_key}|{'' if opt is None else opt}",
             form_id=self.spec.id, version=self.spec.version, instance_id=self.instance_id,

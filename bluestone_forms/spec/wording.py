@@ -186,6 +186,18 @@ def phrase_in(key: str, language: str, **values: object) -> str:
     return joined([PHRASES[p][key].format(**values) for p in languages(language)])
 
 
+# What a person keys from a handwritten answer of each slot kind (the scan review), in the
+# words every form uses for it; any other kind is keyed as text.
+KEY_AS: dict[str, str] = {"date": "expect_date", "integer": "whole_number", "decimal": "number",
+                          "time": "time_expected"}
+
+
+def key_as(kind: str) -> str:
+    """How to key a handwritten answer of slot kind `kind`: "a date (dd/mm/yyyy)"."""
+    key = KEY_AS.get(kind)
+    return EN[key].format(date_format=EN["date_format"]) if key else "text as written"
+
+
 def show_date(day: dt.date) -> str:
     """A date as every form and output shows it to a person: dd/mm/yyyy."""
     return day.strftime(DATE_SHOWN)
