@@ -16,6 +16,7 @@ from typing import Any
 
 from .answers.records import LISTS, empty_values
 from .spec import expr
+from .spec.kinds import KINDS
 from .spec.model import (
     Answerable,
     Column,
@@ -70,7 +71,8 @@ def _date(f: DateField, rng: random.Random) -> dt.date:
     return min(max(d, first), last)
 
 
-# a plausible answer of each slot kind (`kinds.KINDS`) for a field or column
+# a plausible answer of a slot kind (`kinds.KINDS`) that depends on the field (its limits,
+# its choices); any other kind's sample is one of its entry's `examples`
 _SAMPLERS: dict[str, Callable[[FormSpec, Any, random.Random], Any]] = {
     "text": lambda spec, f, rng: _text(rng, f, f.id),
     "long_text": lambda spec, f, rng: ". ".join(rng.sample(PHRASES, rng.randint(1, 3))) + ".",
@@ -78,7 +80,6 @@ _SAMPLERS: dict[str, Callable[[FormSpec, Any, random.Random], Any]] = {
                                                 f.max if f.max is not None else 60),
     "decimal": lambda spec, f, rng: _decimal(f, rng),
     "date": lambda spec, f, rng: _date(f, rng),
-    "time": lambda spec, f, rng: dt.time(rng.randint(0, 23), rng.choice((0, 10, 25, 45))),
     "rating": lambda spec, f, rng: rng.choice([int(c.code) for c in spec.options(f)]),
     "choice": lambda spec, f, rng: rng.choice([c.code for c in spec.options(f)]),
 }
@@ -86,7 +87,8 @@ _SAMPLERS: dict[str, Callable[[FormSpec, Any, random.Random], Any]] = {
 
 def atomic(spec: FormSpec, f: Answerable | Column, rng: random.Random) -> Any:
     """One plausible answer for a simple field or table column."""
-    return _SAMPLERS[f.kind](spec, f, rng)
+    sampler = _SAMPLERS.get(f.kind)
+    return sampler(spec, f, rng) if sampler else rng.choice(KINDS[f.kind].examples)
 
 
 def _many(spec: FormSpec, f: SelectManyField, rng: random.Random) -> list[str]:

@@ -11,11 +11,10 @@ module is how every format reaches it, by slot.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from ..spec.kinds import KINDS
+from ..spec.kinds import KINDS, to_json
 from ..spec.kinds import Decoder as Decoder
 from ..spec.kinds import rating_text as _rating_text
 from ..spec.scalars import DATE_FORMAT_HINT as DATE_FORMAT_HINT
@@ -97,15 +96,10 @@ def choice_texts(slot: Slot) -> list[str]:
 
 
 def iso(value: Any) -> Any:
-    """A canonical value as plain JSON data (dates ISO, decimals as text)."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dt.time):
-        return value.isoformat("minutes")
-    if isinstance(value, Decimal):
-        return format(value, "f")
+    """A canonical value as plain JSON data (dates ISO, decimals as text: each kind's
+    `to_json`, found by the value's type)."""
     if isinstance(value, dict):
         return {k: iso(v) for k, v in value.items()}
     if isinstance(value, list):
         return [iso(v) for v in value]
-    return value
+    return to_json(value)

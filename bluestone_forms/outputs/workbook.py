@@ -17,9 +17,7 @@ collation.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,7 @@ from ..answers.records import from_json
 from ..formats.ooxml import cells
 from ..formats.ooxml import rows as xlsx_rows
 from ..spec.catalog import Catalog
+from ..spec.kinds import TYPED_VALUES
 from ..spec.labels import Labels
 from ..spec.model import FormSpec, TableField
 from ..spec.numbering import question_numbers
@@ -107,7 +106,7 @@ def _converter(labels: Labels, fid: str) -> Callable[[Any], Any]:
             return None
         if type(v) is str:
             return v if choices is None else choices.get(v, v)
-        if isinstance(v, bool | Decimal | dt.date | dt.time) or (isinstance(v, int) and typed):
+        if isinstance(v, TYPED_VALUES) or (isinstance(v, int) and typed):
             return v
         return labels.display(fid, v)
 

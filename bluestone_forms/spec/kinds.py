@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any
 
 from .fields import Choice
-from .scalars import TIME_EXPECTED as TIME_EXPECTED
 from .scalars import (
     CodecError,
     as_text,
@@ -30,12 +29,10 @@ from .scalars import (
     decode_flag,
     decode_int,
     decode_text,
-    decode_time,
     fold,
-    show_time,
 )
 from .scalars import finite as finite
-from .wording import show_date
+from .wording import EN, show_date
 
 _RATING = re.compile(r"^([+-]?\d+)\s*(?:[-–—:.)]\s*.*)?$", re.S)
 
@@ -51,8 +48,15 @@ class Kind:
     decoder(options): raw content that is not empty -> the canonical value (CodecError when
     it is none); encode(options, value): a value (never None) -> the text a box shows;
     checker(field, options): an answered value's problems; show: a value as a person reads
-    it in the collated workbook and the report; from_json: a value stored by `values.iso`
-    back; options: whether it offers choices (a drop-down, a list of ticks)."""
+    it in the collated workbook and the report; options: whether it offers choices (a
+    drop-down, a list of ticks); examples: plausible answers (the demo's sample returns).
+
+    A kind whose canonical value has a Python type of its own (`value_type`: a Decimal, a
+    date, a time) also says how such a value is stored and put in a spreadsheet: to_json
+    (plain JSON data, `values.iso`) and from_json back; cell_format, the number format a
+    typed cell of the collated workbook shows it in (None: a plain number or truth value).
+    The JSON and cell encoders find these by the value's type (`to_json`, `cell_format`
+    below), so they know no kind by name."""
 
     name: str
     decoder: Callable[[Options], Decoder]
@@ -61,6 +65,10 @@ class Kind:
     show: Callable[[Any], str] = str
     from_json: Callable[[Any], Any] = lambda v: v
     options: bool = False
+    examples: tuple[Any, ...] = ()
+    value_type: type | None = None
+    to_json: Callable[[Any], Any] = lambda v: v
+    cell_format: str | None = None
 
 
 def shown(v: Any) -> str:
@@ -160,6 +168,38 @@ def encode_date(options: Options, value: Any) -> str:
 
 
 # --- times of day ----------------------------------------------------------------------
+
+TIME_EXPECTED = EN["time_expected"]
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::00(?:\.0+)?)?$")
+# the days a spreadsheet counts from: a time alone is a datetime on one of them
+_SERIAL_ZERO = (dt.date(1899, 12, 30), dt.date(1899, 12, 31), dt.date(1904, 1, 1))
+
+
+def decode_time(raw: Any) -> dt.time:
+    """A time of day from "14:30" or "9:05" (as typed in Word or a PDF), a time cell (the
+    fraction of a day Excel and Calc store, as a number or a datetime on day zero)."""
+    if isinstance(raw, dt.datetime):
+        if raw.date() not in _SERIAL_ZERO:
+            raise CodecError(TIME_EXPECTED + " (without a date)", raw)
+        raw = raw.time()
+    if isinstance(raw, dt.time):
+        if raw.second or raw.microsecond or raw.tzinfo is not None:
+            raise CodecError(TIME_EXPECTED, raw)
+        return raw
+    if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
+        minutes = round(float(raw) * 1440)
+        if 0 <= raw < 1 and abs(float(raw) * 1440 - minutes) < 0.01 and minutes < 1440:
+            return dt.time(minutes // 60, minutes % 60)
+        raise CodecError(TIME_EXPECTED, raw)
+    m = _TIME.match(as_text(raw) or "")
+    if m and int(m[1]) < 24 and int(m[2]) < 60:
+        return dt.time(int(m[1]), int(m[2]))
+    raise CodecError(TIME_EXPECTED, raw)
+
+
+def show_time(v: dt.time) -> str:
+    return f"{v.hour:02d}:{v.minute:02d}"
+
 
 def _time_checker(f: Any, options: Options) -> Check:
     def check(v: Any) -> list[str]:
@@ -278,13 +318,47 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("long_text", lambda o: decode_text, lambda o, v: str(v), _text_checker),
     Kind("integer", lambda o: decode_int, lambda o, v: str(int(v)), _integer_checker),
     Kind("decimal", lambda o: decode_decimal, lambda o, v: format(Decimal(v), "f"),
-         _decimal_checker, from_json=Decimal),
+         _decimal_checker, from_json=Decimal, value_type=Decimal,
+         to_json=lambda v: format(v, "f")),
     Kind("date", lambda o: decode_date, encode_date, _date_checker, show=show_date,
-         from_json=dt.date.fromisoformat),
+         from_json=dt.date.fromisoformat, value_type=dt.date, to_json=lambda v: v.isoformat(),
+         cell_format="dd/mm/yyyy"),
     Kind("time", lambda o: decode_time, lambda o, v: show_time(v), _time_checker,
-         show=show_time, from_json=dt.time.fromisoformat),
+         show=show_time, from_json=dt.time.fromisoformat, value_type=dt.time,
+         to_json=lambda v: v.isoformat("minutes"), cell_format="hh:mm",
+         examples=(dt.time(9, 5), dt.time(14, 30), dt.time(0, 45), dt.time(23, 10))),
     Kind("choice", _choice_decoder, _encode_choice, _choice_checker, options=True),
     Kind("rating", _rating_decoder, lambda o, v: rating_text(o, int(v)), _rating_checker,
          options=True),
-    Kind("flag", lambda o: decode_flag, lambda o, v: "Yes" if v else "", _no_check),
+    Kind("flag", lambda o: decode_flag, lambda o, v: "Yes" if v else "", _no_check,
+         value_type=bool),
 )}
+
+# the kinds whose values have a type of their own, most derived type first (a datetime, as
+# provenance holds, is stored and shown as its date kind says)
+_TYPED = tuple(sorted((k for k in KINDS.values() if k.value_type is not None),
+                      key=lambda k: -len(k.value_type.__mro__)))  # type: ignore[union-attr]
+TYPED_VALUES: tuple[type, ...] = tuple(k.value_type for k in _TYPED)  # type: ignore[misc]
+
+
+def _kind_of_value(value: Any) -> Kind | None:
+    for k in _TYPED:
+        if isinstance(value, k.value_type):  # type: ignore[arg-type]
+            return k
+    return None
+
+
+def to_json(value: Any) -> Any:
+    """A scalar canonical value as plain JSON data: dates and times ISO, decimals as text."""
+    k = _kind_of_value(value)
+    return value if k is None else k.to_json(value)
+
+
+def cell_format(value: Any) -> str | None:
+    """The number format a typed spreadsheet cell shows `value` in (dates, times), if any."""
+    k = _kind_of_value(value)
+    return None if k is None else k.cell_format
+
+
+CELL_FORMATS: tuple[str, ...] = tuple(dict.fromkeys(
+    k.cell_format for k in _TYPED if k.cell_format))  # each typed cell's number format

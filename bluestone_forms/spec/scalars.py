@@ -1,7 +1,8 @@
 """Raw content as found in a returned file, decoded to canonical values: text, numbers,
-dates, times of day and ticks. A decoder takes whatever a reader found (text, a number, a
-date cell) and gives the value, or raises CodecError saying what was expected. The kinds of
-answer (`kinds.KINDS`) are built on these."""
+dates and ticks. A decoder takes whatever a reader found (text, a number, a date cell) and
+gives the value, or raises CodecError saying what was expected. The kinds of answer
+(`kinds.KINDS`) are built on these; a kind added later may keep its decoder beside its entry
+there, as the time of day does."""
 
 from __future__ import annotations
 
@@ -136,38 +137,6 @@ def decode_date(raw: Any) -> dt.date:
     except ValueError:
         raise CodecError(f"a real date ({DATE_FORMAT_HINT})", raw) from None
     raise CodecError(f"a date ({DATE_FORMAT_HINT})", raw)
-
-
-TIME_EXPECTED = EN["time_expected"]
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::00(?:\.0+)?)?$")
-# the days a spreadsheet counts from: a time alone is a datetime on one of them
-_SERIAL_ZERO = (dt.date(1899, 12, 30), dt.date(1899, 12, 31), dt.date(1904, 1, 1))
-
-
-def decode_time(raw: Any) -> dt.time:
-    """A time of day from "14:30" or "9:05" (as typed in Word or a PDF), a time cell (the
-    fraction of a day Excel and Calc store, as a number or a datetime on day zero)."""
-    if isinstance(raw, dt.datetime):
-        if raw.date() not in _SERIAL_ZERO:
-            raise CodecError(TIME_EXPECTED + " (without a date)", raw)
-        raw = raw.time()
-    if isinstance(raw, dt.time):
-        if raw.second or raw.microsecond or raw.tzinfo is not None:
-            raise CodecError(TIME_EXPECTED, raw)
-        return raw
-    if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
-        minutes = round(float(raw) * 1440)
-        if 0 <= raw < 1 and abs(float(raw) * 1440 - minutes) < 0.01 and minutes < 1440:
-            return dt.time(minutes // 60, minutes % 60)
-        raise CodecError(TIME_EXPECTED, raw)
-    m = _TIME.match(as_text(raw) or "")
-    if m and int(m[1]) < 24 and int(m[2]) < 60:
-        return dt.time(int(m[1]), int(m[2]))
-    raise CodecError(TIME_EXPECTED, raw)
-
-
-def show_time(v: dt.time) -> str:
-    return f"{v.hour:02d}:{v.minute:02d}"
 
 
 # --- ticks -----------------------------------------------------------------------------

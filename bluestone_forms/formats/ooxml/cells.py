@@ -20,7 +20,6 @@ CSV keeps control characters.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -29,9 +28,9 @@ from typing import Any
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from ...spec.kinds import cell_format, to_json
+
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠", "\0")
-DATE_FORMAT = "dd/mm/yyyy"
-TIME_FORMAT = "hh:mm"
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _DANGER = re.compile("[ \u00a0\u3000{]*[" + re.escape("".join(TRIGGERS)) + "]")
 
@@ -76,10 +75,10 @@ def value_cell(ws: Any, value: Any) -> WriteOnlyCell:
         cell.data_type = "s"
         if dangerous(value):
             cell.quotePrefix = True
-    elif isinstance(value, dt.date):
-        cell.number_format = DATE_FORMAT
-    elif isinstance(value, dt.time):
-        cell.number_format = TIME_FORMAT
+    else:
+        number_format = cell_format(value)  # a date's or a time's, as its kind says
+        if number_format is not None:
+            cell.number_format = number_format
     return cell
 
 
@@ -87,12 +86,8 @@ def csv_text(value: Any) -> str:
     """A value as a CSV field: ISO dates, plain numbers, neutralised text."""
     if value is None:
         return ""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dt.time):
-        return value.isoformat("minutes")
-    if isinstance(value, Decimal):
-        return format(value, "f")
+    if not isinstance(value, str):
+        value = to_json(value)  # dates and times ISO, decimals as text, as each kind stores them
     text = str(value)
     return "'" + text if isinstance(value, str) and dangerous(text) else text
 

@@ -33,6 +33,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
+from ...spec.kinds import CELL_FORMATS, cell_format
 from . import cells
 
 _CHUNK = 500  # rows encoded and written at a time
@@ -43,21 +44,24 @@ _PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 @dataclass(frozen=True)
 class Styles:
-    """The workbook's style numbers for a date cell and a quote-prefixed text cell."""
+    """The workbook's style numbers for a quote-prefixed text cell and for each number format
+    a typed value is shown in (a date's, a time's: `kinds.CELL_FORMATS`)."""
 
-    date: int
     quoted: int
-    time: int
+    formats: Mapping[str, int]
 
     @classmethod
     def register(cls, ws: Any) -> Styles:
-        """Add both styles to the workbook of `ws` (before it is saved) and return their ids."""
-        date = cells.value_cell(ws, dt.date(2000, 1, 1))
+        """Add the styles to the workbook of `ws` (before it is saved) and return their ids."""
         quoted = WriteOnlyCell(ws, value="=")
         quoted.data_type = "s"
         quoted.quotePrefix = True
-        time = cells.value_cell(ws, dt.time(0, 0))
-        return cls(date=date.style_id, quoted=quoted.style_id, time=time.style_id)
+        formats = {}
+        for number_format in CELL_FORMATS:
+            cell = WriteOnlyCell(ws, value=0)
+            cell.number_format = number_format
+            formats[number_format] = cell.style_id
+        return cls(quoted=quoted.style_id, formats=formats)
 
 
 def _text(v: str, styles: Styles) -> str:
@@ -82,12 +86,11 @@ def _other(v: Any, styles: Styles) -> str:
         return f"><v>{v}</v></c>"
     if isinstance(v, float) and math.isfinite(v):
         return f"><v>{v:.16g}</v></c>"
-    if isinstance(v, dt.date):
+    number_format = cell_format(v)  # a date or a time: a serial number in its format
+    if number_format is not None:
         if isinstance(v, dt.datetime) and v.tzinfo is not None:
             v = v.replace(tzinfo=None)
-        return f' s="{styles.date}"><v>{to_excel(v)}</v></c>'
-    if isinstance(v, dt.time):
-        return f' s="{styles.time}"><v>{to_excel(v)}</v></c>'
+        return f' s="{styles.formats[number_format]}"><v>{to_excel(v)}</v></c>'
     return _text(v if isinstance(v, str) else str(v), styles)
 
 
