@@ -5,8 +5,8 @@ Why: `pdf_ua` must find, on every page, which marked content the structure tree 
 MCID) and re-mark the rest as artifacts. Parsing a stream into pikepdf operators and operands
 costs a Python object per number, and a report's page holds tens of thousands; the operators
 that matter here are a few hundred. So a small scanner walks the decompressed bytes with one
-regular expression, stepping over strings and comments, and picks out each BDC with its tag
-and inline property list. What it does not expect (an inline image, a BDC whose properties
+regular expression, stepping over literal strings and comments, and picks out each BDC with
+its tag and inline property list. What it does not expect (an inline image, a BDC whose properties
 hold strings or nested dictionaries) makes it give up (`None`), and the caller parses that
 stream with pikepdf instead.
 """
@@ -23,12 +23,13 @@ import pikepdf
 _REGULAR = rb"[^\s/<>\[\]()%{}]"  # a byte of a name or operator (not white space or delimiter)
 _TOKEN = re.compile(
     rb"(?P<string>\()"  # a literal string: its end found by _string_end (parentheses nest)
-    rb"|<[0-9A-Fa-f\s]*>"  # a hex string
     rb"|%[^\r\n]*"  # a comment
+    # (a hex string holds no "(", "%" or "/", and a "BDC" in one follows a digit, not a space)
     rb"|/(?P<tag>" + _REGULAR + rb"+)\s*"
     rb"(?:<<(?P<props>[^<>()\[\]]*)>>|/" + _REGULAR + rb"+)\s*BDC(?!" + _REGULAR + rb")"
-    rb"|(?<!/)(?<!" + _REGULAR + rb")(?P<odd>BDC|BI)(?!" + _REGULAR + rb")"
-)
+    rb"|(?P<odd>B(?:DC|I))(?!" + _REGULAR + rb")"  # an operator if what precedes ends a token
+)  # (each branch starts with its own byte, so the search skips to the next of those five)
+_AFTER_TOKEN = re.compile(rb"[\s<>\[\]()%{}]")  # not a name's "/" nor part of a word
 _MCID = re.compile(rb"/MCID\s+(\d+)(?!" + _REGULAR + rb")")
 _IN_STRING = re.compile(rb"[()\\]")
 ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
@@ -70,7 +71,8 @@ def marks(data: bytes) -> list[Mark] | None:
         if m["string"]:
             pos = _string_end(data, pos)
         elif m["odd"]:
-            return None
+            if m.start() == 0 or _AFTER_TOKEN.fullmatch(data, m.start() - 1, m.start()):
+                return None
         elif m["tag"]:
             mcid = _MCID.search(m["props"]) if m["props"] is not None else None
             out.append(Mark(m.start(), m.end(), m["tag"], int(mcid[1]) if mcid else None))

@@ -52,6 +52,7 @@ def test_marks_agree_with_pikepdf_on_weasyprint_streams() -> None:
 @pytest.mark.parametrize("data", [
     b"BT (a (nested) \\) BDC) Tj ET /P <</MCID 3>> BDC (x) Tj EMC",
     b"<4244 43> Tj % a comment: /P <</MCID 9>> BDC\n/Span<</MCID 12>>BDC EMC",
+    b"/P <</MCID 4>> BDC [<0BDC> 3 <00BD 0B1>] TJ EMC",
     b"/Artifact <</Type /Pagination>> BDC EMC /P /MC0 BDC EMC /BI 1 Tf",
     b"/P <<>> BDC EMC /Figure <</MCID 0 /Lang /en>> BDC EMC",
 ])
