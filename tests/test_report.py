@@ -10,11 +10,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
-from bluestone_forms import api
+from bluestone_forms import api, pdf_ua
 from bluestone_forms.formats import xlsx
 from bluestone_forms.formats.ooxml import rows as xlsx_rows
 from bluestone_forms.formats.ooxml.cells import DATE_FORMAT, dangerous
@@ -237,3 +238,6 @@ def test_pdf_report_lists_at_most_the_cap_shared_fairly_and_html_lists_all(
     assert "the Summary sheet of the workbook list every one" in text
     assert "… and" not in page
     assert "are listed here" not in page
+    with pikepdf.open(crowded / REPORT) as pdf:  # the cut listing is tagged as the rest
+        assert pdf_ua.check(pdf) == []
+        assert pdf_ua.claims(pdf)
