@@ -12,8 +12,9 @@ turn, each stage of an export from that store:
   gather     one pass over the store: the report's figures and the workbook's tables
   workbook   bluestone-collated.xlsx
   csv        the csv/ folder
-  pdf        bluestone-report.pdf (WeasyPrint layout + PDF/UA finishing), with its pages;
-             with --uncapped also the PDF listing every alert and follow-up, for comparison
+  pdf        bluestone-report.pdf (WeasyPrint layout + PDF/UA finishing), with its pages
+             and the CPU seconds of `pdf_ua.finish` in it; with --uncapped also the PDF
+             listing every alert and follow-up, for comparison
   html       bluestone-report.html
 
 each with its CPU seconds (this process and any children), wall seconds and the peak resident
@@ -42,7 +43,7 @@ sys.path.insert(0, os.environ.get("BENCH_CODE") or str(Path(__file__).resolve().
 import pikepdf
 from collate_floor import TreePeak, make_returns
 
-from bluestone_forms import api
+from bluestone_forms import api, pdf_ua
 from bluestone_forms.collate.run import collate
 from bluestone_forms.outputs.export import export, gather
 from bluestone_forms.outputs.report import write_html_report, write_report
@@ -72,6 +73,28 @@ def measure(fn: Callable[..., Any], *args: Any, **kw: Any) -> tuple[Any, float, 
         out = fn(*args, **kw)
         wall, used = time.perf_counter() - w, cpu() - c
     return out, used, wall, peak.mb
+
+
+class Finishing:
+    """CPU seconds spent in `pdf_ua.finish` (mend, check) while in use, in this process."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._finish = pdf_ua.finish
+
+    def _timed(self, pdf: pikepdf.Pdf) -> list[str]:
+        start = time.process_time()
+        try:
+            return self._finish(pdf)
+        finally:
+            self.seconds += time.process_time() - start
+
+    def __enter__(self) -> Finishing:
+        pdf_ua.finish = self._timed
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pdf_ua.finish = self._finish
 
 
 def pages(path: Path) -> int:
@@ -106,12 +129,16 @@ def stages(n: int, folder: Path, uncapped: bool) -> None:
         row("workbook", used, wall, mb)
         _, used, wall, mb = measure(write_csvs, out / "csv", tables, store, meta=meta)
         row("csv", used, wall, mb)
-    _, used, wall, mb = measure(write_report, summary, out / "report.pdf")
-    row("pdf report", used, wall, mb, f"{pages(out / 'report.pdf')} pages")
+    with Finishing() as ua:
+        _, used, wall, mb = measure(write_report, summary, out / "report.pdf")
+    row("pdf report", used, wall, mb, f"{pages(out / 'report.pdf')} pages; PDF/UA finishing "
+        f"{ua.seconds:.2f} CPU s of it")
     if uncapped:
-        _, used, wall, mb = measure(write_report, summary, out / "all.pdf", listed=None)
+        with Finishing() as ua:
+            _, used, wall, mb = measure(write_report, summary, out / "all.pdf", listed=None)
         row("pdf report, uncapped", used, wall, mb,
-            f"{pages(out / 'all.pdf')} pages (every alert and follow-up listed)")
+            f"{pages(out / 'all.pdf')} pages (every alert and follow-up listed); PDF/UA "
+            f"finishing {ua.seconds:.2f} CPU s")
     _, used, wall, mb = measure(write_html_report, summary, out / "report.html")
     row("html report", used, wall, mb,
         f"{(out / 'report.html').stat().st_size / 2**20:.1f} MB")
