@@ -30,12 +30,13 @@ from typing import Any
 import pikepdf
 from lxml import etree
 
+from . import pdf_marks
+
 PDFUA_NS = "http://www.aiim.org/pdfua/ns/id/"
 PRINT = 4
 LIST_KIDS = ("/LI", "/Caption")
 ITEM_KIDS = ("/Lbl", "/LBody")
 CELLS = ("/TD", "/TH")  # an empty cell stays: a row keeps its columns
-ARTIFACT = pikepdf.Dictionary(Type=pikepdf.Name.Pagination)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 Elem = pikepdf.Object  # a structure element (a dictionary)
@@ -58,11 +59,20 @@ def _is_elem(k: object) -> bool:
     return isinstance(k, pikepdf.Dictionary) and "/S" in k
 
 
-def elements(pdf: pikepdf.Pdf) -> Iterator[Elem]:
-    """Every structure element, parents before children (loops cut)."""
+Node = tuple[Elem, str, list[pikepdf.Object]]  # an element, its type and its kids
+Tagged = pdf_marks.Tagged
+
+
+def walk(pdf: pikepdf.Pdf) -> list[Node]:
+    """Every structure element with its type and kids, each read once, parents before
+    children (loops cut).
+
+    Why read once: through pikepdf every look into a dictionary costs microseconds, and a
+    report's tree has thousands of elements; mend and check each walk it once."""
     root = pdf.Root.get("/StructTreeRoot")
     if not isinstance(root, pikepdf.Dictionary):
-        return
+        return []
+    out: list[Node] = []
     seen: set[tuple[int, int]] = set()
     stack = [k for k in reversed(_kids(root)) if _is_elem(k)]
     while stack:
@@ -70,85 +80,88 @@ def elements(pdf: pikepdf.Pdf) -> Iterator[Elem]:
         if e.objgen in seen and e.objgen != (0, 0):
             continue
         seen.add(e.objgen)
+        kids = _kids(e)
+        out.append((e, _s(e), kids))
+        stack.extend(k for k in reversed(kids) if _is_elem(k))
+    return out
+
+
+def elements(pdf: pikepdf.Pdf) -> Iterator[Elem]:
+    """Every structure element, parents before children (loops cut)."""
+    for e, _, _ in walk(pdf):
         yield e
-        stack.extend(k for k in reversed(_kids(e)) if _is_elem(k))
 
 
 def _s(e: Elem) -> str:
     return str(e.get("/S", ""))
 
 
-def _tagged_mcids(pdf: pikepdf.Pdf) -> set[tuple[tuple[int, int], int]]:
-    """(page, MCID) of all marked content the structure tree reaches."""
-    out: set[tuple[tuple[int, int], int]] = set()
-    for e in elements(pdf):
-        pg = e.get("/Pg")
-        for k in _kids(e):
-            if isinstance(k, int) and pg is not None:
-                out.add((pg.objgen, int(k)))
-            elif isinstance(k, pikepdf.Dictionary) and k.get("/Type") == pikepdf.Name.MCR:
-                page = k.get("/Pg", pg)
-                if page is not None:
-                    out.add((page.objgen, int(k.MCID)))
-    return out
+def _reach(tree: list[Node]) -> tuple[Tagged, dict[tuple[int, int], str]]:
+    """(page, MCID) of all marked content the structure tree reaches, and each annotation an
+    OBJR names -> the structure type of the element holding it."""
+    tagged: Tagged = set()
+    holders: dict[tuple[int, int], str] = {}
+    for e, s, kids in tree:
+        pg: Any = False  # not looked up yet
+        for k in kids:
+            if isinstance(k, int):
+                pg = e.get("/Pg") if pg is False else pg
+                if pg is not None:
+                    tagged.add((pg.objgen, int(k)))
+            elif isinstance(k, pikepdf.Dictionary) and "/S" not in k:
+                kind = k.get("/Type")
+                if kind == pikepdf.Name.MCR:
+                    pg = e.get("/Pg") if pg is False else pg
+                    page = k.get("/Pg", pg)
+                    if page is not None:
+                        tagged.add((page.objgen, int(k.MCID)))
+                elif kind == pikepdf.Name.OBJR:
+                    holders[k.Obj.objgen] = s
+    return tagged, holders
 
 
-def _streams(page: pikepdf.Page) -> list[pikepdf.Stream]:
-    c = page.obj.get("/Contents")
-    if isinstance(c, pikepdf.Stream):
-        return [c]
-    return [s for s in c if isinstance(s, pikepdf.Stream)] if isinstance(c, pikepdf.Array) else []
-
-
-def _marked(ops: list[Any]) -> Iterator[tuple[int, int | None]]:
-    """(index, MCID or None) of each BDC that is not an artifact."""
-    for i, ins in enumerate(ops):
-        if not isinstance(ins, pikepdf.ContentStreamInstruction):
-            continue  # an inline image
-        operands, op = ins.operands, ins.operator
-        if str(op) == "BDC" and operands and operands[0] != pikepdf.Name.Artifact:
-            props = operands[1] if len(operands) > 1 else None
-            mcid = props.get("/MCID") if isinstance(props, pikepdf.Dictionary) else None
-            yield i, int(mcid) if mcid is not None else None
-
-
-def _artifact_furniture(pdf: pikepdf.Pdf) -> None:
+def _artifact_furniture(pdf: pikepdf.Pdf, tagged: Tagged) -> None:
     """Marked content the tree does not reach (margin boxes) -> pagination artifacts."""
-    tagged = _tagged_mcids(pdf)
     tree = pdf.Root.StructTreeRoot.get("/ParentTree")
     nums = tree.get("/Nums") if isinstance(tree, pikepdf.Dictionary) else None
     parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums) - 1, 2)} \
         if isinstance(nums, pikepdf.Array) else {}
     for page in pdf.pages:
-        for stream in _streams(page):
-            ops = list(pikepdf.parse_content_stream(stream))
-            loose = [(i, m) for i, m in _marked(ops) if m is not None
-                     and (page.obj.objgen, m) not in tagged]
+        for stream in pdf_marks.streams(page):
+            loose = [m for m in pdf_marks.loose(page, stream, tagged, mend=True)
+                     if m is not None]
             if not loose:
                 continue
-            for i, _ in loose:
-                ops[i] = pikepdf.ContentStreamInstruction(
-                    [pikepdf.Name.Artifact, ARTIFACT], pikepdf.Operator("BDC"))
-            stream.write(pikepdf.unparse_content_stream(ops))
             key = page.obj.get("/StructParents")
             array = parents.get(int(key)) if key is not None else None
             if isinstance(array, pikepdf.Array):
-                for _, m in loose:
+                for m in loose:
                     if m < len(array):
                         array[m] = pikepdf.Object.parse(b"null")
 
 
 def _drop_empty(pdf: pikepdf.Pdf) -> None:
-    """Structure elements with no content at all leave the tree (repeated up the tree)."""
-    changed = True
-    while changed:
-        changed = False
-        for e in list(elements(pdf)):
-            kids = _kids(e)
-            keep = [k for k in kids if not (_is_elem(k) and not _kids(k) and _s(k) not in CELLS)]
-            if len(keep) != len(kids):
-                _set_kids(e, keep)
-                changed = True
+    """Structure elements with no content at all leave the tree (an element left empty by
+    that leaves too), in one walk, children before parents."""
+    seen: set[tuple[int, int]] = set()
+
+    def empty(e: Elem) -> bool:  # after its empty kids have left
+        kids = _kids(e)
+        keep = []
+        for k in kids:
+            if _is_elem(k) and (k.objgen not in seen or k.objgen == (0, 0)):
+                seen.add(k.objgen)
+                if empty(k) and _s(k) not in CELLS:
+                    continue
+            keep.append(k)
+        if len(keep) != len(kids):
+            _set_kids(e, keep)
+        return not keep
+
+    for top in _kids(pdf.Root.StructTreeRoot):
+        if _is_elem(top):
+            seen.add(top.objgen)
+            empty(top)
 
 
 def _new(pdf: pikepdf.Pdf, tag: str, parent: Elem, kids: list[pikepdf.Object]) -> Elem:
@@ -170,9 +183,9 @@ def _adopt(e: Elem, kids: list[pikepdf.Object]) -> None:
     _set_kids(e, [*_kids(e), *kids])
 
 
-def _fix_lists(pdf: pikepdf.Pdf) -> None:
-    for e in list(elements(pdf)):
-        if _s(e) == "/L":
+def _fix_lists(pdf: pikepdf.Pdf, tree: list[Node]) -> None:
+    for e, s, _ in tree:
+        if s == "/L":
             kept: list[pikepdf.Object] = []
             for k in _kids(e):
                 if _is_elem(k) and _s(k) in LIST_KIDS:
@@ -191,8 +204,8 @@ def _fix_lists(pdf: pikepdf.Pdf) -> None:
                 else:
                     kept.append(k)  # marked content directly in a list: left to `check`
             _set_kids(e, kept)
-    for e in list(elements(pdf)):
-        if _s(e) == "/LI":
+    for e, s, _ in tree:  # (an LI made above holds an LBody only)
+        if s == "/LI":
             kids = _kids(e)
             stray = [k for k in kids if _is_elem(k) and _s(k) not in ITEM_KIDS]
             if stray:
@@ -200,12 +213,12 @@ def _fix_lists(pdf: pikepdf.Pdf) -> None:
                 _set_kids(e, [k for k in kids if k not in stray] + [body])
 
 
-def _scope_headers(pdf: pikepdf.Pdf) -> None:
+def _scope_headers(tree: list[Node]) -> None:
     """Every TH gets /Scope: Column in a header row (a THead, or a row of THs only), else Row."""
-    for row in list(elements(pdf)):
-        if _s(row) != "/TR":
+    for row, s, kids in tree:
+        if s != "/TR":
             continue
-        cells = [k for k in _kids(row) if _is_elem(k)]
+        cells = [k for k in kids if _is_elem(k)]
         in_head = _s(row.get("/P", pikepdf.Dictionary())) == "/THead"
         all_heads = all(_s(c) == "/TH" for c in cells)
         for cell in cells:
@@ -230,21 +243,12 @@ def mend(pdf: pikepdf.Pdf) -> None:
     """Put right what WeasyPrint's tagging gets wrong (see the module docstring)."""
     if "/StructTreeRoot" not in pdf.Root:
         return
-    _artifact_furniture(pdf)
-    _fix_lists(pdf)
+    tree = walk(pdf)
+    _artifact_furniture(pdf, _reach(tree)[0])
+    _fix_lists(pdf, tree)
+    _scope_headers(tree)  # (the rows and cells stay as they are in what follows)
     _drop_empty(pdf)
-    _scope_headers(pdf)
     _flag_links(pdf)
-
-
-def _objrs(pdf: pikepdf.Pdf) -> dict[tuple[int, int], str]:
-    """Each annotation an OBJR names -> the structure type of the element holding it."""
-    out: dict[tuple[int, int], str] = {}
-    for e in elements(pdf):
-        for k in _kids(e):
-            if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == pikepdf.Name.OBJR:
-                out[k.Obj.objgen] = _s(e)
-    return out
 
 
 def _field_name(widget: pikepdf.Object) -> str:
@@ -263,9 +267,8 @@ def check(pdf: pikepdf.Pdf) -> list[str]:
         return ["not a tagged PDF (no structure tree or not marked)"]
     if not str(pdf.Root.get("/Lang", "")):
         problems.append("no document language (/Lang)")
-    for e in elements(pdf):
-        s, kids = _s(e), _kids(e)
-        parent = _s(e.get("/P", pikepdf.Dictionary()))
+    tree = walk(pdf)
+    for e, s, kids in tree:
         if not kids and s not in CELLS:
             problems.append(f"an empty {s} element")
         if s == "/TH":
@@ -279,18 +282,16 @@ def check(pdf: pikepdf.Pdf) -> list[str]:
             problems.append("a list (L) with a child that is not a list item (LI)")
         if s == "/LI" and any(not _is_elem(k) or _s(k) not in ITEM_KIDS for k in kids):
             problems.append("a list item (LI) with a child that is not Lbl or LBody")
-        if s in ITEM_KIDS and parent != "/LI":
+        if s in ITEM_KIDS and _s(e.get("/P", pikepdf.Dictionary())) != "/LI":
             problems.append(f"{s} outside a list item")
         if s == "/Figure" and not str(e.get("/Alt", "")).strip():
             problems.append("a figure without alternative text")
-    tagged = _tagged_mcids(pdf)
-    loose = sum(1 for page in pdf.pages for stream in _streams(page)
-                for _, m in _marked(list(pikepdf.parse_content_stream(stream)))
-                if m is None or (page.obj.objgen, m) not in tagged)
+    tagged, holders = _reach(tree)
+    loose = sum(len(pdf_marks.loose(page, stream, tagged)) for page in pdf.pages
+                for stream in pdf_marks.streams(page))
     if loose:
         problems.append(f"{loose} marked content sequence(s) tagged but not in the structure "
                         "tree (furniture not marked as artifact)")
-    holders = _objrs(pdf)
     for n, page in enumerate(pdf.pages, start=1):
         for annot in page.obj.get("/Annots", pikepdf.Array()):
             if not isinstance(annot, pikepdf.Dictionary):

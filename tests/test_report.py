@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+import re
 import threading
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import pikepdf
 import pytest
 from openpyxl import Workbook, load_workbook
+from pypdf import PdfReader
 
+from bluestone_forms import api, pdf_ua
+from bluestone_forms.formats import xlsx
 from bluestone_forms.formats.ooxml import rows as xlsx_rows
 from bluestone_forms.formats.ooxml.cells import dangerous
 from bluestone_forms.outputs import charts
+from bluestone_forms.outputs.export import HTML_REPORT, REPORT
 from bluestone_forms.outputs.figures import AlertRow, Heatmap, Summary, Table
-from bluestone_forms.outputs.report import ReportWriter, chart_table, common_folder, html, pivot
+from bluestone_forms.outputs.report import (
+    PDF_LISTED,
+    PDF_LISTED_EACH,
+    ReportWriter,
+    chart_table,
+    common_folder,
+    fair_shares,
+    html,
+    pivot,
+)
+from bluestone_forms.samples import apply_relevance, sample_values
+from bluestone_forms.spec.catalog import Catalog
 
 TOTALS = dict.fromkeys(("files", "records", "read", "read_with_issues", "duplicate",
                         "superseded", "conflict", "rejected", "issues"), 0)
@@ -140,3 +159,85 @@ def test_report_lists_at_most_max_files_per_outcome_and_says_so() -> None:
     assert "r199.docx" in page
     assert "r200.docx" not in page
     assert "the Files sheet of the workbook lists all 250" in page
+
+
+def test_fair_shares_gives_small_buckets_all_and_splits_the_rest() -> None:
+    assert fair_shares([1, 2, 500, 500], 200) == [1, 2, 98, 99]
+    assert fair_shares([10, 10], 200) == [10, 10]
+    assert fair_shares([50, 50, 50], 100) == [33, 33, 34]
+    assert fair_shares([5, 5, 5], 6, each=3) == [3, 3, 3]  # the floor passes the cap
+    assert fair_shares([1, 9], 4, each=3) == [1, 3]
+    assert fair_shares([], 200) == []
+
+
+FORCE_ROWS = (1, 2, 3, 5, 8, 20)  # the first six forces' returns; the seventh has the rest
+ENTRY = re.compile(r"(CR|FU)(\d)-(\d{4})")
+
+
+def _register_rows(spec_id: str, n: int, prefix: str, **fixed: str) -> list[dict[str, Any]]:
+    spec = Catalog.shipped().get(spec_id)
+    forces = [c.code for c in spec.choice_lists["forces"]][:7]
+    owner = [k for k, count in enumerate(FORCE_ROWS) for _ in range(count)]
+    owner += [6] * (n - len(owner))
+    rng = random.Random(19)
+    return [sample_values(spec, rng, force=forces[k], crime_ref=f"{prefix}{k}-{i:04d}",
+                          **fixed) for i, k in enumerate(owner)]
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A collation (Excel registers) with more alerts and follow-ups than the PDF lists:
+    seven forces, six with a few returns each and one with most; every case review has a
+    live risk (every third a second one at secondary review) and every RP1 a welfare issue
+    with no referral."""
+    folder = tmp_path_factory.mktemp("crowded")
+    reviews = _register_rows("case_review", 300, "CR", live_risk="yes")
+    for i, vals in enumerate(reviews):
+        vals["secondary_live_risk"] = "yes" if i % 3 == 0 else "no"
+    rp1 = _register_rows("rp1", 260, "FU", welfare_raised="yes", pausepoint_referral="no")
+    for spec_id, rows in (("case_review", reviews), ("rp1", rp1)):
+        spec = Catalog.shipped().get(spec_id)
+        for part in range(2):
+            template = xlsx.write(spec, folder / f"{spec_id}-{part}-blank.xlsx",
+                                  layout="register")
+            xlsx.fill(template, [apply_relevance(spec, v) for v in rows[part::2]],
+                      folder / "returns" / f"{spec_id}-{part}.xlsx")
+    api.collate([folder / "returns"], folder / "out")
+    return folder / "out"
+
+
+def _entries(text: str) -> list[tuple[str, int]]:
+    return [(kind, int(force)) for kind, force, _ in ENTRY.findall(text)]
+
+
+def test_pdf_report_lists_at_most_the_cap_shared_fairly_and_html_lists_all(
+        crowded: Path) -> None:
+    text = " ".join(p.extract_text() for p in PdfReader(crowded / REPORT).pages)
+    text = re.sub(r"\s+", " ", text)
+    page = (crowded / HTML_REPORT).read_text(encoding="utf-8")
+    whole = {"CR": 300 + 100, "FU": 260}
+    assert f"Live risks and other alerts ({whole['CR']})" in text
+    assert f"Welfare and other follow-ups ({whole['FU']})" in text
+    assert "Live risk identified in the secondary review (100)" in text
+    listed = _entries(text)
+    for kind in whole:
+        got = [force for k, force in listed if k == kind]
+        assert len(got) == PDF_LISTED, kind
+        assert f"{PDF_LISTED} of the {whole[kind]} are listed here" in text
+        # a force with no more than its fair share is listed whole; every force is there
+        in_html = [force for k, force in _entries(page) if k == kind]
+        assert len(in_html) == whole[kind]
+        for force in range(7):
+            has = in_html.count(force)
+            if has <= PDF_LISTED // 7:
+                assert got.count(force) == has, (kind, force)
+            else:
+                assert got.count(force) >= PDF_LISTED_EACH, (kind, force)
+    more = [int(n) for n in re.findall(r"… and (\d+) more\.", text)]
+    assert sum(more) == sum(whole.values()) - 2 * PDF_LISTED
+    assert "the Summary sheet of the workbook list every one" in text
+    assert "… and" not in page
+    assert "are listed here" not in page
+    with pikepdf.open(crowded / REPORT) as pdf:  # the cut listing is tagged as the rest
+        assert pdf_ua.check(pdf) == []
+        assert pdf_ua.claims(pdf)

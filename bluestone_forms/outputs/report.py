@@ -31,6 +31,17 @@ from .figures import AlertRow, Heatmap, Summary
 from .file_tables import Table
 
 MAX_BARS = 40  # a table with more rows than this gets no bars
+PDF_LISTED = 200
+"""At most this many alerts, and as many follow-ups, are listed one by one in the PDF report.
+
+Why: a PDF is read on paper, page by page. At 10,000 returns listing every alert and
+follow-up took about 160 pages and 30 CPU-seconds of layout, far past what anyone reads
+through in print. The HTML report and the workbook's Summary sheet are the full record and
+list every one; the PDF keeps the whole counts in its headings, shares the 200 fairly among
+forces (`fair_shares`: no force's entries crowd out another's, and each keeps at least
+PDF_LISTED_EACH while it has them), ends a cut listing with "… and N more." and says where
+the rest are. 200 entries is about four pages."""
+PDF_LISTED_EACH = 3  # entries each force keeps in a cut PDF listing, if it has them
 
 
 @dataclass
@@ -42,6 +53,12 @@ class AlertGroup:
     fields: list[str]
     count: int = 0
     forces: dict[str, list[AlertRow]] = field(default_factory=dict)
+    shown: dict[str, int] = field(default_factory=dict)
+    """Per force, how many of its entries are listed (all when the force is not here)."""
+
+    def listed(self, force: str) -> list[AlertRow]:
+        rows = self.forces[force]
+        return rows[:self.shown.get(force, len(rows))]
 
 
 def common_folder(files: list[str]) -> str:
@@ -67,6 +84,39 @@ def alert_groups(alerts: list[AlertRow]) -> list[AlertGroup]:
         groups[key].count += 1
         groups[key].forces.setdefault(a.force, []).append(a)
     return [groups[k] for k in sorted(groups)]
+
+
+def fair_shares(counts: list[int], cap: int, each: int = 0) -> list[int]:
+    """How many of each bucket to take so that together they take at most `cap` (max-min
+    fair: no bucket takes more than another unless that one has no more), every bucket
+    taking at least min(its count, `each`) even if that passes the cap."""
+    shares = [0] * len(counts)
+    left, todo = cap, len(counts)
+    for i in sorted(range(len(counts)), key=lambda i: counts[i]):
+        shares[i] = min(counts[i], max(left // todo, each))
+        left, todo = max(left - shares[i], 0), todo - 1
+    return shares
+
+
+def cut(groups: list[AlertGroup], cap: int | None) -> int:
+    """Mark in `groups` which entries are listed, at most `cap` of them (None: all), shared
+    fairly among forces and within a force among the groups; returns how many are listed."""
+    whole = sum(g.count for g in groups)
+    if cap is None or whole <= cap:
+        return whole
+    by_force: dict[str, list[AlertGroup]] = defaultdict(list)
+    for g in groups:
+        for force in g.forces:
+            by_force[force].append(g)
+    forces = sorted(by_force)
+    quotas = fair_shares([sum(len(g.forces[f]) for g in by_force[f]) for f in forces], cap,
+                         PDF_LISTED_EACH)
+    for force, quota in zip(forces, quotas, strict=True):
+        held = by_force[force]
+        for g, n in zip(held, fair_shares([len(g.forces[force]) for g in held], quota),
+                        strict=True):
+            g.shown[force] = n
+    return sum(quotas)
 
 
 def heatmap_grids(hm: Heatmap) -> list[charts.Grid]:
@@ -188,9 +238,12 @@ def chart_table(t: Table, value: int = -1) -> ChartTable:
         for v, r in zip(values, t.rows, strict=True)], spans=spans)
 
 
-def html(summary: Summary, *, web: bool = False) -> str:
+def html(summary: Summary, *, web: bool = False, listed: int | None = PDF_LISTED) -> str:
     """The report as HTML: for WeasyPrint (the PDF), or with `web` a self-contained page
-    (inline CSS, the heatmaps as real tables, the marking as a fixed banner)."""
+    (inline CSS, the heatmaps as real tables, the marking as a fixed banner).
+
+    The PDF lists at most `listed` alerts and as many follow-ups (PDF_LISTED; None: all);
+    the web page lists every one."""
     tables: list[dict[str, Any]] = []
     for t in summary.tables:
         if t.chart == "pivot" and t.rows:
@@ -199,9 +252,12 @@ def html(summary: Summary, *, web: bool = False) -> str:
             tables.append({"t": t, "pivot": None, "table": chart_table(t)})
     folder = common_folder([a.file for a in [*summary.alerts, *summary.follow_ups]])
     css = (templates_dir() / "report.css").read_text(encoding="utf-8") if web else ""
+    alerts, follow_ups = alert_groups(summary.alerts), alert_groups(summary.follow_ups)
+    cap = None if web else listed
     return render.render_html(
-        "report.html.j2", s=summary, alerts=alert_groups(summary.alerts),
-        follow_ups=alert_groups(summary.follow_ups), folder=folder,
+        "report.html.j2", s=summary, alerts=alerts, follow_ups=follow_ups,
+        shown={"alerts": cut(alerts, cap), "follow_ups": cut(follow_ups, cap)},
+        each=PDF_LISTED_EACH, folder=folder,
         cut=len(folder) + 1 if folder else 0, web=web, css=css,
         heatmaps=[{"hm": hm, "grids": [] if web else heatmap_grids(hm), "rows": heat_rows(hm)}
                   for hm in summary.heatmaps],
@@ -226,9 +282,10 @@ def write_html_report(summary: Summary, path: Path) -> None:
     path.write_text(html(summary, web=True), encoding="utf-8")
 
 
-def write_report(summary: Summary, path: Path) -> None:
-    """Write the report PDF (tagged, PDF/UA) to `path`."""
-    render.write_pdf(html(summary), path, variant="pdf/ua-1")
+def write_report(summary: Summary, path: Path, *, listed: int | None = PDF_LISTED) -> None:
+    """Write the report PDF (tagged, PDF/UA) to `path`, listing at most `listed` alerts and
+    as many follow-ups (None: every one)."""
+    render.write_pdf(html(summary, listed=listed), path, variant="pdf/ua-1")
 
 
 class ReportWriter:
