@@ -20,6 +20,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from ...errors import ReturnError
+from . import members
 from .times import modified_text, normalise_time
 
 MAX_ENTRIES = 1000
@@ -154,21 +155,6 @@ def open_zip(path: Path | BinaryIO, file: str, max_entries: int = MAX_ENTRIES
         raise ReturnError(file, f"the file is damaged or truncated ({exc})") from None
 
 
-def _inflated(body: memoryview, size: int) -> Iterator[bytes]:
-    """A raw deflate stream inflated in pieces of at most `size` bytes."""
-    inflater = zlib.decompressobj(-15)
-    pending: bytes | memoryview = body
-    while True:
-        chunk = inflater.decompress(pending, size)
-        if not chunk:  # nothing more to inflate (or a stream that makes no progress)
-            break
-        pending = inflater.unconsumed_tail
-        yield chunk
-    rest = inflater.flush()
-    if rest:
-        yield rest
-
-
 _TYPES: dict[tuple[int, int, int], str] = {}  # [Content_Types].xml text by CRC-32 and sizes
 
 
@@ -263,7 +249,28 @@ class Package:
         return True
 
     def read(self, name: str) -> bytes:
-        """A part's bytes, inflating at most the limits whatever its header claims."""
+        """A part's bytes, inflating at most the limits whatever its header claims.
+
+        A small part of a package held in memory whose declared size is within every limit
+        (the part's, the package's total and the ratio) is inflated in one call to no more
+        than that size (`members.whole`); any other is counted against the limits as it
+        inflates (`chunks`)."""
+        data = self._bytes
+        if data is not None:
+            try:
+                info = self.zip.getinfo(name)
+            except KeyError:
+                raise ReturnError(self.file, f"the part {name} is missing") from None
+            size = info.file_size
+            if size <= members.ONE_CALL_BYTES and info.compress_type in members.DIRECT_TYPES \
+                    and self._total + size <= MAX_TOTAL_BYTES \
+                    and (size <= RATIO_GRACE_BYTES or size <= MAX_RATIO * info.compress_size):
+                try:
+                    out = members.whole(data, info)
+                except (zipfile.BadZipFile, ValueError, NotImplementedError, zlib.error) as exc:
+                    raise ReturnError(self.file, f"the part {name} is damaged ({exc})") from None
+                self._total += len(out)
+                return out
         return b"".join(self.chunks(name))
 
     def chunks(self, name: str, size: int = 1 << 16) -> Iterator[bytes]:
@@ -293,41 +300,16 @@ class Package:
             raise ReturnError(self.file, f"the part {name} is damaged ({exc})") from None
 
     def _pieces(self, info: zipfile.ZipInfo, size: int) -> Iterator[bytes]:
-        """A member's bytes as they inflate. In a package held in memory, a stored or deflated
-        member is inflated straight from its bytes: what `ZipFile.open` does, with its checks
-        (the local header's signature and name, no encryption, the CRC-32 and size at the
-        end), without its per-member set-up, which costs more than inflating a small part."""
-        data = self._bytes
-        if data is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            with self.zip.open(info) as fh:
-                while chunk := fh.read(size):
-                    yield chunk
-            return
-        at = info.header_offset
-        head = data[at:at + 30]
-        if len(head) < 30 or head[:4] != b"PK\x03\x04":
-            raise zipfile.BadZipFile("bad magic number for the part's header")
-        name_end = at + 30 + int.from_bytes(head[26:28], "little")
-        utf8 = int.from_bytes(head[6:8], "little") & 0x800
-        if data[at + 30:name_end].decode("utf-8" if utf8 else "cp437") != info.orig_filename:
-            raise zipfile.BadZipFile("the part's names in the directory and its header differ")
-        if info.flag_bits & 0x61:
-            raise NotImplementedError("encrypted or patched data")
-        start = name_end + int.from_bytes(head[28:30], "little")
-        body = memoryview(data)[start:start + info.compress_size]
-        if len(body) != info.compress_size:
-            raise zipfile.BadZipFile("the part is truncated")
-        crc = got = 0
-        if info.compress_type == zipfile.ZIP_STORED:
-            pieces: Iterator[bytes] = (bytes(body[i:i + size]) for i in range(0, len(body), size))
-        else:
-            pieces = _inflated(body, size)
-        for chunk in pieces:
-            crc = zlib.crc32(chunk, crc)
-            got += len(chunk)
-            yield chunk
-        if got != info.file_size or crc != info.CRC:
-            raise zipfile.BadZipFile(f"bad CRC-32 or size for the part {info.filename}")
+        """A member's bytes as they inflate: in a package held in memory, straight from its
+        bytes (`members`), else through `ZipFile.open`."""
+        if self._bytes is not None and info.compress_type in members.DIRECT_TYPES:
+            return members.pieces(self._bytes, info, size)
+        return self._opened(info, size)
+
+    def _opened(self, info: zipfile.ZipInfo, size: int) -> Iterator[bytes]:
+        with self.zip.open(info) as fh:
+            while chunk := fh.read(size):
+                yield chunk
 
     def xml(self, name: str) -> etree._Element:
         return parse_xml(self.read(name), self.file, name)
