@@ -118,3 +118,18 @@ def test_package_read_keeps_the_ratio_limit(tmp_path: Path) -> None:
     big = b" " * (RATIO_GRACE_BYTES * 4)
     with pytest.raises(ReturnError, match="suspiciously"):
         _package(tmp_path, [F.entry("a.xml", big)]).read("a.xml")
+
+
+def test_a_sheet_read_in_one_call_is_never_one_parsed_in_slices() -> None:
+    """`_sheet.sheet_cells` reads a small sheet in one call; a sheet large enough to be
+    parsed a slice at a time is never that small."""
+    from bluestone_forms.formats.xlsx._sheet import BIG_SHEET_BYTES
+
+    assert members.ONE_CALL_BYTES <= BIG_SHEET_BYTES
+
+
+def test_package_whole_says_which_parts_read_in_one_call(tmp_path: Path) -> None:
+    pkg = _package(tmp_path, [F.entry("a.xml", XML), F.entry("z.xml", b" " * 400_000)])
+    assert pkg.whole("a.xml")
+    assert not pkg.whole("z.xml")  # beyond the ratio: counted as it inflates
+    assert not pkg.whole("missing.xml")

@@ -15,11 +15,13 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 
+from .directory import Entry
+
 ONE_CALL_BYTES = 1 << 20  # a member declaring at most this is inflated in one call
 DIRECT_TYPES = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 
 
-def body(data: bytes, info: zipfile.ZipInfo) -> memoryview:
+def body(data: bytes, info: Entry) -> memoryview:
     """The member's stored bytes, after the checks `ZipFile.open` makes of its local header:
     the signature, the same name as the directory's, no encryption or patched data, and all
     of its compressed size present."""
@@ -40,7 +42,7 @@ def body(data: bytes, info: zipfile.ZipInfo) -> memoryview:
     return span
 
 
-def whole(data: bytes, info: zipfile.ZipInfo) -> bytes:
+def whole(data: bytes, info: Entry) -> bytes:
     """A stored or deflated member's bytes in one call, inflating no more than its declared
     size plus one byte; a member whose size or CRC-32 is not what its header says is a
     BadZipFile (the caller bounds the declared size)."""
@@ -54,7 +56,7 @@ def whole(data: bytes, info: zipfile.ZipInfo) -> bytes:
     return out
 
 
-def pieces(data: bytes, info: zipfile.ZipInfo, size: int) -> Iterator[bytes]:
+def pieces(data: bytes, info: Entry, size: int) -> Iterator[bytes]:
     """A stored or deflated member's bytes in pieces of at most `size` bytes as they inflate
     (the caller counts them against its limits), its size and CRC-32 checked at the end."""
     span = body(data, info)

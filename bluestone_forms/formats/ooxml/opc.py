@@ -113,7 +113,7 @@ def rewrite(pkg: Package, out: Path, replace: Mapping[str, bytes]) -> None:
     the fastest level, since filling many returns should cost little more than the edit.
     """
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in pkg.zip.infolist():
+        for info in pkg.infolist():
             data = replace.get(info.filename)
             changed = data is not None
             if data is None:

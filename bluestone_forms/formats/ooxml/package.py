@@ -10,6 +10,7 @@ entities, DTDs and the network off (ECMA-376 Part 2 forbids DTDs outright).
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 import zlib
@@ -20,7 +21,9 @@ from typing import BinaryIO
 from lxml import etree
 
 from ...errors import ReturnError
-from . import members
+from . import directory, members
+from .directory import end_record
+from .directory import zip_directory as zip_directory
 from .times import modified_text, normalise_time
 
 MAX_ENTRIES = 1000
@@ -101,60 +104,26 @@ def parse_xml(data: bytes, file: str, part: str) -> etree._Element:
     return root
 
 
-def zip_directory(path: Path) -> tuple[int, int] | None:
-    """(entries, central directory bytes) as a zip's end record declares them, or None.
-
-    Why: `zipfile.ZipFile` builds an object for every central directory entry before anyone
-    can count them (and walks the directory by its size, whatever count the end record
-    claims), so a 40 MB zip of a million empty entries costs gigabytes before any check.
-    Reading the end record first bounds that.
-    """
-    try:
-        with path.open("rb") as fh:
-            return _end_record(fh)
-    except OSError:
-        return None
-
-
-def _end_record(fh: BinaryIO) -> tuple[int, int] | None:
-    """`zip_directory` of an open file (or a file's bytes in a BytesIO)."""
-    try:
-        size = fh.seek(0, 2)
-        start = max(0, size - (65535 + 22 + 20))
-        fh.seek(start)
-        tail = fh.read()
-        at = tail.rfind(b"PK\x05\x06")
-        if at < 0 or len(tail) - at < 22:
-            return None
-        entries = int.from_bytes(tail[at + 10:at + 12], "little")
-        central = int.from_bytes(tail[at + 12:at + 16], "little")
-        loc = at - 20
-        if loc >= 0 and tail[loc:loc + 4] == b"PK\x06\x07":
-            fh.seek(int.from_bytes(tail[loc + 8:loc + 16], "little"))
-            rec = fh.read(56)
-            if rec[:4] == b"PK\x06\x06" and len(rec) == 56:
-                entries = max(entries, int.from_bytes(rec[32:40], "little"))
-                central = max(central, int.from_bytes(rec[40:48], "little"))
-    except (OSError, ValueError):
-        return None
-    return entries, central
-
-
 def open_zip(path: Path | BinaryIO, file: str, max_entries: int = MAX_ENTRIES
              ) -> zipfile.ZipFile:
     """A zip (a path, or an open file) opened only after its declared directory is checked
     against `max_entries`."""
-    declared = zip_directory(path) if isinstance(path, Path) else _end_record(path)
-    if declared is not None and (declared[0] > max_entries
-                                 or declared[1] > max_entries * CENTRAL_BYTES_PER_ENTRY):
-        raise ReturnError(file, f"the zip package has more than {max_entries} parts "
-                          "(or a directory too large for that many)")
+    declared = zip_directory(path) if isinstance(path, Path) else end_record(path)
+    _check_declared(declared, file, max_entries)
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise ReturnError(file, f"the file is damaged or truncated ({exc})") from None
 
 
+def _check_declared(declared: tuple[int, int] | None, file: str, max_entries: int) -> None:
+    if declared is not None and (declared[0] > max_entries
+                                 or declared[1] > max_entries * CENTRAL_BYTES_PER_ENTRY):
+        raise ReturnError(file, f"the zip package has more than {max_entries} parts "
+                          "(or a directory too large for that many)")
+
+
+Entry = directory.Entry
 _TYPES: dict[tuple[int, int, int], str] = {}  # [Content_Types].xml text by CRC-32 and sizes
 
 
@@ -167,22 +136,10 @@ class Package:
         self.path = path
         self.file = str(path)
         self._total = 0
-        try:
-            size = len(data) if data is not None else path.stat().st_size
-        except OSError as exc:
-            raise ReturnError(self.file, f"cannot read the file ({exc.strerror})") from None
-        if size > MAX_FILE_BYTES:
-            raise ReturnError(self.file, f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
-        if data is not None and size <= IN_MEMORY_BYTES:
-            whole = data
+        if data is not None and len(data) <= IN_MEMORY_BYTES:
+            size, whole = len(data), data
         else:
-            try:
-                with path.open("rb") as fh:
-                    # a return is small: one read gives the zip its bytes (no re-reading the
-                    # tail, no seeks on disk per part); a large file is read as needed
-                    whole = fh.read(size + 1) if size <= IN_MEMORY_BYTES else fh.read(8)
-            except OSError as exc:
-                raise ReturnError(self.file, f"cannot read the file ({exc.strerror})") from None
+            size, whole = self._head(data)
         magic = whole[:8]
         if magic == OLE_MAGIC:
             raise ReturnError(
@@ -193,15 +150,64 @@ class Package:
         if not magic.startswith(b"PK"):
             raise ReturnError(self.file, f"not a .{kind} file (not a zip package)")
         self._bytes = whole if size <= IN_MEMORY_BYTES else None
-        self.zip = open_zip(io.BytesIO(whole) if self._bytes is not None else path, self.file)
+        self._zip: zipfile.ZipFile | None = None
+        self._dir: directory.Directory | None = None
+        if self._bytes is not None:
+            # a plain zip's directory is read from its bytes (`directory`), any other by zipfile
+            _check_declared(end_record(io.BytesIO(self._bytes)), self.file, MAX_ENTRIES)
+            self._dir = directory.read(self._bytes)
         try:
             self._check_entries()
         except ReturnError:
-            self.zip.close()
+            self.close()
             raise
 
+    def _head(self, data: bytes | None) -> tuple[int, bytes]:
+        """(the file's size, its bytes when it is at most IN_MEMORY_BYTES, else its first 8),
+        from one open: a return is small, and one read gives the zip its bytes (no re-reading
+        the tail, no seeks on disk per part); a large file is read as needed."""
+        if data is not None and len(data) > MAX_FILE_BYTES:
+            raise ReturnError(self.file, f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+            try:
+                size = len(data) if data is not None else os.fstat(fd).st_size
+                if size > MAX_FILE_BYTES:
+                    raise ReturnError(self.file, f"the file is larger than "
+                                      f"{MAX_FILE_BYTES // 2**20} MB")
+                want = size + 1 if size <= IN_MEMORY_BYTES else 8
+                pieces = []
+                while want > 0 and (piece := os.read(fd, want)):
+                    pieces.append(piece)
+                    want -= len(piece)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise ReturnError(self.file, f"cannot read the file ({exc.strerror})") from None
+        return size, b"".join(pieces)
+
+    @property
+    def zip(self) -> zipfile.ZipFile:
+        """The package as a `zipfile.ZipFile` (opened when first asked for)."""
+        if self._zip is None:
+            self._zip = open_zip(io.BytesIO(self._bytes) if self._bytes is not None
+                                 else self.path, self.file)
+        return self._zip
+
+    def infolist(self) -> list[Entry]:
+        """Every entry of the zip's directory, in order."""
+        if self._dir is not None:
+            return list(self._dir.members)
+        return list(self.zip.infolist())
+
+    def getinfo(self, name: str) -> Entry:
+        """The directory entry of a part; KeyError when there is none."""
+        if self._dir is not None:
+            return self._dir.by_name[name]
+        return self.zip.getinfo(name)
+
     def _check_entries(self) -> None:
-        infos = self.zip.infolist()
+        infos = self.infolist()
         if len(infos) > MAX_ENTRIES:
             raise ReturnError(self.file, f"the package has more than {MAX_ENTRIES} parts")
         seen: set[str] = set()
@@ -225,12 +231,12 @@ class Package:
                 "without macros (.docx / .xlsx) and send it again"
             )
 
-    def _check_overlap(self, infos: list[zipfile.ZipInfo]) -> None:
+    def _check_overlap(self, infos: list[Entry]) -> None:
         """Refuse entries whose data overlap (David Fifield's "better zip bomb"; CPython
         checks this only from 3.11.8, gh-109858). Each local header takes at least 30 bytes
         plus its name, so an entry ends no sooner than that plus its compressed size."""
         spans = sorted(infos, key=lambda i: i.header_offset)
-        end_of_data = self.zip.start_dir
+        end_of_data = self._dir.start_dir if self._dir is not None else self.zip.start_dir
         for n, info in enumerate(spans):
             nxt = spans[n + 1].header_offset if n + 1 < len(spans) else end_of_data
             if info.header_offset + 30 + len(info.orig_filename.encode("utf-8", "replace")) \
@@ -239,11 +245,11 @@ class Package:
                                   "a zip bomb or a damaged file")
 
     def names(self) -> list[str]:
-        return self.zip.namelist()
+        return [info.filename for info in self.infolist()]
 
     def has(self, name: str) -> bool:
         try:
-            self.zip.getinfo(name)
+            self.getinfo(name)
         except KeyError:
             return False
         return True
@@ -258,13 +264,10 @@ class Package:
         data = self._bytes
         if data is not None:
             try:
-                info = self.zip.getinfo(name)
+                info = self.getinfo(name)
             except KeyError:
                 raise ReturnError(self.file, f"the part {name} is missing") from None
-            size = info.file_size
-            if size <= members.ONE_CALL_BYTES and info.compress_type in members.DIRECT_TYPES \
-                    and self._total + size <= MAX_TOTAL_BYTES \
-                    and (size <= RATIO_GRACE_BYTES or size <= MAX_RATIO * info.compress_size):
+            if self._one_call(info):
                 try:
                     out = members.whole(data, info)
                 except (zipfile.BadZipFile, ValueError, NotImplementedError, zlib.error) as exc:
@@ -273,11 +276,24 @@ class Package:
                 return out
         return b"".join(self.chunks(name))
 
+    def whole(self, name: str) -> bool:
+        """Whether `read` inflates the part in one call (a small part, within every limit)."""
+        try:
+            return self._bytes is not None and self._one_call(self.getinfo(name))
+        except KeyError:
+            return False
+
+    def _one_call(self, info: Entry) -> bool:
+        size = info.file_size
+        return size <= members.ONE_CALL_BYTES and info.compress_type in members.DIRECT_TYPES \
+            and self._total + size <= MAX_TOTAL_BYTES \
+            and (size <= RATIO_GRACE_BYTES or size <= MAX_RATIO * info.compress_size)
+
     def chunks(self, name: str, size: int = 1 << 16) -> Iterator[bytes]:
         """A part's bytes as they inflate, in pieces of at most `size` bytes, stopping with a
         ReturnError at the limits whatever its header claims."""
         try:
-            info = self.zip.getinfo(name)
+            info = self.getinfo(name)
         except KeyError:
             raise ReturnError(self.file, f"the part {name} is missing") from None
         limit = MAX_ENTRY_BYTES
@@ -299,15 +315,15 @@ class Package:
                 zlib.error) as exc:
             raise ReturnError(self.file, f"the part {name} is damaged ({exc})") from None
 
-    def _pieces(self, info: zipfile.ZipInfo, size: int) -> Iterator[bytes]:
+    def _pieces(self, info: Entry, size: int) -> Iterator[bytes]:
         """A member's bytes as they inflate: in a package held in memory, straight from its
         bytes (`members`), else through `ZipFile.open`."""
         if self._bytes is not None and info.compress_type in members.DIRECT_TYPES:
             return members.pieces(self._bytes, info, size)
         return self._opened(info, size)
 
-    def _opened(self, info: zipfile.ZipInfo, size: int) -> Iterator[bytes]:
-        with self.zip.open(info) as fh:
+    def _opened(self, info: Entry, size: int) -> Iterator[bytes]:
+        with self.zip.open(info.filename) as fh:
             while chunk := fh.read(size):
                 yield chunk
 
@@ -343,7 +359,7 @@ class Package:
         Kept by the part's CRC-32 and sizes for the next return, as `sheetml._stamp` keeps
         what every return of one form shares byte for byte (and why that is safe)."""
         try:
-            info = self.zip.getinfo("[Content_Types].xml")
+            info = self.getinfo("[Content_Types].xml")
             key = (info.CRC, info.file_size, info.compress_size)
         except KeyError:
             key = None
@@ -363,7 +379,8 @@ class Package:
         return text
 
     def close(self) -> None:
-        self.zip.close()
+        if self._zip is not None:
+            self._zip.close()
 
     def __enter__(self) -> Package:
         return self

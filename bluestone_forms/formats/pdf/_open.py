@@ -291,21 +291,22 @@ def active_content(pdf: pikepdf.Pdf) -> list[str]:
         found.append(f"an action when the document opens ({_action_kinds(root.OpenAction)})")
     if "/AA" in root:
         found.append("document event actions")
-    names = root.get("/Names")
+    names = root.get("/Names") if "/Names" in root else None  # `in` first: see `_fields.walk`
     if isinstance(names, pikepdf.Dictionary) and "/JavaScript" in names:
         found.append("document-level JavaScript")
     if isinstance(names, pikepdf.Dictionary) and "/EmbeddedFiles" in names:
         found.append("embedded files")
-    acro = root.get("/AcroForm")
+    acro = root.get("/AcroForm") if "/AcroForm" in root else None
     if isinstance(acro, pikepdf.Dictionary) and "/XFA" in acro:
         found.append("an XFA form (its scripts and data are ignored)")
     annots_seen = 0
     for number, page in enumerate(pdf.pages, start=1):
         if number > MAX_PAGES:
             break
-        if "/AA" in page.obj:
+        obj = page.obj
+        if "/AA" in obj:
             found.append(f"page {number}: page event actions")
-        annots = page.obj.get("/Annots")
+        annots = obj.get("/Annots") if "/Annots" in obj else None
         if not isinstance(annots, pikepdf.Array):
             continue
         for annot in annots:
