@@ -51,6 +51,11 @@ _ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']
 _UTF16 = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
 _BOM_BYTES = (b"\xef", b"\xbb", b"\xbf")
 HEAD_BYTES = 65536
+# the XML declaration (its values plain words, so no "?>" inside) then the root element's
+# start: a prolog with no room for anything else, a DTD or a comment
+_PLAIN_PROLOG = re.compile(rb"""(?:<\?xml(?:[ \t\r\n]+[A-Za-z]+[ \t\r\n]*=[ \t\r\n]*"""
+                           rb"""(?:"[A-Za-z0-9._-]*"|'[A-Za-z0-9._-]*'))*[ \t\r\n]*\?>)?"""
+                           rb"""[ \t\r\n]*<[A-Za-z_]""")
 
 
 def refuse_dtd(data: bytes, file: str, part: str) -> None:
@@ -66,14 +71,16 @@ def refuse_dtd(data: bytes, file: str, part: str) -> None:
         if b"<!DOCTYPE" in wide or b"<!ENTITY" in wide:
             raise ReturnError(file, f"{part} declares a DTD, which Office files never do")
         return
-    if data.find(b"<!", 0, HEAD_BYTES) >= 0:
+    start = 0
+    while data[start:start + 1] in _BOM_BYTES:  # what lstrip(BOM) would skip, without a copy
+        start += 1
+    # a DTD can stand only before the root element: a prolog of nothing but a plain XML
+    # declaration has none, and the rest of the head need not be looked at
+    if not _PLAIN_PROLOG.match(data, start) and data.find(b"<!", 0, HEAD_BYTES) >= 0:
         upper = data[:HEAD_BYTES].upper()
         if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
             raise ReturnError(file, f"{part} declares a DTD or entities, which Office files "
                               "never do")
-    start = 0
-    while data[start:start + 1] in _BOM_BYTES:  # what lstrip(BOM) would skip, without a copy
-        start += 1
     m = _ENCODING.match(data, start)
     if m and m[1].lower().replace(b"-", b"").replace(b"_", b"") not in (b"utf8", b"utf16"):
         raise ReturnError(file, f"{part} is encoded as {m[1].decode('ascii')}; Office files "
