@@ -246,7 +246,7 @@ def check_page_tree(pdf: pikepdf.Pdf, file: str) -> None:
 
     Why before anything touches `pdf.pages`: qpdf then copies a page listed n times n times
     (200,000 entries of one page cost gigabytes), and a loop must not be followed."""
-    root = pdf.Root.get("/Pages")
+    root = pdf.Root.get("/Pages") if "/Pages" in pdf.Root else None
     if not isinstance(root, pikepdf.Dictionary):
         return  # no pages: qpdf reports it, the reader says it is not a form
     seen: set[tuple[int, int]] = set()
@@ -262,7 +262,7 @@ def check_page_tree(pdf: pikepdf.Pdf, file: str) -> None:
                 raise ReturnError(file, "the PDF's page tree lists a page or a part of itself "
                                         "twice; it is damaged or forged, not a form return")
             seen.add(og)
-        kids = node.get("/Kids")
+        kids = node.get("/Kids") if "/Kids" in node else None  # a missing key costs more
         if isinstance(kids, pikepdf.Array):
             if len(kids) > MAX_PAGES or len(seen) + len(stack) + len(kids) > 2 * MAX_PAGES:
                 raise ReturnError(file, f"the PDF has more than {MAX_PAGES} pages; "
