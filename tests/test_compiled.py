@@ -15,6 +15,7 @@ from bluestone_forms import formats
 from bluestone_forms.answers.records import Record, assemble, flatten
 from bluestone_forms.answers.slots import slots
 from bluestone_forms.answers.validate import validate
+from bluestone_forms.errors import ReturnError
 from bluestone_forms.formats import docx
 from bluestone_forms.formats.common import fingerprint
 from bluestone_forms.spec.catalog import Catalog
@@ -103,3 +104,28 @@ def test_no_cache_is_keyed_by_an_object_id() -> None:
              if keyed.search(line)]
     assert found == []
     assert FormSpec.__private_attributes__ == {}
+
+
+def test_catalog_finds_a_form_version_or_says_what_is_known() -> None:
+    cat = Catalog.shipped()
+    rp1 = cat.get("rp1")
+    assert cat.form("rp1", rp1.version, "f.docx").spec is rp1
+    other = rp1.model_copy(update={"version": "9.0"})
+    both = Catalog([rp1, other])
+    assert both.get("rp1") is other  # the newest version
+    assert both.form("rp1", "9.0", "f").spec is other
+    with pytest.raises(ReturnError, match="no form id"):
+        both.form(None, "1.0", "f")
+    with pytest.raises(ReturnError, match="no form id"):
+        both.form("", None, "f")
+    with pytest.raises(ReturnError, match=r"unknown form 'rp7'; known forms: rp1$"):
+        both.form("rp7", "1.0", "f")
+    with pytest.raises(ReturnError, match=rf"no version '2.5'; known versions: "
+                       rf"{re.escape(rp1.version)}, 9.0$"):
+        both.form("rp1", "2.5", "f")
+    with pytest.raises(ReturnError, match="no version 'None'"):
+        both.form("rp1", None, "f")
+    with pytest.raises(ReturnError, match="known forms: none"):
+        Catalog().form("rp1", "1.0", "f")
+    with pytest.raises(KeyError):
+        both.get("rp7")

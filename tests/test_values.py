@@ -148,3 +148,20 @@ def test_values_decode_never_raises_anything_but_codec_errors(raw: Any) -> None:
     for s in slots(SINK):
         with contextlib.suppress(values.CodecError):
             values.decode(s, raw)
+
+
+@given(st.text(alphabet=st.sampled_from(["a", " ", "\r", "\n", "\u000b", "\t", "é"]),
+               max_size=12))
+def test_text_decoder_is_decode_text(raw: str) -> None:
+    """The text slots' decoder takes a shortcut for the usual text; it gives what
+    `scalars.decode_text` gives for any text."""
+    from bluestone_forms.spec.scalars import decode_text
+
+    assert values._text_decoder(raw) == decode_text(raw)
+
+
+def test_text_decoder_refuses_text_over_the_limit_as_decode_text_does() -> None:
+    long = "x" * (values.MAX_TEXT + 1)
+    with pytest.raises(values.CodecError, match="at most"):
+        values._text_decoder("  " + long + " ")
+    assert values._text_decoder(" " * (values.MAX_TEXT + 5)) is None

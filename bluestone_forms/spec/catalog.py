@@ -21,6 +21,7 @@ class Catalog:
     def __init__(self, specs: Iterable[FormSpec | CompiledSpec] = ()) -> None:
         self._specs: dict[tuple[str, str], FormSpec] = {}
         self._forms: dict[tuple[str, str], CompiledSpec] = {}
+        self._versions: dict[str, list[str]] = {}  # form id -> its versions, for messages
         for s in specs:
             self.add(s)
 
@@ -30,6 +31,9 @@ class Catalog:
         form = compiled(spec)
         self._specs[(form.id, form.version)] = form.spec
         self._forms[(form.id, form.version)] = form
+        versions = self._versions.setdefault(form.id, [])
+        if form.version not in versions:
+            versions.append(form.version)
 
     def __iter__(self) -> Iterator[FormSpec]:
         return iter(self._specs.values())
@@ -68,7 +72,7 @@ class Catalog:
 
     def get(self, form_id: str) -> FormSpec:
         """The newest version of a form by id."""
-        versions = [s for (fid, _), s in self._specs.items() if fid == form_id]
+        versions = [self._specs[(form_id, v)] for v in self._versions.get(form_id, ())]
         if not versions:
             raise KeyError(form_id)
         return max(versions, key=lambda s: tuple(int(p) for p in s.version.split(".")))
@@ -78,22 +82,24 @@ class Catalog:
         return self.form(form_id, version, file).spec
 
     def form(self, form_id: str | None, version: str | None, file: str) -> CompiledSpec:
-        """The compiled form a return names, or a ReturnError saying what is unknown."""
+        """The compiled form a return names, or a ReturnError saying what is unknown.
+
+        One dictionary lookup when the form is known (every return of a collation asks);
+        the lists of what is known are made only for the message."""
+        form = self._forms.get((form_id, version or "")) if form_id else None
+        if form is not None:
+            return form
         if not form_id:
             raise ReturnError(file, "not a bluestone form: no form id found in the file")
-        known_ids = sorted({fid for fid, _ in self._specs})
-        if form_id not in known_ids:
+        if form_id not in self._versions:
+            known_ids = sorted(self._versions)
             raise ReturnError(
                 file, f"unknown form '{form_id}'; known forms: {', '.join(known_ids) or 'none'}"
             )
-        form = self._forms.get((form_id, version or ""))
-        if form is None:
-            known = sorted(v for fid, v in self._specs if fid == form_id)
-            raise ReturnError(
-                file,
-                f"form '{form_id}' has no version '{version}'; known versions: {', '.join(known)}",
-            )
-        return form
+        known = sorted(self._versions[form_id])
+        raise ReturnError(
+            file, f"form '{form_id}' has no version '{version}'; known versions: {', '.join(known)}"
+        )
 
     def compiled(self, spec: FormSpec) -> CompiledSpec:
         """`spec` compiled: the catalog's own when it holds this very spec, else compiled now."""

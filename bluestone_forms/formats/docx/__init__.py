@@ -229,7 +229,7 @@ def read(path: str | Path, catalog: Catalog | None = None, *,
         # "no answer" is the control's own placeholder text (or nothing), whatever
         # w:showingPlcHdr says: LibreOffice keeps that flag on typed text (module docstring)
         got = raw.get(key)
-        if isinstance(got, str) and got.strip() in ("", *empty):
+        if isinstance(got, str) and got.strip() in empty:
             raw[key] = None
             unanswered[key] = caption
     if unanswered:
@@ -238,15 +238,15 @@ def read(path: str | Path, catalog: Catalog | None = None, *,
     return ReadResult(file=file, format=FORMAT, records=[record], issues=issues)
 
 
-Boxes = tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...], str], ...], dict[str, str]]
+Boxes = tuple[tuple[str, ...], tuple[tuple[str, frozenset[str], str], ...], dict[str, str]]
 
 
 def _boxes(form: CompiledSpec) -> Boxes:
-    """The slot keys, each with its placeholder texts (one per language) and caption, and
-    where each box is (kept
-    with the compiled form, `form.derived(_boxes)`: reading thousands of returns should not
-    redo it)."""
-    boxes = tuple((s.key, layout.placeholders(s), layout.caption(s)) for s in form.slots)
+    """The slot keys, each with the texts that mean "no answer" (nothing, or its placeholder
+    text in any language) and its caption, and where each box is (kept with the compiled
+    form, `form.derived(_boxes)`: reading thousands of returns should not redo it)."""
+    boxes = tuple((s.key, frozenset(("", *layout.placeholders(s))), layout.caption(s))
+                  for s in form.slots)
     where = {s.key: f"the box “{s.label}”" for s in form.slots}
     return tuple(b[0] for b in boxes), boxes, where
 

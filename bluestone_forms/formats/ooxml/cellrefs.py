@@ -110,6 +110,8 @@ def xml_string(node: etree._Element, t_tag: str, r_tag: str) -> str:
 
 def all_text(t: etree._Element) -> str:
     """An element's text and the tails of its children (their own text is markup)."""
+    if not len(t):  # the usual <t>, text only: no generator to join
+        return t.text or ""
     return (t.text or "") + "".join(inner.tail or "" for inner in t)
 
 

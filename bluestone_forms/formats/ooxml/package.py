@@ -10,6 +10,7 @@ entities, DTDs and the network off (ECMA-376 Part 2 forbids DTDs outright).
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 import zlib
@@ -20,6 +21,9 @@ from typing import BinaryIO
 from lxml import etree
 
 from ...errors import ReturnError
+from . import directory, members
+from .directory import end_record
+from .directory import zip_directory as zip_directory
 from .times import modified_text, normalise_time
 
 MAX_ENTRIES = 1000
@@ -47,6 +51,11 @@ _ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']
 _UTF16 = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
 _BOM_BYTES = (b"\xef", b"\xbb", b"\xbf")
 HEAD_BYTES = 65536
+# the XML declaration (its values plain words, so no "?>" inside) then the root element's
+# start: a prolog with no room for anything else, a DTD or a comment
+_PLAIN_PROLOG = re.compile(rb"""(?:<\?xml(?:[ \t\r\n]+[A-Za-z]+[ \t\r\n]*=[ \t\r\n]*"""
+                           rb"""(?:"[A-Za-z0-9._-]*"|'[A-Za-z0-9._-]*'))*[ \t\r\n]*\?>)?"""
+                           rb"""[ \t\r\n]*<[A-Za-z_]""")
 
 
 def refuse_dtd(data: bytes, file: str, part: str) -> None:
@@ -62,14 +71,16 @@ def refuse_dtd(data: bytes, file: str, part: str) -> None:
         if b"<!DOCTYPE" in wide or b"<!ENTITY" in wide:
             raise ReturnError(file, f"{part} declares a DTD, which Office files never do")
         return
-    if data.find(b"<!", 0, HEAD_BYTES) >= 0:
+    start = 0
+    while data[start:start + 1] in _BOM_BYTES:  # what lstrip(BOM) would skip, without a copy
+        start += 1
+    # a DTD can stand only before the root element: a prolog of nothing but a plain XML
+    # declaration has none, and the rest of the head need not be looked at
+    if not _PLAIN_PROLOG.match(data, start) and data.find(b"<!", 0, HEAD_BYTES) >= 0:
         upper = data[:HEAD_BYTES].upper()
         if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
             raise ReturnError(file, f"{part} declares a DTD or entities, which Office files "
                               "never do")
-    start = 0
-    while data[start:start + 1] in _BOM_BYTES:  # what lstrip(BOM) would skip, without a copy
-        start += 1
     m = _ENCODING.match(data, start)
     if m and m[1].lower().replace(b"-", b"").replace(b"_", b"") not in (b"utf8", b"utf16"):
         raise ReturnError(file, f"{part} is encoded as {m[1].decode('ascii')}; Office files "
@@ -100,75 +111,26 @@ def parse_xml(data: bytes, file: str, part: str) -> etree._Element:
     return root
 
 
-def zip_directory(path: Path) -> tuple[int, int] | None:
-    """(entries, central directory bytes) as a zip's end record declares them, or None.
-
-    Why: `zipfile.ZipFile` builds an object for every central directory entry before anyone
-    can count them (and walks the directory by its size, whatever count the end record
-    claims), so a 40 MB zip of a million empty entries costs gigabytes before any check.
-    Reading the end record first bounds that.
-    """
-    try:
-        with path.open("rb") as fh:
-            return _end_record(fh)
-    except OSError:
-        return None
-
-
-def _end_record(fh: BinaryIO) -> tuple[int, int] | None:
-    """`zip_directory` of an open file (or a file's bytes in a BytesIO)."""
-    try:
-        size = fh.seek(0, 2)
-        start = max(0, size - (65535 + 22 + 20))
-        fh.seek(start)
-        tail = fh.read()
-        at = tail.rfind(b"PK\x05\x06")
-        if at < 0 or len(tail) - at < 22:
-            return None
-        entries = int.from_bytes(tail[at + 10:at + 12], "little")
-        central = int.from_bytes(tail[at + 12:at + 16], "little")
-        loc = at - 20
-        if loc >= 0 and tail[loc:loc + 4] == b"PK\x06\x07":
-            fh.seek(int.from_bytes(tail[loc + 8:loc + 16], "little"))
-            rec = fh.read(56)
-            if rec[:4] == b"PK\x06\x06" and len(rec) == 56:
-                entries = max(entries, int.from_bytes(rec[32:40], "little"))
-                central = max(central, int.from_bytes(rec[40:48], "little"))
-    except (OSError, ValueError):
-        return None
-    return entries, central
-
-
 def open_zip(path: Path | BinaryIO, file: str, max_entries: int = MAX_ENTRIES
              ) -> zipfile.ZipFile:
     """A zip (a path, or an open file) opened only after its declared directory is checked
     against `max_entries`."""
-    declared = zip_directory(path) if isinstance(path, Path) else _end_record(path)
-    if declared is not None and (declared[0] > max_entries
-                                 or declared[1] > max_entries * CENTRAL_BYTES_PER_ENTRY):
-        raise ReturnError(file, f"the zip package has more than {max_entries} parts "
-                          "(or a directory too large for that many)")
+    declared = zip_directory(path) if isinstance(path, Path) else end_record(path)
+    _check_declared(declared, file, max_entries)
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise ReturnError(file, f"the file is damaged or truncated ({exc})") from None
 
 
-def _inflated(body: memoryview, size: int) -> Iterator[bytes]:
-    """A raw deflate stream inflated in pieces of at most `size` bytes."""
-    inflater = zlib.decompressobj(-15)
-    pending: bytes | memoryview = body
-    while True:
-        chunk = inflater.decompress(pending, size)
-        if not chunk:  # nothing more to inflate (or a stream that makes no progress)
-            break
-        pending = inflater.unconsumed_tail
-        yield chunk
-    rest = inflater.flush()
-    if rest:
-        yield rest
+def _check_declared(declared: tuple[int, int] | None, file: str, max_entries: int) -> None:
+    if declared is not None and (declared[0] > max_entries
+                                 or declared[1] > max_entries * CENTRAL_BYTES_PER_ENTRY):
+        raise ReturnError(file, f"the zip package has more than {max_entries} parts "
+                          "(or a directory too large for that many)")
 
 
+Entry = directory.Entry
 _TYPES: dict[tuple[int, int, int], str] = {}  # [Content_Types].xml text by CRC-32 and sizes
 
 
@@ -181,22 +143,10 @@ class Package:
         self.path = path
         self.file = str(path)
         self._total = 0
-        try:
-            size = len(data) if data is not None else path.stat().st_size
-        except OSError as exc:
-            raise ReturnError(self.file, f"cannot read the file ({exc.strerror})") from None
-        if size > MAX_FILE_BYTES:
-            raise ReturnError(self.file, f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
-        if data is not None and size <= IN_MEMORY_BYTES:
-            whole = data
+        if data is not None and len(data) <= IN_MEMORY_BYTES:
+            size, whole = len(data), data
         else:
-            try:
-                with path.open("rb") as fh:
-                    # a return is small: one read gives the zip its bytes (no re-reading the
-                    # tail, no seeks on disk per part); a large file is read as needed
-                    whole = fh.read(size + 1) if size <= IN_MEMORY_BYTES else fh.read(8)
-            except OSError as exc:
-                raise ReturnError(self.file, f"cannot read the file ({exc.strerror})") from None
+            size, whole = self._head(data)
         magic = whole[:8]
         if magic == OLE_MAGIC:
             raise ReturnError(
@@ -207,15 +157,64 @@ class Package:
         if not magic.startswith(b"PK"):
             raise ReturnError(self.file, f"not a .{kind} file (not a zip package)")
         self._bytes = whole if size <= IN_MEMORY_BYTES else None
-        self.zip = open_zip(io.BytesIO(whole) if self._bytes is not None else path, self.file)
+        self._zip: zipfile.ZipFile | None = None
+        self._dir: directory.Directory | None = None
+        if self._bytes is not None:
+            # a plain zip's directory is read from its bytes (`directory`), any other by zipfile
+            _check_declared(end_record(io.BytesIO(self._bytes)), self.file, MAX_ENTRIES)
+            self._dir = directory.read(self._bytes)
         try:
             self._check_entries()
         except ReturnError:
-            self.zip.close()
+            self.close()
             raise
 
+    def _head(self, data: bytes | None) -> tuple[int, bytes]:
+        """(the file's size, its bytes when it is at most IN_MEMORY_BYTES, else its first 8),
+        from one open: a return is small, and one read gives the zip its bytes (no re-reading
+        the tail, no seeks on disk per part); a large file is read as needed."""
+        if data is not None and len(data) > MAX_FILE_BYTES:
+            raise ReturnError(self.file, f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+            try:
+                size = len(data) if data is not None else os.fstat(fd).st_size
+                if size > MAX_FILE_BYTES:
+                    raise ReturnError(self.file, f"the file is larger than "
+                                      f"{MAX_FILE_BYTES // 2**20} MB")
+                want = size + 1 if size <= IN_MEMORY_BYTES else 8
+                pieces = []
+                while want > 0 and (piece := os.read(fd, want)):
+                    pieces.append(piece)
+                    want -= len(piece)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise ReturnError(self.file, f"cannot read the file ({exc.strerror})") from None
+        return size, b"".join(pieces)
+
+    @property
+    def zip(self) -> zipfile.ZipFile:
+        """The package as a `zipfile.ZipFile` (opened when first asked for)."""
+        if self._zip is None:
+            self._zip = open_zip(io.BytesIO(self._bytes) if self._bytes is not None
+                                 else self.path, self.file)
+        return self._zip
+
+    def infolist(self) -> list[Entry]:
+        """Every entry of the zip's directory, in order."""
+        if self._dir is not None:
+            return list(self._dir.members)
+        return list(self.zip.infolist())
+
+    def getinfo(self, name: str) -> Entry:
+        """The directory entry of a part; KeyError when there is none."""
+        if self._dir is not None:
+            return self._dir.by_name[name]
+        return self.zip.getinfo(name)
+
     def _check_entries(self) -> None:
-        infos = self.zip.infolist()
+        infos = self.infolist()
         if len(infos) > MAX_ENTRIES:
             raise ReturnError(self.file, f"the package has more than {MAX_ENTRIES} parts")
         seen: set[str] = set()
@@ -239,12 +238,12 @@ class Package:
                 "without macros (.docx / .xlsx) and send it again"
             )
 
-    def _check_overlap(self, infos: list[zipfile.ZipInfo]) -> None:
+    def _check_overlap(self, infos: list[Entry]) -> None:
         """Refuse entries whose data overlap (David Fifield's "better zip bomb"; CPython
         checks this only from 3.11.8, gh-109858). Each local header takes at least 30 bytes
         plus its name, so an entry ends no sooner than that plus its compressed size."""
         spans = sorted(infos, key=lambda i: i.header_offset)
-        end_of_data = self.zip.start_dir
+        end_of_data = self._dir.start_dir if self._dir is not None else self.zip.start_dir
         for n, info in enumerate(spans):
             nxt = spans[n + 1].header_offset if n + 1 < len(spans) else end_of_data
             if info.header_offset + 30 + len(info.orig_filename.encode("utf-8", "replace")) \
@@ -253,24 +252,55 @@ class Package:
                                   "a zip bomb or a damaged file")
 
     def names(self) -> list[str]:
-        return self.zip.namelist()
+        return [info.filename for info in self.infolist()]
 
     def has(self, name: str) -> bool:
         try:
-            self.zip.getinfo(name)
+            self.getinfo(name)
         except KeyError:
             return False
         return True
 
     def read(self, name: str) -> bytes:
-        """A part's bytes, inflating at most the limits whatever its header claims."""
+        """A part's bytes, inflating at most the limits whatever its header claims.
+
+        A small part of a package held in memory whose declared size is within every limit
+        (the part's, the package's total and the ratio) is inflated in one call to no more
+        than that size (`members.whole`); any other is counted against the limits as it
+        inflates (`chunks`)."""
+        data = self._bytes
+        if data is not None:
+            try:
+                info = self.getinfo(name)
+            except KeyError:
+                raise ReturnError(self.file, f"the part {name} is missing") from None
+            if self._one_call(info):
+                try:
+                    out = members.whole(data, info)
+                except (zipfile.BadZipFile, ValueError, NotImplementedError, zlib.error) as exc:
+                    raise ReturnError(self.file, f"the part {name} is damaged ({exc})") from None
+                self._total += len(out)
+                return out
         return b"".join(self.chunks(name))
+
+    def whole(self, name: str) -> bool:
+        """Whether `read` inflates the part in one call (a small part, within every limit)."""
+        try:
+            return self._bytes is not None and self._one_call(self.getinfo(name))
+        except KeyError:
+            return False
+
+    def _one_call(self, info: Entry) -> bool:
+        size = info.file_size
+        return size <= members.ONE_CALL_BYTES and info.compress_type in members.DIRECT_TYPES \
+            and self._total + size <= MAX_TOTAL_BYTES \
+            and (size <= RATIO_GRACE_BYTES or size <= MAX_RATIO * info.compress_size)
 
     def chunks(self, name: str, size: int = 1 << 16) -> Iterator[bytes]:
         """A part's bytes as they inflate, in pieces of at most `size` bytes, stopping with a
         ReturnError at the limits whatever its header claims."""
         try:
-            info = self.zip.getinfo(name)
+            info = self.getinfo(name)
         except KeyError:
             raise ReturnError(self.file, f"the part {name} is missing") from None
         limit = MAX_ENTRY_BYTES
@@ -292,42 +322,17 @@ class Package:
                 zlib.error) as exc:
             raise ReturnError(self.file, f"the part {name} is damaged ({exc})") from None
 
-    def _pieces(self, info: zipfile.ZipInfo, size: int) -> Iterator[bytes]:
-        """A member's bytes as they inflate. In a package held in memory, a stored or deflated
-        member is inflated straight from its bytes: what `ZipFile.open` does, with its checks
-        (the local header's signature and name, no encryption, the CRC-32 and size at the
-        end), without its per-member set-up, which costs more than inflating a small part."""
-        data = self._bytes
-        if data is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            with self.zip.open(info) as fh:
-                while chunk := fh.read(size):
-                    yield chunk
-            return
-        at = info.header_offset
-        head = data[at:at + 30]
-        if len(head) < 30 or head[:4] != b"PK\x03\x04":
-            raise zipfile.BadZipFile("bad magic number for the part's header")
-        name_end = at + 30 + int.from_bytes(head[26:28], "little")
-        utf8 = int.from_bytes(head[6:8], "little") & 0x800
-        if data[at + 30:name_end].decode("utf-8" if utf8 else "cp437") != info.orig_filename:
-            raise zipfile.BadZipFile("the part's names in the directory and its header differ")
-        if info.flag_bits & 0x61:
-            raise NotImplementedError("encrypted or patched data")
-        start = name_end + int.from_bytes(head[28:30], "little")
-        body = memoryview(data)[start:start + info.compress_size]
-        if len(body) != info.compress_size:
-            raise zipfile.BadZipFile("the part is truncated")
-        crc = got = 0
-        if info.compress_type == zipfile.ZIP_STORED:
-            pieces: Iterator[bytes] = (bytes(body[i:i + size]) for i in range(0, len(body), size))
-        else:
-            pieces = _inflated(body, size)
-        for chunk in pieces:
-            crc = zlib.crc32(chunk, crc)
-            got += len(chunk)
-            yield chunk
-        if got != info.file_size or crc != info.CRC:
-            raise zipfile.BadZipFile(f"bad CRC-32 or size for the part {info.filename}")
+    def _pieces(self, info: Entry, size: int) -> Iterator[bytes]:
+        """A member's bytes as they inflate: in a package held in memory, straight from its
+        bytes (`members`), else through `ZipFile.open`."""
+        if self._bytes is not None and info.compress_type in members.DIRECT_TYPES:
+            return members.pieces(self._bytes, info, size)
+        return self._opened(info, size)
+
+    def _opened(self, info: Entry, size: int) -> Iterator[bytes]:
+        with self.zip.open(info.filename) as fh:
+            while chunk := fh.read(size):
+                yield chunk
 
     def xml(self, name: str) -> etree._Element:
         return parse_xml(self.read(name), self.file, name)
@@ -361,7 +366,7 @@ class Package:
         Kept by the part's CRC-32 and sizes for the next return, as `sheetml._stamp` keeps
         what every return of one form shares byte for byte (and why that is safe)."""
         try:
-            info = self.zip.getinfo("[Content_Types].xml")
+            info = self.getinfo("[Content_Types].xml")
             key = (info.CRC, info.file_size, info.compress_size)
         except KeyError:
             key = None
@@ -381,7 +386,8 @@ class Package:
         return text
 
     def close(self) -> None:
-        self.zip.close()
+        if self._zip is not None:
+            self._zip.close()
 
     def __enter__(self) -> Package:
         return self

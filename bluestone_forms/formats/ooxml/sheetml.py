@@ -108,7 +108,7 @@ def _stamp(pkg: Package, name: str) -> tuple[str, int, int, int] | None:
     the values themselves are always read. A part forged to match another's stamp gets that
     part's meaning: no more than sending that part itself.)"""
     try:
-        info = pkg.zip.getinfo(name)
+        info = pkg.getinfo(name)
     except KeyError:
         return None
     return name, info.CRC, info.file_size, info.compress_size

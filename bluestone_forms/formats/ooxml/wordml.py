@@ -226,19 +226,16 @@ def answers(root: Any, keys: Sequence[str]) -> dict[str, Answer]:
     on text a person typed over the placeholder, so only the caller, knowing each control's
     own placeholder text, can tell "no answer" from an answer.
 
-    The fast path for reading returns: whole-document walks for one tag each are nearly free
-    in lxml, so tick states are collected first and only text is walked per control.
+    The fast path for reading returns: one walk of the document (`Seen`) finds the tags,
+    the tick states and what makes a control's text more than its runs' text; only the
+    text is then read per control.
     """
     by_name = _bookmarks(tuple(keys))
     wanted = set(by_name.values())
-    ticks: dict[Any, bool] = {}
-    for el in root.iter(CHECKED_STATE):
-        box = el.getparent()
-        if box is not None and box.tag == CHECKBOX and box.getparent() is not None:
-            ticks[box.getparent()] = el.get(W14_VAL, "1") in ("1", "true", "on")
-    mixed = _mixed_contents(root)
+    seen = Seen(root)
+    ticks, mixed = seen.ticks, seen.mixed
     out: dict[str, Answer] = {}
-    for tag_el in root.iter(TAG):
+    for tag_el in seen.tags:
         key = tag_el.get(VAL)
         if key not in wanted or key in out:
             continue
@@ -265,19 +262,44 @@ def answers(root: Any, keys: Sequence[str]) -> dict[str, Answer]:
     return out
 
 
-def _mixed_contents(root: Any) -> set[Any]:
-    """The control contents holding anything but plain w:t text: breaks, tabs, non-breaking
-    hyphens, or text that is not shown (deleted text, field codes)."""
-    mixed: set[Any] = set()
-    for tag in (BR, CR, TAB, NO_BREAK_HYPHEN, w("delText"), w("instrText"), w("delInstrText")):
-        for el in root.iter(tag):
+# what makes a control's shown text more than its runs' w:t text: breaks, tabs, non-breaking
+# hyphens, or text that is not shown (deleted text, field codes)
+_MIXING = (BR, CR, TAB, NO_BREAK_HYPHEN, w("delText"), w("instrText"), w("delInstrText"))
+
+
+class Seen:
+    """What one walk of a document finds for reading its controls: every w:tag (in document
+    order), the tick state of every w14:checkbox by its control's properties, and the
+    control contents holding anything but plain w:t text (`_MIXING`).
+
+    Why one walk: lxml walks a tree fast in C but each walk is a pass over every element;
+    one walk for all these tags, instead of one per tag, is what reading a return needs."""
+
+    __slots__ = ("mixed", "tags", "ticks")
+
+    def __init__(self, root: Any) -> None:
+        self.tags: list[Any] = []
+        self.ticks: dict[Any, bool] = {}
+        self.mixed: set[Any] = set()
+        tags, ticks = self.tags, self.ticks
+        mixing: list[Any] = []
+        for el in root.iter(TAG, CHECKED_STATE, *_MIXING):
+            tag = el.tag
+            if tag == TAG:
+                tags.append(el)
+            elif tag == CHECKED_STATE:
+                box = el.getparent()
+                if box is not None and box.tag == CHECKBOX and box.getparent() is not None:
+                    ticks[box.getparent()] = el.get(W14_VAL, "1") in ("1", "true", "on")
+            else:
+                mixing.append(el)
+        for el in mixing:
             parent = el.getparent()
             while parent is not None and parent.tag not in _STOP:
                 if parent.tag == SDT_CONTENT:
-                    mixed.add(parent)
+                    self.mixed.add(parent)
                     break
                 parent = parent.getparent()
-    return mixed
 
 
 def _by_bookmark(root: Any, by_name: Mapping[str, str], skip: set[str]) -> dict[str, Found]:

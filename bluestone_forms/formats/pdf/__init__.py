@@ -220,14 +220,11 @@ def read(path: str | Path, catalog: Catalog | None = None, *,
                                 f"{' '.join(str(exc).split())[:160]})") from None
 
 
-def _modified(pdf: pikepdf.Pdf) -> str | None:
-    """When a client last saved the PDF: /ModDate of the document info, as UTC ISO 8601."""
-    try:
-        raw = str(pdf.docinfo.get("/ModDate", "")) if pdf.trailer.get("/Info") else ""
-    except (pikepdf.PdfError, ValueError, TypeError):
-        return None
+def _modified(raw: str | None) -> str | None:
+    """When a client last saved the PDF: the document info's /ModDate text (`read_info`), as
+    UTC ISO 8601."""
     m = re.match(r"D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Z+-])?(\d{2})?'?(\d{2})?",
-                 raw)
+                 raw or "")
     if not m:
         return None
     y, mo, d, h, mi, s = (m[1], m[2] or "01", m[3] or "01", m[4] or "00", m[5] or "00",
@@ -263,7 +260,7 @@ class _Where(Mapping[str, str]):
 
 
 def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
-    identity = fields.read_identity(pdf)
+    identity, moddate = fields.read_info(pdf)
     if not identity.form_id and not any(True for _ in fields.walk(pdf, file)):
         # no metadata and no answer boxes: a PDF exported or printed from a form?
         shown = printed.printed_identity(Path(file), pdf)
@@ -284,7 +281,7 @@ def _read(pdf: pikepdf.Pdf, file: str, catalog: Catalog) -> ReadResult:
         raise ReturnError(file, printed.FLATTENED + " (the PDF form as filled in, not a "
                           "printed or flattened copy)")
     check_slots(form, names, file, catalog)
-    record, issues = finish(form, identity, raw, where, file, modified=_modified(pdf),
+    record, issues = finish(form, identity, raw, where, file, modified=_modified(moddate),
                             catalog=catalog)
     record.meta["format"] = FORMAT
     extra: list[Issue] = []

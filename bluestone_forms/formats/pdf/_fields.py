@@ -180,15 +180,30 @@ def write_identity(pdf: pikepdf.Pdf, identity: common.Identity, title: str | Non
 
 def read_identity(pdf: pikepdf.Pdf) -> common.Identity:
     """The identity from the document info, else from the XMP metadata; None where absent."""
+    return read_info(pdf)[0]
+
+
+def read_info(pdf: pikepdf.Pdf) -> tuple[common.Identity, str | None]:
+    """The identity (`read_identity`) and the text of /ModDate, from one look at the trailer's
+    document info (a key is read only after `in` says it is there: `walk`)."""
     found: dict[str, str | None] = {}
-    info = pdf.trailer.get("/Info")
+    info = pdf.trailer.get("/Info") if "/Info" in pdf.trailer else None
+    if not isinstance(info, pikepdf.Dictionary):
+        info = None
     for attr, key in INFO_KEYS.items():
-        value = info.get("/" + key) if isinstance(info, pikepdf.Dictionary) else None
+        name = "/" + key
+        value = info.get(name) if info is not None and name in info else None
         found[attr] = str(value) if isinstance(value, pikepdf.String) and str(value) else None
+    modified = None
+    if info is not None:
+        try:
+            modified = str(info.get("/ModDate")) if "/ModDate" in info else None
+        except (pikepdf.PdfError, ValueError, TypeError):
+            modified = None
     if not found["form_id"]:
         found = _xmp_identity(pdf) or found
     return common.Identity(found["form_id"], found["version"], found["instance_id"],
-                           found.get("slots"))
+                           found.get("slots")), modified
 
 
 def _xmp_identity(pdf: pikepdf.Pdf) -> dict[str, str | None] | None:

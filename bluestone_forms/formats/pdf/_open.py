@@ -246,7 +246,7 @@ def check_page_tree(pdf: pikepdf.Pdf, file: str) -> None:
 
     Why before anything touches `pdf.pages`: qpdf then copies a page listed n times n times
     (200,000 entries of one page cost gigabytes), and a loop must not be followed."""
-    root = pdf.Root.get("/Pages")
+    root = pdf.Root.get("/Pages") if "/Pages" in pdf.Root else None
     if not isinstance(root, pikepdf.Dictionary):
         return  # no pages: qpdf reports it, the reader says it is not a form
     seen: set[tuple[int, int]] = set()
@@ -262,7 +262,7 @@ def check_page_tree(pdf: pikepdf.Pdf, file: str) -> None:
                 raise ReturnError(file, "the PDF's page tree lists a page or a part of itself "
                                         "twice; it is damaged or forged, not a form return")
             seen.add(og)
-        kids = node.get("/Kids")
+        kids = node.get("/Kids") if "/Kids" in node else None  # a missing key costs more
         if isinstance(kids, pikepdf.Array):
             if len(kids) > MAX_PAGES or len(seen) + len(stack) + len(kids) > 2 * MAX_PAGES:
                 raise ReturnError(file, f"the PDF has more than {MAX_PAGES} pages; "
@@ -291,21 +291,22 @@ def active_content(pdf: pikepdf.Pdf) -> list[str]:
         found.append(f"an action when the document opens ({_action_kinds(root.OpenAction)})")
     if "/AA" in root:
         found.append("document event actions")
-    names = root.get("/Names")
+    names = root.get("/Names") if "/Names" in root else None  # `in` first: see `_fields.walk`
     if isinstance(names, pikepdf.Dictionary) and "/JavaScript" in names:
         found.append("document-level JavaScript")
     if isinstance(names, pikepdf.Dictionary) and "/EmbeddedFiles" in names:
         found.append("embedded files")
-    acro = root.get("/AcroForm")
+    acro = root.get("/AcroForm") if "/AcroForm" in root else None
     if isinstance(acro, pikepdf.Dictionary) and "/XFA" in acro:
         found.append("an XFA form (its scripts and data are ignored)")
     annots_seen = 0
     for number, page in enumerate(pdf.pages, start=1):
         if number > MAX_PAGES:
             break
-        if "/AA" in page.obj:
+        obj = page.obj
+        if "/AA" in obj:
             found.append(f"page {number}: page event actions")
-        annots = page.obj.get("/Annots")
+        annots = obj.get("/Annots") if "/Annots" in obj else None
         if not isinstance(annots, pikepdf.Array):
             continue
         for annot in annots:

@@ -21,9 +21,11 @@ CHUNK_BYTES = 64 * 1024  # inflated at a time
 
 
 def sheet_cells(book: Book, info: SheetInfo) -> Sheet:
-    """A sheet whose cells are converted only when asked for."""
-    return Sheet(book, info, parse_sheet(book.pkg.chunks(info.part, CHUNK_BYTES), book.file,
-                                         info.part))
+    """A sheet whose cells are converted only when asked for (a small part inflated in one
+    call, `Package.whole`; a larger one as it inflates)."""
+    pkg = book.pkg
+    chunks = [pkg.read(info.part)] if pkg.whole(info.part) else pkg.chunks(info.part, CHUNK_BYTES)
+    return Sheet(book, info, parse_sheet(chunks, book.file, info.part))
 
 
 def parse_sheet(chunks: Iterable[bytes], file: str, part: str) -> etree._Element:
