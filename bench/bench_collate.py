@@ -47,7 +47,8 @@ from pathlib import Path
 # BENCH_CODE=DIR measures the toolkit in DIR (e.g. an older commit unpacked there) instead
 sys.path.insert(0, os.environ.get("BENCH_CODE") or str(Path(__file__).resolve().parents[1]))
 
-from collate_floor import KINDS, TreePeak, floor, floor_many, kind_of, make_returns, spec_of
+from bench_returns import KINDS, kind_of, make_returns, spec_of
+from collate_floor import TreePeak, floor, floor_many
 
 from bluestone_forms import api, formats
 from bluestone_forms.collate.run import collate, default_workers
