@@ -98,14 +98,28 @@ def choice_texts(slot: Slot) -> list[str]:
 
 def iso(value: Any) -> Any:
     """A canonical value as plain JSON data (dates ISO, decimals as text)."""
+    if isinstance(value, dict):
+        return {k: iso(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [iso(v) for v in value]
+    return _plain(value)
+
+
+def json_default(value: Any) -> Any:
+    """`json.dumps(values, default=json_default)`: what `iso` makes of a date, time or
+    decimal, asked for by the encoder only for those (so the store's JSON of a record's
+    values is that of `iso(values)`, without a walk of every value first)."""
+    plain = _plain(value)
+    if plain is value:
+        raise TypeError(f"{type(value).__name__} is not a value a record holds")
+    return plain
+
+
+def _plain(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dt.time):
         return value.isoformat("minutes")
     if isinstance(value, Decimal):
         return format(value, "f")
-    if isinstance(value, dict):
-        return {k: iso(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [iso(v) for v in value]
     return value
