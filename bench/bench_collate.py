@@ -57,7 +57,15 @@ sys.path.insert(0, os.environ.get("BENCH_CODE") or str(Path(__file__).resolve().
 
 from bench_returns import KINDS, kind_of, make_returns, spec_of
 from collate_floor import TreePeak, floor, floor_many
-from scale_table import SizeResult, Stage, load, print_scale, print_table
+from scale_table import (
+    SizeResult,
+    Stage,
+    load,
+    print_header,
+    print_row,
+    print_scale,
+    print_targets,
+)
 
 from bluestone_forms import api, formats
 from bluestone_forms.collate.run import collate, default_workers
@@ -105,7 +113,12 @@ def run_size(n: int, folder: Path, keep_stores: bool, lean: bool) -> SizeResult:
                                          "return: masters filled, the rest copied)"
                                          if made else "(made earlier, reused)"))
     res = SizeResult(n, load_before=load(), lean=lean)
-    print(f"   before: {res.load_before}")
+
+    def add(stage: Stage) -> None:
+        res.stages.append(stage)
+        print_row(res, stage)
+
+    print(f"   before: {res.load_before}", flush=True)
     store = folder / "store" / "bluestone.sqlite"
     shutil.rmtree(store.parent, ignore_errors=True)
     sample = paths[::LEAN_SAMPLE] if lean and n > 10_000 else paths
@@ -113,24 +126,26 @@ def run_size(n: int, folder: Path, keep_stores: bool, lean: bool) -> SizeResult:
     res.stages.append(Stage("floor", floor_s * n / len(sample), floor_mb,
                             "parse, parallel" + (f"; 1 file in {LEAN_SAMPLE}, time scaled"
                                                  if len(sample) < n else "")))
+    print_header()
+    print_row(res, res.stages[0])
     read_s = None
     if not lean:
         (records, failed), read_s, read_mb = timed(read_stage, paths)
-        res.stages.append(Stage("read", read_s, read_mb,
-                                f"reader pool alone: {records:,} records, {failed} failed"))
+        add(Stage("read", read_s, read_mb,
+                  f"reader pool alone: {records:,} records, {failed} failed"))
     summary, coll_s, coll_mb = timed(collate, [folder / "returns"], store)
-    res.stages.append(Stage("collate", coll_s, coll_mb, summary.line()))
+    add(Stage("collate", coll_s, coll_mb, summary.line()))
     if read_s is not None:
-        res.stages.append(Stage("store (collate - read)", coll_s - read_s, None,
-                                "derived: two runs apart, so within the machine's noise"))
+        add(Stage("store (collate - read)", coll_s - read_s, None,
+                  "derived: two runs apart, so within the machine's noise"))
     outputs, exp_s, exp_mb = timed(export, store, store.parent / "out")
-    res.stages.append(Stage("export", exp_s, exp_mb, ", ".join(
+    add(Stage("export", exp_s, exp_mb, ", ".join(
         f"{k} {v:.1f} s" for k, v in outputs.seconds.items())))
-    res.stages.append(Stage("collate + export", coll_s + exp_s, max(coll_mb, exp_mb)))
+    add(Stage("collate + export", coll_s + exp_s, max(coll_mb, exp_mb)))
     again, re_s, re_mb = timed(collate, [folder / "returns"], store)
-    res.stages.append(Stage("re-run", re_s, re_mb, f"unchanged folder: {again.unchanged:,} "
-                                                   "files found unchanged"))
-    print_table(res)
+    add(Stage("re-run", re_s, re_mb,
+              f"unchanged folder: {again.unchanged:,} files found unchanged"))
+    print_targets(res)
     res.load_after = load()
     print(f"   after: {res.load_after}")
     res.save(folder.parent)

@@ -71,14 +71,31 @@ class SizeResult:
         return cls(**raw)
 
 
+def print_header() -> None:
+    print(f"   {'stage':<28}{'s':>9}{'x floor':>9}{'ms/file':>9}{'peak MB':>9}  notes",
+          flush=True)
+
+
+def print_row(res: SizeResult, s: Stage) -> None:
+    """One stage's row, as soon as it is measured (a long run shows what it has so far)."""
+    floor = res.get("floor")
+    assert floor is not None, "the floor is measured first"
+    mb = "" if s.peak_mb is None else f"{s.peak_mb:.0f}"
+    print(f"   {s.name:<28}{s.seconds:>9.1f}{s.seconds / floor.seconds:>9.2f}"
+          f"{s.seconds / res.n * 1000:>9.2f}{mb:>9}  {s.note}", flush=True)
+
+
 def print_table(res: SizeResult) -> None:
+    """Every row (see print_row), then the targets."""
+    print_header()
+    for s in res.stages:
+        print_row(res, s)
+    print_targets(res)
+
+
+def print_targets(res: SizeResult) -> None:
     floor = res.get("floor")
     assert floor is not None
-    print(f"   {'stage':<28}{'s':>9}{'x floor':>9}{'ms/file':>9}{'peak MB':>9}  notes")
-    for s in res.stages:
-        mb = "" if s.peak_mb is None else f"{s.peak_mb:.0f}"
-        print(f"   {s.name:<28}{s.seconds:>9.1f}{s.seconds / floor.seconds:>9.2f}"
-              f"{s.seconds / res.n * 1000:>9.2f}{mb:>9}  {s.note}")
     both, first, again = res.get("collate + export"), res.get("collate"), res.get("re-run")
     if both and first and again:
         ratio, share = both.seconds / floor.seconds, again.seconds / first.seconds
