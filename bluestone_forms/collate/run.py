@@ -28,6 +28,7 @@ from ..store.access import claim
 from ..store.core import Store, store_failure
 from ..store.engine import DEFAULT_NAME, Where
 from ..store.faults import DATABASE_ERRORS
+from .ahead import read_ahead
 from .file_result import FileResult
 from .pause import pause
 from .settle import settle
@@ -288,7 +289,8 @@ def collate(
                 if not unchanged or outcome == "rejected":  # as for files: still rejected
                     summary.outcomes[outcome] += 1
             summary.files = len(sources) + len(bad) + len(box.lines)
-            results = read_all(todo, n_workers, extra, timeout, store.settled())
+            # read ahead in a thread while batches are written (ahead.py)
+            results = read_ahead(read_all(todo, n_workers, extra, timeout, store.settled()))
             for done, res in enumerate(results, start=1):
                 batch.add(res, box.provenance.get(res.path))
                 if progress:
