@@ -1,26 +1,34 @@
 """Collating many returns against the floor of the same files, measured in the same run.
 
     python bench/bench_collate.py                   # 1,000 and 10,000 returns, reads, pack
-    python bench/bench_collate.py --n 100000        # the national-scale size (about 5 GB)
+    python bench/bench_collate.py --n 10000 --n 100000 --lean --sample 0 --no-pack
+        # the scale run of issue 19 (100,000 returns are about 20 GB on disk)
     python bench/bench_collate.py --n 1000 --no-pack --sample 4    # a quick look
     python bench/bench_collate.py --n 1000 --postgresql postgresql:///postgres?host=/var/run/postgresql
         # also the same returns into SQLite and into PostgreSQL, side by side (issue 21)
 
-Returns are made the way forces make them, by filling generated templates (every shipped
-spec; Word, Excel form, Excel register with 5 rows keyed, PDF, in turn), once, into
-output/bench/returns-N of the worktree (kept for the next run; delete it to remake). Then, for
-each size, in one run on the same machine:
+Returns are made as bench_returns.py says: for each shipped spec, kind (Word, Excel form,
+Excel register with 5 rows keyed, PDF) and force folder one master filled the real way, and
+every return a copy of its master's bytes with its own instance id, register row ids and
+crime references rewritten wherever the file holds them (valid returns that collation takes
+as distinct), into output/bench/returns-N of the worktree (kept for the next run; delete it
+to remake). Then, for each size, in one run on the same machine:
 
   floor     open and parse every file as the least reader must (collate_floor.py), in
-            parallel (one process per core)
-  read      every file through collation's own reader pool (`_collate_read.read_all`: the
-            worker processes, hashing, the typed results crossing the process boundary)
-  collate   a fresh store: read + store (store = collate - read)
+            parallel (one process per core); with --lean above 10,000 returns 1 file in 10,
+            its time scaled to all
+  read      every file through collation's own reader pool (`collate.workers.read_all`: the
+            worker processes, hashing, the typed results crossing the process boundary);
+            left out with --lean
+  collate   a fresh store: read + store (store = collate - read, when read was run)
   export    workbook, CSVs and both reports from the store
   re-run    collate again over the unchanged folder into the same store
 
-each with its wall time, its ratio to the floor and the peak resident memory of the whole
-process tree (this process and every descendant, summed, sampled every 0.2 s).
+as a table (scale_table.py): wall seconds, the ratio to the floor, milliseconds per file and
+the peak resident memory of the whole process tree (this process and every descendant,
+summed, sampled every 0.2 s), with the targets of issue 19; each size above 10,000 is then
+set against 10,000 (of this run, else the last saved) per file, and its per-file cost
+extrapolated to 500,000 returns.
 
 Then per format and shipped spec, the reader alone (`formats.<fmt>.read`) against the floor of
 the same files: CPU time of each on `--sample` files of each (kind, spec), medians over
@@ -47,7 +55,17 @@ from pathlib import Path
 # BENCH_CODE=DIR measures the toolkit in DIR (e.g. an older commit unpacked there) instead
 sys.path.insert(0, os.environ.get("BENCH_CODE") or str(Path(__file__).resolve().parents[1]))
 
-from collate_floor import KINDS, TreePeak, floor, floor_many, kind_of, make_returns, spec_of
+from bench_returns import KINDS, kind_of, make_returns, spec_of
+from collate_floor import TreePeak, floor, floor_many
+from scale_table import (
+    SizeResult,
+    Stage,
+    load,
+    print_header,
+    print_row,
+    print_scale,
+    print_targets,
+)
 
 from bluestone_forms import api, formats
 from bluestone_forms.collate.run import collate, default_workers
@@ -57,12 +75,8 @@ from bluestone_forms.spec.catalog import Catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 READ_TARGET = 1.5
+LEAN_SAMPLE = 10  # --lean: the floor of 1 file in this many, above 10,000 returns
 PACK_TARGET = 10.0
-
-
-def load() -> str:
-    one, five, _ = os.getloadavg()
-    return f"load average {one:.1f} (5 min {five:.1f}) on {os.cpu_count()} cores"
 
 
 def timed(fn, *args, **kw):  # type: ignore[no-untyped-def]
@@ -88,43 +102,56 @@ def read_stage(paths: list[Path]) -> tuple[int, int]:
     return records, failed
 
 
-def run_size(n: int, folder: Path, keep_stores: bool) -> None:
+def run_size(n: int, folder: Path, keep_stores: bool, lean: bool) -> SizeResult:
     paths, made = make_returns(folder, n)
-    kinds = defaultdict(int)
+    kinds: dict[str, int] = defaultdict(int)
     for p in paths:
         kinds[kind_of(p)] += 1
     size = sum(p.stat().st_size for p in paths)
     print(f"\n== {n:,} returns ({', '.join(f'{kinds[k]:,} {k}' for k in KINDS)}; "
-          f"{size / 2**20:,.0f} MB) " + (f"made by filling templates in {made:.1f} s"
+          f"{size / 2**20:,.0f} MB) " + (f"made in {made:.1f} s ({made / n * 1000:.1f} ms a "
+                                         "return: masters filled, the rest copied)"
                                          if made else "(made earlier, reused)"))
-    print(f"   before: {load()}")
+    res = SizeResult(n, load_before=load(), lean=lean)
+
+    def add(stage: Stage) -> None:
+        res.stages.append(stage)
+        print_row(res, stage)
+
+    print(f"   before: {res.load_before}", flush=True)
     store = folder / "store" / "bluestone.sqlite"
     shutil.rmtree(store.parent, ignore_errors=True)
-    rows: list[tuple[str, float, float, str]] = []
-    _, floor_s, floor_mb = timed(floor_stage, paths)
-    rows.append(("floor (parse, parallel)", floor_s, floor_mb, ""))
-    (records, failed), read_s, read_mb = timed(read_stage, paths)
-    rows.append(("read (reader pool)", read_s, read_mb, f"{records:,} records, {failed} failed"))
+    sample = paths[::LEAN_SAMPLE] if lean and n > 10_000 else paths
+    _, floor_s, floor_mb = timed(floor_stage, sample)
+    res.stages.append(Stage("floor", floor_s * n / len(sample), floor_mb,
+                            "parse, parallel" + (f"; 1 file in {LEAN_SAMPLE}, time scaled"
+                                                 if len(sample) < n else "")))
+    print_header()
+    print_row(res, res.stages[0])
+    read_s = None
+    if not lean:
+        (records, failed), read_s, read_mb = timed(read_stage, paths)
+        add(Stage("read", read_s, read_mb,
+                  f"reader pool alone: {records:,} records, {failed} failed"))
     summary, coll_s, coll_mb = timed(collate, [folder / "returns"], store)
-    rows.append(("collate (read + store)", coll_s, coll_mb, summary.line()))
-    rows.append(("  store (collate - read)", coll_s - read_s, float("nan"),
-                 "derived: two runs apart, so within the machine's noise"))
+    add(Stage("collate", coll_s, coll_mb, summary.line()))
+    if read_s is not None:
+        add(Stage("store (collate - read)", coll_s - read_s, None,
+                  "derived: two runs apart, so within the machine's noise"))
     outputs, exp_s, exp_mb = timed(export, store, store.parent / "out")
-    took = outputs.seconds
-    rows.append(("export", exp_s, exp_mb,
-                 ", ".join(f"{k} {v:.1f} s" for k, v in took.items())))
-    rows.append(("collate + export", coll_s + exp_s, max(coll_mb, exp_mb), ""))
+    add(Stage("export", exp_s, exp_mb, ", ".join(
+        f"{k} {v:.1f} s" for k, v in outputs.seconds.items())))
+    add(Stage("collate + export", coll_s + exp_s, max(coll_mb, exp_mb)))
     again, re_s, re_mb = timed(collate, [folder / "returns"], store)
-    rows.append(("re-run, unchanged", re_s, re_mb,
-                 f"{re_s / coll_s:.1%} of the first collate; {again.unchanged:,} unchanged"))
-    print(f"   {'stage':<26}{'s':>8}{'x floor':>9}{'files/s':>9}{'peak MB':>9}  notes")
-    for label, secs, mb, note in rows:
-        mb_text = "" if mb != mb else f"{mb:.0f}"
-        print(f"   {label:<26}{secs:>8.1f}{secs / floor_s:>9.2f}{n / secs:>9.0f}"
-              f"{mb_text:>9}  {note}")
-    print(f"   after: {load()}")
+    add(Stage("re-run", re_s, re_mb,
+              f"unchanged folder: {again.unchanged:,} files found unchanged"))
+    print_targets(res)
+    res.load_after = load()
+    print(f"   after: {res.load_after}")
+    res.save(folder.parent)
     if not keep_stores:
         shutil.rmtree(store.parent, ignore_errors=True)
+    return res
 
 
 def _ratio_job(args: tuple[list[str], int]) -> list[tuple[str, str, float, float, float, float]]:
@@ -279,6 +306,9 @@ def main() -> None:
     parser.add_argument("--no-pack", action="store_true")
     parser.add_argument("--keep-stores", action="store_true")
     parser.add_argument("--make-only", action="store_true", help="only make the returns")
+    parser.add_argument("--lean", action="store_true",
+                        help="no separate read stage, and above 10,000 returns the floor of 1 "
+                             f"file in {LEAN_SAMPLE} (so 100,000 is affordable)")
     parser.add_argument("--postgresql", metavar="URL",
                         help="also run the returns into a PostgreSQL database made on this "
                              "server, beside SQLite (issue 21)")
@@ -302,8 +332,12 @@ def main() -> None:
         if args.engines_only:
             return
     if not args.no_collate:
+        done = {n: run_size(n, base / f"returns-{n}", args.keep_stores, args.lean)
+                for n in sizes}
         for n in sizes:
-            run_size(n, base / f"returns-{n}", args.keep_stores)
+            if n > 10_000:
+                small = done.get(10_000) or SizeResult.saved(base, 10_000)
+                print_scale(done[n], small, 10_000 in done)
     if args.sample:
         paths, _ = make_returns(base / f"returns-{min(sizes)}", min(sizes))
         read_ratios(paths, args.sample, args.rounds)

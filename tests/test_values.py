@@ -165,3 +165,19 @@ def test_text_decoder_refuses_text_over_the_limit_as_decode_text_does() -> None:
     with pytest.raises(values.CodecError, match="at most"):
         values._text_decoder("  " + long + " ")
     assert values._text_decoder(" " * (values.MAX_TEXT + 5)) is None
+
+
+def test_json_default_encodes_values_as_iso_makes_them() -> None:
+    """The store encodes a record's values with `default=json_default` instead of walking
+    them with `iso` first: the JSON must be the same, and a value no record holds refused."""
+    import json
+
+    vals = {"when": dt.date(2026, 1, 2), "at": dt.time(9, 30),
+            "stamp": dt.datetime(2026, 1, 2, 3, 4), "score": Decimal("1.50"), "none": None,
+            "ticks": ["a", "b"], "n": 3, "ok": True,
+            "rows": [{"due": dt.date(2026, 3, 4), "cost": Decimal("2"), "who": "Mair"}]}
+    enc = {"ensure_ascii": False, "sort_keys": True}
+    assert (json.dumps(vals, default=values.json_default, **enc)  # type: ignore[arg-type]
+            == json.dumps(values.iso(vals), **enc))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not a value a record holds"):
+        json.dumps({"odd": {1, 2}}, default=values.json_default)

@@ -28,6 +28,7 @@ from ..store.access import claim
 from ..store.core import Store, store_failure
 from ..store.engine import DEFAULT_NAME, Where
 from ..store.faults import DATABASE_ERRORS
+from .ahead import read_ahead
 from .file_result import FileResult
 from .pause import pause
 from .settle import settle
@@ -62,7 +63,9 @@ def ingest(store: Store, res: FileResult, summary: Summary,
 
 
 def _ingest(store: Store, res: FileResult, summary: Summary, prov: mail.Provenance | None,
-            fields: Mapping[str, str | None], stat: dict[str, int] | None) -> None:
+            fields: Mapping[str, str | None], stat: dict[str, int] | None,
+            known: set[str] | None = None) -> None:
+    """`known`: the instances with a standing return (see `settle`); None: settle all."""
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     path, sha = res.path, res.sha256
     if res.fault:
@@ -117,11 +120,10 @@ def _ingest(store: Store, res: FileResult, summary: Summary, prov: mail.Provenan
         store.demote(first[0], sha, _clip(f"same content as {path}{store.mail_note(path)}"))
     store.add_issues(file_id, [{"field": i.field, "message": i.message, "value": i.value,
                                 "where": i.where, "row": i.row} for i in res.issues], force)
-    store.add_records(file_id, [{**rec.as_json(), "modified": rec.meta.get("modified")}
-                                for rec in recs], forces)
+    store.add_records(file_id, recs, forces)
     for iid in sorted({r.instance_id for r in recs if r.instance_id}):
         # a record without an instance id stands on its own
-        outcome = settle(store, iid).get(file_id, outcome)
+        outcome = settle(store, iid, known).get(file_id, outcome)
     summary.outcomes[outcome] += 1
 
 
@@ -154,6 +156,8 @@ class Batch:
     was not committed are still on disk, so the next run reads them again. Why batches: each
     commit is an fsync (SQLite with synchronous=FULL) or a round trip to a server, and holds
     the ingest lock; results wait in memory, so the lock is held only while a batch is written.
+    Inside that transaction the batch first asks which of its instances already have a
+    standing return (one query); only those are settled (`settle`'s `known`).
     """
 
     def __init__(self, store: Store, summary: Summary, fields: Mapping[str, str | None],
@@ -174,9 +178,11 @@ class Batch:
         if not self.waiting:
             return
         with self.store.transaction():
+            known = self.store.standing_instances(  # once a batch, under the ingest lock
+                r.instance_id for res, _ in self.waiting for r in res.records if r.instance_id)
             for res, prov in self.waiting:
                 _ingest(self.store, res, self.summary, prov, self.fields,
-                        _read_stat(res, self.stats.get(res.path)))
+                        _read_stat(res, self.stats.get(res.path)), known)
                 pause("ingest")
         self.waiting.clear()
         pause("commit")
@@ -283,7 +289,8 @@ def collate(
                 if not unchanged or outcome == "rejected":  # as for files: still rejected
                     summary.outcomes[outcome] += 1
             summary.files = len(sources) + len(bad) + len(box.lines)
-            results = read_all(todo, n_workers, extra, timeout, store.settled())
+            # read ahead in a thread while batches are written (ahead.py)
+            results = read_ahead(read_all(todo, n_workers, extra, timeout, store.settled()))
             for done, res in enumerate(results, start=1):
                 batch.add(res, box.provenance.get(res.path))
                 if progress:

@@ -19,15 +19,23 @@ from ..store.core import InstanceRow, Store
 from .pause import pause
 
 
-def settle(store: Store, instance_id: str) -> dict[int, str]:
+def settle(store: Store, instance_id: str, known: set[str] | None = None) -> dict[int, str]:
     """Recompute the status of every return of `instance_id` and the outcome of their files
     (inside the caller's transaction); returns each of those files' outcome now.
 
     Why the reads are merged: the instance's rows come with their files' outcome, message
     and issue count and the statuses of the files' other records in one query, and a row or
-    a file is written only when it changes, so a return that stands alone (most) costs one
-    read."""
+    a file is written only when it changes.
+
+    Why `known`: a batch asks the store once which of its instances have a standing return
+    already (`Store.standing_instances`) and passes those. A return of an instance not among
+    them, nor seen earlier in the batch (it is added here), stands alone: settling it would
+    find its one record current and its file's outcome as ingest set it, and change nothing,
+    so no query is made (most returns of a run). None: settle whatever the instance."""
     pause("settle")
+    if known is not None and instance_id not in known:
+        known.add(instance_id)
+        return {}
     rows = store.instance_records(instance_id)
     if not rows:
         return {}

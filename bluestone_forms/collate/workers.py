@@ -16,7 +16,7 @@ import sys
 import time
 import traceback
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
@@ -352,9 +352,9 @@ def _signal_name(code: int | None) -> str:
 def read_all(
     sources: list[Source], workers: int, extra: tuple[str, ...],
     timeout: float = READ_TIMEOUT, settled: frozenset[tuple[str, str]] = frozenset(),
-) -> Iterator[FileResult]:
+) -> Generator[FileResult, None, None]:
     """Results in the order of `sources`, each file read in a worker process (isolation: a
-    crash, a hang or an out-of-memory costs only its own file)."""
+    crash, a hang or an out-of-memory costs only its own file); closing it stops the workers."""
     if not sources:
         return
     for name in formats.FORMATS:  # loaded once here, so workers start warm

@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -39,6 +39,8 @@ from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..answers.records import Record
+from ..answers.values import json_default
 from . import schema as s
 from .access import home_force, role_forces
 from .engine import (
@@ -54,11 +56,12 @@ from .engine import (
 from .faults import store_failure
 from .migrations import prepare
 from .read import StoredRecord, StoreReads
-from .statements import FILE_COLUMNS, Statements
+from .statements import FILE_COLUMNS, STANDING_STATUSES, Statements
 
 __all__ = ["OUTCOMES", "SCHEMA_VERSION", "Store", "StoreError", "StoredRecord", "store_failure"]
 
 SCHEMA_VERSION = s.SCHEMA_VERSION
+STANDING = STANDING_STATUSES  # a record's statuses that take part in settling its instance
 OUTCOMES = ("read", "read_with_issues", "duplicate", "superseded", "conflict", "rejected",
             "message", "no_return",  # a mail message's own line (mail/)
             "awaiting_review")  # a scanned return read, its review workbook not yet filled (scan/)
@@ -221,6 +224,19 @@ class Store(StoreReads):
             outcome="duplicate", message=message, form_id=None, version=None,
             instance_id=None, modified=None))  # as a duplicate's line is made
 
+    def standing_instances(self, instance_ids: Iterable[str]) -> set[str]:
+        """Which of these instance ids have a standing return in the store (inside the
+        caller's transaction, so after every batch committed before): only those need
+        settling when another return of theirs comes in."""
+        wanted = sorted(set(instance_ids))
+        r = s.records.c
+        found: set[str] = set()
+        for at in range(0, len(wanted), 500):  # well within either engine's parameter limit
+            found.update(str(v) for v in self.conn.execute(
+                select(r.instance_id).distinct().where(
+                    r.instance_id.in_(wanted[at:at + 500]), r.status.in_(STANDING))).scalars())
+        return found
+
     def instance_records(self, instance_id: str) -> list[InstanceRow]:
         """Every standing return of one instance, with its file's outcome, message and issue
         count, in a fixed order (by path, then id)."""
@@ -269,15 +285,19 @@ class Store(StoreReads):
         """A file's outcome, and its message unless `message` is None (the one it has kept)."""
         self.sql.run("set_outcome", id=file_id, outcome=outcome, message=message)
 
-    def add_records(self, file_id: int, recs: list[dict[str, Any]],
+    def add_records(self, file_id: int, recs: list[Record],
                     forces: list[str | None]) -> None:
-        """A file's records (`Record.as_json()` with its `modified`), each standing as
-        current until settled, each under its force."""
+        """A file's records, each standing as current until settled, each under its force.
+
+        The values go in as the JSON of `values.iso(rec.values)` (`Record.as_json`), encoded
+        in one pass: the encoder asks `json_default` for the dates and decimals only."""
         self.sql.many("add_record", [{
-            "file_id": file_id, "form_id": rec["form_id"], "version": rec["version"],
-            "instance_id": rec["instance_id"], "row": rec.get("row"),
-            "modified": rec.get("modified"), "status": "current", "force": force or self.home,
-            "values_json": json.dumps(rec["values"], ensure_ascii=False, sort_keys=True)}
+            "file_id": file_id, "form_id": rec.form_id, "version": rec.version,
+            "instance_id": rec.instance_id, "row": rec.row,
+            "modified": rec.meta.get("modified"), "status": "current",
+            "force": force or self.home,
+            "values_json": json.dumps(rec.values, ensure_ascii=False, sort_keys=True,
+                                      default=json_default)}
             for rec, force in zip(recs, forces, strict=True)])
 
     def add_mail(self, file_id: int, row: dict[str, Any], force: str | None = None) -> None:

@@ -27,7 +27,8 @@ FILE_COLUMNS = ("path", "sha256", "size", "reader", "read_at", "outcome", "messa
 RECORD_COLUMNS = ("file_id", "form_id", "version", "instance_id", "row", "modified", "status",
                   "force", "values_json")
 ISSUE_COLUMNS = ("file_id", "row", "field", "place", "value", "message", "force")
-STANDING = "('current', 'conflict', 'superseded')"
+STANDING_STATUSES = ("current", "conflict", "superseded")
+STANDING = "(" + ", ".join(f"'{v}'" for v in STANDING_STATUSES) + ")"
 
 _ORIGINAL = ("FROM files WHERE sha256 = :sha256 AND outcome NOT IN ('duplicate', 'rejected') "
              "ORDER BY path LIMIT 1")
