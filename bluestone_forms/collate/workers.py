@@ -227,6 +227,7 @@ def _serve(conn: Connection, extra: tuple[str, ...], parent: int,
             pass
     if os.getppid() != parent:
         return
+    formats.prepare_thread()  # before the cap: this may be a thread's fork (ahead.py)
     _limit_memory()
     while True:
         try:

@@ -18,6 +18,7 @@ from types import ModuleType
 from ..answers.records import ReadResult
 from ..errors import ReturnError
 from ..spec.catalog import Catalog
+from .ooxml import prepare_thread as prepare_thread  # libxml2 ready in a reader process
 from .ooxml.package import zip_directory as zip_directory  # the archive check collation uses
 from .xlsx.fit import row_height as row_height  # fitted rows of other workbooks (translate)
 
