@@ -8,7 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  libreoffice-writer-nogui libreoffice-calc-nogui python3-uno
+  # Calc in full, not -nogui: the -nogui package leaves out Calc's dialog and bar layouts
+  # (modules/scalc/ui/*.ui), and a headless Calc that a person's typing drives builds its input
+  # bar on a timer (posbox.ui); without the file soffice aborts mid-typing (seen: Debian
+  # 4:7.4.7-1+deb12u14). Writer's -nogui has what the Writer tests use.
+  libreoffice-writer-nogui libreoffice-calc python3-uno
   locales
   poppler-utils pdftk-java qpdf chromium
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2
