@@ -12,7 +12,7 @@ APT_PACKAGES=(
   # (modules/scalc/ui/*.ui), and a headless Calc that a person's typing drives builds its input
   # bar on a timer (posbox.ui); without the file soffice aborts mid-typing (seen: Debian
   # 4:7.4.7-1+deb12u14). Writer's -nogui has what the Writer tests use.
-  libreoffice-writer-nogui libreoffice-calc python3-uno
+  libreoffice-core libreoffice-writer-nogui libreoffice-calc python3-uno
   locales
   poppler-utils pdftk-java qpdf chromium
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2
