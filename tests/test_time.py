@@ -12,6 +12,7 @@ import datetime as dt
 import random
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +73,24 @@ def test_time_reads_as_each_client_writes_it(raw: Any) -> None:
 
 
 @pytest.mark.parametrize("raw", ["24:00", "9:5", "14:30:15", "noon", "14.30", "1430", 1.25,
-                                 -0.5, dt.time(9, 5, 30), dt.datetime(2026, 1, 5, 9, 5)])
+                                 -0.5, dt.time(9, 5, 30), dt.datetime(2026, 1, 5, 9, 5),
+                                 # numbers no time cell holds: once an OverflowError
+                                 1.2483980103210528e+305, 10**400, Decimal("1e400")])
 def test_time_that_is_no_hh_mm_time_is_a_clear_issue(raw: Any) -> None:
     with pytest.raises(CodecError, match=r"^expected a time as HH:MM, e\.g\. 14:30"):
+        values.decode(TIME, raw)
+
+
+@pytest.mark.parametrize("raw", [float("inf"), float("nan"), Decimal("NaN"), Decimal("sNaN")])
+def test_time_decoder_refuses_what_is_no_number_as_a_codec_error(raw: Any) -> None:
+    """The time kind's own decoder, below `values.decode`'s check for finite numbers: a NaN
+    (even a signalling one) or an infinity is refused as no time, never an OverflowError or
+    ValueError out of the reader."""
+    from bluestone_forms.spec.kinds import decode_time
+
+    with pytest.raises(CodecError, match=r"^expected a time as HH:MM"):
+        decode_time(raw)
+    with pytest.raises(CodecError):
         values.decode(TIME, raw)
 
 

@@ -187,9 +187,14 @@ def decode_time(raw: Any) -> dt.time:
             raise CodecError(TIME_EXPECTED, raw)
         return raw
     if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
-        minutes = round(float(raw) * 1440)
-        if 0 <= raw < 1 and abs(float(raw) * 1440 - minutes) < 0.01 and minutes < 1440:
-            return dt.time(minutes // 60, minutes % 60)
+        try:  # NaN and the too large are no fraction of a day: refused below
+            day = float(raw)
+        except (ValueError, OverflowError):  # a signalling NaN, an int beyond a float
+            day = -1.0
+        if 0 <= day < 1:
+            minutes = round(day * 1440)
+            if abs(day * 1440 - minutes) < 0.01 and minutes < 1440:
+                return dt.time(minutes // 60, minutes % 60)
         raise CodecError(TIME_EXPECTED, raw)
     m = _TIME.match(as_text(raw) or "")
     if m and int(m[1]) < 24 and int(m[2]) < 60:
