@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 _END = struct.Struct("<4s4H2LH")  # end of central directory record, 22 bytes
+_MAX_EXTRACT_VERSION = 63  # the newest "version needed to extract" zipfile reads (6.3)
 _ENTRY = struct.Struct("<4s4B4HL2L5H2L")  # central directory file header, 46 bytes
 _MAX16, _MAX32 = 0xFFFF, 0xFFFFFFFF
 
@@ -72,10 +73,12 @@ def read(data: bytes) -> Directory | None:
     while pos < at:
         if at - pos < _ENTRY.size:
             return None
-        (sig, _, _, _, _, flags, method, time, date, crc, csize, size, n_name, n_extra,
+        (sig, _, _, needs, _, flags, method, time, date, crc, csize, size, n_name, n_extra,
          n_comment, _, _, _, offset) = _ENTRY.unpack_from(data, pos)
         if sig != b"PK\x01\x02" or n_extra or _MAX32 in (csize, size, offset):
             return None  # extra fields (Zip64 sizes among them) are zipfile's to decode
+        if needs > _MAX_EXTRACT_VERSION:
+            return None  # zipfile refuses a member that needs a later zip version: it decides
         start = pos + _ENTRY.size
         raw = data[start:start + n_name]
         pos = start + n_name + n_extra + n_comment
